@@ -1,0 +1,256 @@
+import ndarray from 'ndarray';
+import { ArgumentError, ShapeError, NumericError } from '../errors';
+import type { Matrix } from '../tensor/matrix';
+import { createRng, type Rng } from '../util/random';
+import { assertWeightKind, binaryMoments, type WeightKind } from './weights';
+
+/**
+ * One layer of the factorised posterior: the field h (binary) or mean (Gaussian) of every weight,
+ * row-major outputs × inputs, and the real bias b (a Gaussian of mean b and fixed variance 1, spec §1).
+ * `mean` and `variance` cache ⟨W⟩ and Var W; they are derived from h and kept in sync by the store.
+ */
+export interface PosteriorLayer {
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly h: Float64Array;
+  readonly b: Float64Array;
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  /** Most probable weights (EBP-D): sign(h) with sign(0) = +1 for binary weights, the mean for Gaussian. */
+  readonly map: Float64Array;
+}
+
+export interface InitOptions {
+  weights?: WeightKind;
+  /** Variance s2 of Gaussian weights (spec §6.3). Default 1. */
+  weightVariance?: number;
+  /** Initial field scale σ_w: h ~ U(−√(3σ_w/K_in), +√(3σ_w/K_in)) (spec §7). Default 1. */
+  sigmaW?: number;
+  seed?: number;
+  rng?: Rng;
+}
+
+export interface PosteriorParameters {
+  weights: WeightKind;
+  weightVariance?: number;
+  /** h[l][k][j]: layer l, output k, input j. */
+  h: ArrayLike<ArrayLike<number>>[];
+  /** b[l][k]. */
+  b: ArrayLike<number>[];
+}
+
+export interface PosteriorJSON {
+  weights: WeightKind;
+  sizes: number[];
+  h: number[][][];
+  b: number[][];
+  weightVariance?: number;
+}
+
+/** The EBP posterior: per layer a field h and a real bias b (spec §§1–3, §7). */
+export class PosteriorStore {
+  readonly weights: WeightKind;
+  readonly weightVariance: number;
+  readonly sizes: readonly number[];
+  readonly layers: readonly PosteriorLayer[];
+
+  private constructor(weights: WeightKind, weightVariance: number, sizes: number[], h: Float64Array[], b: Float64Array[]) {
+    this.weights = weights;
+    this.weightVariance = weightVariance;
+    this.sizes = Object.freeze(sizes.slice());
+    const layers: PosteriorLayer[] = [];
+    for (let l = 0; l < h.length; l++) {
+      const inputs = sizes[l];
+      const outputs = sizes[l + 1];
+      const gaussian = weights === 'gaussian';
+      layers.push({
+        inputs,
+        outputs,
+        h: h[l],
+        b: b[l],
+        // Gaussian weights: the mean is h itself, the variance the constant s2.
+        mean: gaussian ? h[l] : new Float64Array(inputs * outputs),
+        variance: gaussian ? new Float64Array(inputs * outputs).fill(weightVariance) : new Float64Array(inputs * outputs),
+        map: gaussian ? h[l] : new Float64Array(inputs * outputs),
+      });
+    }
+    this.layers = Object.freeze(layers);
+    for (let l = 0; l < layers.length; l++) this.refresh(l);
+  }
+
+  /** A randomly initialised posterior for layer widths `sizes` = [K_0, K_1, ..., K_L] (spec §7). */
+  static init(sizes: readonly number[], opts: InitOptions = {}): PosteriorStore {
+    const weights = opts.weights ?? 'binary';
+    assertWeightKind(weights);
+    assertSizes(sizes);
+    const s2 = checkVariance(opts.weightVariance);
+    const sigmaW = opts.sigmaW ?? 1;
+    if (!(sigmaW > 0) || !Number.isFinite(sigmaW)) {
+      throw new ArgumentError(`invalid argument. \`sigmaW\` must be a positive number. Value: \`${sigmaW}\`.`);
+    }
+    const rng = opts.rng ?? createRng(opts.seed ?? 0);
+    const h: Float64Array[] = [];
+    const b: Float64Array[] = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const n = sizes[l] * sizes[l + 1];
+      const scale = Math.sqrt((12 * sigmaW) / sizes[l]);
+      const hl = new Float64Array(n);
+      for (let i = 0; i < n; i++) hl[i] = (rng.next() - 0.5) * scale;
+      h.push(hl);
+      b.push(new Float64Array(sizes[l + 1]));
+    }
+    return new PosteriorStore(weights, s2, sizes.slice(), h, b);
+  }
+
+  /** A posterior from explicit parameters, h[l][k][j] and b[l][k] (the public contract). */
+  static fromParameters(p: PosteriorParameters): PosteriorStore {
+    assertWeightKind(p.weights);
+    const s2 = checkVariance(p.weightVariance);
+    if (!Array.isArray(p.h) || !Array.isArray(p.b) || p.h.length === 0 || p.h.length !== p.b.length) {
+      throw new ShapeError(
+        `PosteriorStore.fromParameters: h and b must be non-empty arrays with one entry per layer (h has ${p.h?.length}, b has ${p.b?.length}).`,
+      );
+    }
+    const sizes: number[] = [];
+    const h: Float64Array[] = [];
+    const b: Float64Array[] = [];
+    for (let l = 0; l < p.h.length; l++) {
+      const rows = p.h[l];
+      const outputs = rows.length;
+      const inputs = outputs > 0 ? rows[0].length : 0;
+      if (l === 0) sizes.push(inputs);
+      else if (inputs !== sizes[l]) {
+        throw new ShapeError(`PosteriorStore.fromParameters: h[${l}] has ${inputs} inputs but layer ${l - 1} has ${sizes[l]} outputs.`, [outputs, inputs], [outputs, sizes[l]]);
+      }
+      sizes.push(outputs);
+      const hl = new Float64Array(outputs * inputs);
+      for (let k = 0; k < outputs; k++) {
+        const row = rows[k];
+        if (row.length !== inputs) {
+          throw new ShapeError(`PosteriorStore.fromParameters: h[${l}][${k}] has ${row.length} entries, expected ${inputs}.`, [row.length], [inputs]);
+        }
+        for (let j = 0; j < inputs; j++) hl[k * inputs + j] = finite(row[j], `h[${l}][${k}][${j}]`);
+      }
+      const bl = p.b[l];
+      if (bl.length !== outputs) {
+        throw new ShapeError(`PosteriorStore.fromParameters: b[${l}] has ${bl.length} entries, expected ${outputs}.`, [bl.length], [outputs]);
+      }
+      b.push(Float64Array.from(bl, (v, k) => finite(v, `b[${l}][${k}]`)));
+      h.push(hl);
+    }
+    assertSizes(sizes);
+    return new PosteriorStore(p.weights, s2, sizes, h, b);
+  }
+
+  static fromJSON(json: PosteriorJSON): PosteriorStore {
+    const store = PosteriorStore.fromParameters(json);
+    if (json.sizes && json.sizes.join(',') !== store.sizes.join(',')) {
+      throw new ShapeError(`PosteriorStore.fromJSON: sizes [${json.sizes}] do not match the parameters [${store.sizes}].`);
+    }
+    return store;
+  }
+
+  /** Plain nested arrays: { weights, sizes, h: number[][][], b: number[][] } (+ weightVariance for Gaussian). */
+  toJSON(): PosteriorJSON {
+    const json: PosteriorJSON = {
+      weights: this.weights,
+      sizes: this.sizes.slice(),
+      h: this.layers.map((L) => {
+        const rows: number[][] = [];
+        for (let k = 0; k < L.outputs; k++) rows.push(Array.from(L.h.subarray(k * L.inputs, (k + 1) * L.inputs)));
+        return rows;
+      }),
+      b: this.layers.map((L) => Array.from(L.b)),
+    };
+    if (this.weights === 'gaussian') json.weightVariance = this.weightVariance;
+    return json;
+  }
+
+  clone(): PosteriorStore {
+    return new PosteriorStore(
+      this.weights,
+      this.weightVariance,
+      this.sizes.slice(),
+      this.layers.map((L) => L.h.slice()),
+      this.layers.map((L) => L.b.slice()),
+    );
+  }
+
+  get numLayers(): number {
+    return this.layers.length;
+  }
+
+  /**
+   * Recompute the cached moments of layer `l` (all layers when omitted) from h. Call it after writing
+   * to `layers[l].h` directly; the library's own updates keep the caches in sync.
+   */
+  refresh(l?: number): void {
+    if (l === undefined) {
+      for (let i = 0; i < this.layers.length; i++) this.refresh(i);
+      return;
+    }
+    const L = this.layers[l];
+    if (this.weights === 'binary') binaryMoments(L.h, L.mean, L.variance, L.map, 0, L.h.length);
+  }
+
+  /** The field h of layer l as an ndarray view [outputs, inputs] (no copy). */
+  field(l: number): Matrix {
+    const L = this.layers[l];
+    return ndarray(L.h, [L.outputs, L.inputs]);
+  }
+
+  /** ⟨W⟩ of layer l as an ndarray view [outputs, inputs] (no copy; do not write). */
+  meanWeights(l: number): Matrix {
+    const L = this.layers[l];
+    return ndarray(L.mean, [L.outputs, L.inputs]);
+  }
+
+  /** Var W of layer l as an ndarray view [outputs, inputs] (no copy; do not write). */
+  weightVariances(l: number): Matrix {
+    const L = this.layers[l];
+    return ndarray(L.variance, [L.outputs, L.inputs]);
+  }
+
+  /**
+   * The most probable weights of layer l (EBP-D, spec §8): sign(h) with sign(0) = +1 for binary
+   * weights, the mean for Gaussian weights. Row-major [outputs, inputs].
+   */
+  mostProbableWeights(l: number): Float64Array {
+    return this.layers[l].map.slice();
+  }
+
+  /** Throws NumericError if any h or b is NaN or infinite. */
+  assertFinite(context = 'posterior'): void {
+    for (let l = 0; l < this.layers.length; l++) {
+      const L = this.layers[l];
+      for (let i = 0; i < L.h.length; i++) {
+        if (!Number.isFinite(L.h[i])) {
+          throw new NumericError(`${context}: h of layer ${l} at output ${Math.floor(i / L.inputs)}, input ${i % L.inputs} is ${L.h[i]}.`);
+        }
+      }
+      for (let k = 0; k < L.b.length; k++) {
+        if (!Number.isFinite(L.b[k])) throw new NumericError(`${context}: bias of layer ${l}, output ${k} is ${L.b[k]}.`);
+      }
+    }
+  }
+}
+
+function assertSizes(sizes: readonly number[]): void {
+  if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new ArgumentError(`invalid argument. Layer sizes must be at least two positive integers [K_0, ..., K_L]. Value: \`${JSON.stringify(sizes)}\`.`);
+  }
+}
+
+function checkVariance(v: number | undefined): number {
+  const s2 = v ?? 1;
+  if (!(s2 > 0) || !Number.isFinite(s2)) {
+    throw new ArgumentError(`invalid argument. \`weightVariance\` must be a positive finite number. Value: \`${v}\`.`);
+  }
+  return s2;
+}
+
+function finite(v: number, where: string): number {
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new NumericError(`PosteriorStore.fromParameters: ${where} is ${v}; parameters must be finite numbers.`);
+  return x;
+}

@@ -1,0 +1,70 @@
+import ndarray from 'ndarray';
+import { ArgumentError } from '../errors';
+import { rowMajor, type Matrix } from '../tensor/matrix';
+import { deterministicBatch, forEachChunk, loadBatch, meanFieldForward } from './forward';
+import type { PosteriorStore } from './posterior';
+
+/** `'probabilistic'` is EBP-P, `'deterministic'` is EBP-D (spec §8). */
+export type PredictMode = 'probabilistic' | 'deterministic';
+
+export interface Prediction {
+  /**
+   * [batch, K_L]. EBP-P: ⟨v_L⟩ = 2Φ(z) − 1 from the mean-field pass. EBP-D: the output field
+   * W_L v_{L−1} + b_L of the sign network with the most probable weights (no 1/√(K+1) scale).
+   */
+  scores: Matrix;
+  /** Class per row: argmax over outputs; with a single output, 1 if score ≥ 0 else 0 (sign(0) = +1). */
+  classes: Int32Array;
+}
+
+/** EBP-P or EBP-D outputs and the class decision (spec §8). */
+export function predict(store: PosteriorStore, X: Matrix, mode: PredictMode = 'probabilistic'): Prediction {
+  let scores: Matrix;
+  if (mode === 'probabilistic') {
+    const fw = meanFieldForward(store, X);
+    scores = fw.layers[fw.layers.length - 1].muOut;
+  } else if (mode === 'deterministic') {
+    scores = deterministicScores(store, X);
+  } else {
+    throw new ArgumentError(`invalid argument. \`mode\` must be 'probabilistic' or 'deterministic'. Value: \`${String(mode)}\`.`);
+  }
+  return { scores, classes: classify(scores) };
+}
+
+/**
+ * EBP-D: one ordinary network with the most probable weights (sign h, sign(0) = +1; Gaussian: the mean),
+ * real biases, hidden units v = sign(Wv + b) with sign(0) = +1; returns the last layer's field.
+ */
+export function deterministicScores(store: PosteriorStore, X: Matrix): Matrix {
+  const B = loadBatch(store, X);
+  const KL = store.sizes[store.sizes.length - 1];
+  const out = new Float64Array(B * KL);
+  forEachChunk(store, X, (ws, start, nb) => {
+    deterministicBatch(store, ws, nb);
+    out.set(ws.layers[ws.layers.length - 1].signOut.subarray(0, nb * KL), start * KL);
+  });
+  return ndarray(out, [B, KL]);
+}
+
+/** The decision rule of spec §8: argmax (first maximum) over outputs; one output: score ≥ 0 → 1, else 0. */
+export function classify(scores: Matrix): Int32Array {
+  const { data, offset, rows, cols } = rowMajor(scores);
+  const classes = new Int32Array(rows);
+  for (let n = 0; n < rows; n++) {
+    const o = offset + n * cols;
+    if (cols === 1) {
+      classes[n] = data[o] < 0 ? 0 : 1;
+      continue;
+    }
+    let best = 0;
+    let bv = data[o];
+    for (let k = 1; k < cols; k++) {
+      if (data[o + k] > bv) {
+        bv = data[o + k];
+        best = k;
+      }
+    }
+    classes[n] = best;
+  }
+  return classes;
+}

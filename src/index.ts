@@ -1,0 +1,19 @@
+/**
+ * ebp-bnn: Expectation Backpropagation for binary neural networks (browser-safe entry).
+ * Node-only helpers (files, MNIST) live in `ebp-bnn/node`; special functions in `ebp-bnn/special`.
+ */
+export { matrix, zeros, toRows, type Matrix, type MatrixLike } from './tensor/matrix';
+export {
+  EbpError, ArgumentError, ShapeError, NumericError, DataError, ModelFormatError, IoError, EXIT_CODES,
+  type ErrorCode, type DataLocation,
+} from './errors';
+export { createRng, type Rng } from './util/random';
+export {
+  PosteriorStore, type PosteriorLayer, type PosteriorParameters, type PosteriorJSON, type InitOptions,
+} from './ebp/posterior';
+export type { WeightKind } from './ebp/weights';
+export { meanFieldForward, type ForwardResult, type ForwardLayer } from './ebp/forward';
+export { ebpStep, ebpGradients, type StepResult, type Gradients } from './ebp/update';
+export { predict, classify, deterministicScores, type PredictMode, type Prediction } from './ebp/predict';
+export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
+export { parseIdx } from './data/idx';
