@@ -1,0 +1,15 @@
+/**
+ * Node-only data helpers (file system, gzip, npm-installed datasets). Import from `ebp-bnn/node`;
+ * the main entry point stays browser-safe.
+ */
+export { readIdxFile, readMaybeGzipped, isGzip } from './idx-file';
+export {
+  loadMnist10k,
+  loadMnist60k,
+  loadFashionMnist,
+  fashionMnistAvailable,
+  MNIST_CLASS_NAMES,
+  FASHION_MNIST_CLASS_NAMES,
+  FASHION_MNIST_DIR,
+} from './mnist';
+export { readNumericCsv, type NumericCsvOptions } from './csv-numeric';
