@@ -17,3 +17,6 @@ export { ebpStep, ebpGradients, type StepResult, type Gradients } from './ebp/up
 export { predict, classify, deterministicScores, type PredictMode, type Prediction } from './ebp/predict';
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
 export { parseIdx } from './data/idx';
+export {
+  EbpTrainer, evaluateErrors, type FitOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
+} from './ebp/trainer';

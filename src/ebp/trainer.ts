@@ -1,0 +1,236 @@
+import { ArgumentError, DataError, ShapeError } from '../errors';
+import { signTargets, type Dataset } from '../data/dataset';
+import { createRng, type Rng } from '../util/random';
+import { deterministicBatch, forEachChunk, forwardBatch } from './forward';
+import { PosteriorStore, type InitOptions } from './posterior';
+import { backward, update } from './update';
+import { workspaceFor, type Workspace } from './workspace';
+
+export interface FitOptions {
+  /** Passes over the data. Default 1. */
+  epochs?: number;
+  /** Rows per minibatch; increments are summed over it (spec §6). Default 10, the authors' setting. */
+  batchSize?: number;
+  /** Seed of the data order. Default: continue the trainer's own stream (seeded at construction). */
+  seed?: number;
+  /** Shuffle the rows before every epoch (default true). */
+  shuffle?: boolean;
+  /** Evaluated after every epoch (EBP-P and EBP-D error). */
+  validation?: Dataset;
+  /** Called after every epoch; return `false` to stop early. */
+  onEpoch?: (report: EpochReport) => void | boolean;
+  /** Called after every minibatch (progress bars); cheap. */
+  onBatch?: (info: { epoch: number; batch: number; batches: number; samples: number }) => void;
+  /**
+   * `'online'` (default): training error of EBP-P and EBP-D measured on each minibatch before its update
+   * (spec §7 step 2); `'none'`: skip it (pure training throughput).
+   */
+  trainError?: 'online' | 'none';
+  /** Check before each minibatch; when it returns true the epoch loop stops after the current minibatch. */
+  shouldStop?: () => boolean;
+}
+
+export interface EpochReport {
+  epoch: number;
+  /** Mean over training rows of −log Z (the probit loss with the weights' uncertainty, spec §4). */
+  meanNegLogZ: number;
+  /** Online training error (fraction) of EBP-P / EBP-D; NaN with trainError 'none'. */
+  trainErrorP: number;
+  trainErrorD: number;
+  /** Validation error of EBP-P / EBP-D after the epoch (NaN without validation data). */
+  validationErrorP: number;
+  validationErrorD: number;
+  /** Seconds spent in the training loop of this epoch (evaluation excluded). */
+  seconds: number;
+  evalSeconds: number;
+  samplesPerSecond: number;
+  /** True when the epoch was cut short by shouldStop. */
+  interrupted?: boolean;
+}
+
+export interface TrainReport {
+  epochs: EpochReport[];
+}
+
+export interface EbpTrainerConfig extends Omit<InitOptions, 'rng'> {
+  inputs: number;
+  hidden?: number[];
+  outputs: number;
+}
+
+/**
+ * Trains a {@link PosteriorStore} with EBP. There is no learning rate: the architecture, the prior
+ * (initial field scale), the batch size and the number of passes are the only choices (spec §9).
+ */
+export class EbpTrainer {
+  readonly store: PosteriorStore;
+  /** Completed epochs. */
+  epoch = 0;
+  private rng: Rng;
+
+  constructor(store: PosteriorStore, seed = 0) {
+    this.store = store;
+    this.rng = createRng(seed);
+  }
+
+  /** A trainer with a freshly initialised posterior of widths [inputs, ...hidden, outputs]. */
+  static create(cfg: EbpTrainerConfig): EbpTrainer {
+    const sizes = [cfg.inputs, ...(cfg.hidden ?? []), cfg.outputs];
+    const seed = cfg.seed ?? 0;
+    const store = PosteriorStore.init(sizes, { ...cfg, seed });
+    return new EbpTrainer(store, seed + 1);
+  }
+
+  /** The data-order generator's state (for checkpoints). */
+  rngState(): number[] {
+    return this.rng.getState();
+  }
+
+  setRngState(state: readonly number[]): void {
+    this.rng.setState(state);
+  }
+
+  fit(data: Dataset, opts: FitOptions = {}): TrainReport {
+    const store = this.store;
+    const epochs = opts.epochs ?? 1;
+    const batchSize = opts.batchSize ?? 10;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`invalid argument. \`epochs\` must be a non-negative integer. Value: \`${epochs}\`.`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`invalid argument. \`batchSize\` must be a positive integer. Value: \`${batchSize}\`.`);
+    checkDataset(store, data, 'training');
+    if (opts.validation) checkDataset(store, opts.validation, 'validation');
+    if (opts.seed !== undefined) this.rng = createRng(opts.seed);
+    const online = (opts.trainError ?? 'online') === 'online';
+    const K0 = store.sizes[0];
+    const KL = store.sizes[store.sizes.length - 1];
+    const n = data.labels.length;
+    const Y = signTargets(data.labels, data.numClasses, KL).data;
+    const X = data.X.data;
+    const xo = data.X.offset;
+    const ws = workspaceFor(store, batchSize);
+    const order = new Int32Array(n);
+    const reports: EpochReport[] = [];
+    for (let e = 0; e < epochs; e++) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      if (opts.shuffle ?? true) this.rng.shuffle(order);
+      let negLogZ = 0;
+      let errP = 0;
+      let errD = 0;
+      let seen = 0;
+      let interrupted = false;
+      const batches = Math.ceil(n / batchSize);
+      const t0 = performance.now();
+      for (let bi = 0; bi < batches; bi++) {
+        if (opts.shouldStop?.()) {
+          interrupted = true;
+          break;
+        }
+        const start = bi * batchSize;
+        const B = Math.min(batchSize, n - start);
+        for (let r = 0; r < B; r++) {
+          const row = order[start + r];
+          ws.x.set(X.subarray(xo + row * K0, xo + (row + 1) * K0), r * K0);
+          ws.y.set(Y.subarray(row * KL, (row + 1) * KL), r * KL);
+        }
+        forwardBatch(store, ws, B, true);
+        if (online) {
+          errP += countErrors(ws.layers[ws.layers.length - 1].muOut, data.labels, order, start, B, KL);
+          deterministicBatch(store, ws, B, true);
+          errD += countErrors(ws.layers[ws.layers.length - 1].signOut, data.labels, order, start, B, KL);
+        }
+        negLogZ -= backward(store, ws, B);
+        update(store, ws, B);
+        seen += B;
+        opts.onBatch?.({ epoch: this.epoch + 1, batch: bi + 1, batches, samples: seen });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      store.assertFinite(`after epoch ${this.epoch + 1}`);
+      const t1 = performance.now();
+      const val = opts.validation ? evaluateErrors(store, opts.validation) : { errorP: NaN, errorD: NaN };
+      if (!interrupted) this.epoch++;
+      const report: EpochReport = {
+        epoch: this.epoch,
+        meanNegLogZ: negLogZ / Math.max(seen, 1),
+        trainErrorP: online ? errP / Math.max(seen, 1) : NaN,
+        trainErrorD: online ? errD / Math.max(seen, 1) : NaN,
+        validationErrorP: val.errorP,
+        validationErrorD: val.errorD,
+        seconds,
+        evalSeconds: (performance.now() - t1) / 1000,
+        samplesPerSecond: seen / seconds,
+      };
+      if (interrupted) report.interrupted = true;
+      reports.push(report);
+      if (interrupted || opts.onEpoch?.(report) === false) break;
+    }
+    return { epochs: reports };
+  }
+
+  /** EBP-P and EBP-D error on a dataset. */
+  evaluate(data: Dataset): { errorP: number; errorD: number } {
+    checkDataset(this.store, data, 'evaluation');
+    return evaluateErrors(this.store, data);
+  }
+}
+
+/** Error fractions of EBP-P and EBP-D over a dataset (chunked, allocation-free per chunk). */
+export function evaluateErrors(store: PosteriorStore, data: Dataset): { errorP: number; errorD: number } {
+  const KL = store.sizes[store.sizes.length - 1];
+  let errP = 0;
+  let errD = 0;
+  forEachChunk(store, data.X, (ws: Workspace, start, nb) => {
+    forwardBatch(store, ws, nb, false);
+    errP += countErrorsRange(ws.layers[ws.layers.length - 1].muOut, data.labels, start, nb, KL);
+    deterministicBatch(store, ws, nb, true);
+    errD += countErrorsRange(ws.layers[ws.layers.length - 1].signOut, data.labels, start, nb, KL);
+  });
+  const n = data.labels.length;
+  return { errorP: errP / n, errorD: errD / n };
+}
+
+function decide(out: Float64Array, o: number, KL: number): number {
+  if (KL === 1) return out[o] < 0 ? 0 : 1;
+  let best = 0;
+  let bv = out[o];
+  for (let k = 1; k < KL; k++) {
+    if (out[o + k] > bv) {
+      bv = out[o + k];
+      best = k;
+    }
+  }
+  return best;
+}
+
+function countErrors(out: Float64Array, labels: Int32Array, order: Int32Array, start: number, B: number, KL: number): number {
+  let err = 0;
+  for (let r = 0; r < B; r++) if (decide(out, r * KL, KL) !== labels[order[start + r]]) err++;
+  return err;
+}
+
+function countErrorsRange(out: Float64Array, labels: Int32Array, start: number, B: number, KL: number): number {
+  let err = 0;
+  for (let r = 0; r < B; r++) if (decide(out, r * KL, KL) !== labels[start + r]) err++;
+  return err;
+}
+
+function checkDataset(store: PosteriorStore, data: Dataset, what: string): void {
+  const K0 = store.sizes[0];
+  const KL = store.sizes[store.sizes.length - 1];
+  if (data.X.shape[1] !== K0) {
+    throw new ShapeError(`${what} data has ${data.X.shape[1]} features but the network expects ${K0}.`, data.X.shape, [data.X.shape[0], K0]);
+  }
+  if (KL === 1 ? data.numClasses > 2 : data.numClasses !== KL) {
+    throw new ShapeError(
+      `${what} data has ${data.numClasses} classes but the network has ${KL} output${KL === 1 ? '' : 's'} (one output serves two classes, otherwise one per class).`,
+    );
+  }
+  if (data.X.stride[1] !== 1 || data.X.stride[0] !== K0) {
+    throw new ShapeError(`${what} data: X must be a contiguous row-major matrix.`);
+  }
+  const d = data.X.data;
+  for (let i = data.X.offset, e = i + data.labels.length * K0; i < e; i++) {
+    if (!Number.isFinite(d[i])) {
+      const r = Math.floor((i - data.X.offset) / K0);
+      throw new DataError(`${what} data: row ${r}, feature ${(i - data.X.offset) % K0} is ${d[i]}; features must be finite.`);
+    }
+  }
+}
