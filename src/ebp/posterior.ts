@@ -2,7 +2,13 @@ import ndarray from 'ndarray';
 import { ArgumentError, ShapeError, NumericError } from '../errors';
 import type { Matrix } from '../tensor/matrix';
 import { createRng, type Rng } from '../util/random';
-import { assertWeightKind, binaryMoments, type WeightKind } from './weights';
+import { createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels } from '../kernels/ebp';
+import { heapBytes } from '../kernels/wasm-heap';
+import { assertWeightKind, type WeightKind } from './weights';
+import { Workspace, workspaceCapacity, jsAlloc, type Alloc } from './workspace';
+
+/** Which kernels a store runs: WebAssembly SIMD when available (`'auto'`), or always the JS loops. */
+export type Backend = 'auto' | 'wasm' | 'js';
 
 /**
  * One layer of the factorised posterior: the field h (binary) or mean (Gaussian) of every weight,
@@ -28,6 +34,7 @@ export interface InitOptions {
   sigmaW?: number;
   seed?: number;
   rng?: Rng;
+  backend?: Backend;
 }
 
 export interface PosteriorParameters {
@@ -37,6 +44,7 @@ export interface PosteriorParameters {
   h: ArrayLike<ArrayLike<number>>[];
   /** b[l][k]. */
   b: ArrayLike<number>[];
+  backend?: Backend;
 }
 
 export interface PosteriorJSON {
@@ -54,28 +62,68 @@ export class PosteriorStore {
   readonly sizes: readonly number[];
   readonly layers: readonly PosteriorLayer[];
 
-  private constructor(weights: WeightKind, weightVariance: number, sizes: number[], h: Float64Array[], b: Float64Array[]) {
+  /** Kernels the store's own workspace runs (`'wasm'` or `'js'`). */
+  readonly kernels: EbpKernels;
+  /** @internal The minibatch workspace in the store's WebAssembly heap (null on the JS backend). */
+  readonly heapWorkspace: Workspace | null;
+  private readonly heap: EbpHeap | null;
+  private readonly requested: Backend;
+
+  private constructor(
+    weights: WeightKind, weightVariance: number, sizes: number[], h: ArrayLike<number>[], b: ArrayLike<number>[], backend: Backend,
+  ) {
     this.weights = weights;
     this.weightVariance = weightVariance;
     this.sizes = Object.freeze(sizes.slice());
+    this.requested = backend;
+    const gaussian = weights === 'gaussian';
+    const capacity = workspaceCapacity(sizes);
+    let heap: EbpHeap | null = null;
+    if (backend !== 'js') {
+      const ws = Workspace.arrays(sizes, capacity);
+      const f64: number[] = [...ws.f64];
+      for (let l = 0; l + 1 < sizes.length; l++) {
+        const n = sizes[l] * sizes[l + 1];
+        f64.push(n, sizes[l + 1], n);
+        if (!gaussian) f64.push(n, n);
+      }
+      heap = createEbpHeap(heapBytes(f64, ws.i32));
+      if (heap === null && backend === 'wasm') {
+        throw new ArgumentError("backend 'wasm' was requested but WebAssembly SIMD is not available here (or EBP_BNN_WASM=0).");
+      }
+    }
+    this.heap = heap;
+    const alloc: Alloc = heap ?? jsAlloc;
+    this.kernels = heap ? wasmKernels(heap) : jsKernels;
     const layers: PosteriorLayer[] = [];
     for (let l = 0; l < h.length; l++) {
       const inputs = sizes[l];
       const outputs = sizes[l + 1];
-      const gaussian = weights === 'gaussian';
+      const hl = alloc.f64(inputs * outputs);
+      hl.set(h[l]);
+      const bl = alloc.f64(outputs);
+      bl.set(b[l]);
+      const variance = alloc.f64(inputs * outputs);
+      if (gaussian) variance.fill(weightVariance);
       layers.push({
         inputs,
         outputs,
-        h: h[l],
-        b: b[l],
-        // Gaussian weights: the mean is h itself, the variance the constant s2.
-        mean: gaussian ? h[l] : new Float64Array(inputs * outputs),
-        variance: gaussian ? new Float64Array(inputs * outputs).fill(weightVariance) : new Float64Array(inputs * outputs),
-        map: gaussian ? h[l] : new Float64Array(inputs * outputs),
+        h: hl,
+        b: bl,
+        // Gaussian weights: the mean and the most probable weight are h itself, the variance the constant s2.
+        mean: gaussian ? hl : alloc.f64(inputs * outputs),
+        variance,
+        map: gaussian ? hl : alloc.f64(inputs * outputs),
       });
     }
     this.layers = Object.freeze(layers);
-    for (let l = 0; l < layers.length; l++) this.refresh(l);
+    this.heapWorkspace = heap ? new Workspace(sizes, capacity, heap, this.kernels) : null;
+    this.refresh();
+  }
+
+  /** `'wasm'` when the store's arrays live in a WebAssembly heap run by the SIMD kernels, else `'js'`. */
+  get backend(): 'wasm' | 'js' {
+    return this.heap ? 'wasm' : 'js';
   }
 
   /** A randomly initialised posterior for layer widths `sizes` = [K_0, K_1, ..., K_L] (spec §7). */
@@ -99,7 +147,7 @@ export class PosteriorStore {
       h.push(hl);
       b.push(new Float64Array(sizes[l + 1]));
     }
-    return new PosteriorStore(weights, s2, sizes.slice(), h, b);
+    return new PosteriorStore(weights, s2, sizes.slice(), h, b, opts.backend ?? 'auto');
   }
 
   /** A posterior from explicit parameters, h[l][k][j] and b[l][k] (the public contract). */
@@ -139,7 +187,7 @@ export class PosteriorStore {
       h.push(hl);
     }
     assertSizes(sizes);
-    return new PosteriorStore(p.weights, s2, sizes, h, b);
+    return new PosteriorStore(p.weights, s2, sizes, h, b, p.backend ?? 'auto');
   }
 
   static fromJSON(json: PosteriorJSON): PosteriorStore {
@@ -166,13 +214,15 @@ export class PosteriorStore {
     return json;
   }
 
-  clone(): PosteriorStore {
+  /** An independent copy (same backend request). */
+  clone(backend: Backend = this.requested): PosteriorStore {
     return new PosteriorStore(
       this.weights,
       this.weightVariance,
       this.sizes.slice(),
-      this.layers.map((L) => L.h.slice()),
-      this.layers.map((L) => L.b.slice()),
+      this.layers.map((L) => L.h),
+      this.layers.map((L) => L.b),
+      backend,
     );
   }
 
@@ -190,7 +240,7 @@ export class PosteriorStore {
       return;
     }
     const L = this.layers[l];
-    if (this.weights === 'binary') binaryMoments(L.h, L.mean, L.variance, L.map, 0, L.h.length);
+    if (this.weights === 'binary') this.kernels.moments(L.h, L.mean, L.variance, L.map, 0, L.h.length);
   }
 
   /** The field h of layer l as an ndarray view [outputs, inputs] (no copy). */

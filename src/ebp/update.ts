@@ -3,9 +3,8 @@ import { ArgumentError, NumericError, ShapeError } from '../errors';
 import { logNormCdf, normPdfOverCdf } from '../special';
 import { rowMajor, type Matrix } from '../tensor/matrix';
 import type { PosteriorStore } from './posterior';
-import { binaryMoments, binaryMomentsAt } from './weights';
 import { forwardBatch, loadBatch } from './forward';
-import { Workspace, workspaceFor } from './workspace';
+import { workspaceFor, type Workspace } from './workspace';
 
 export interface StepResult {
   /** log Z = Σ over the batch and outputs of log Φ(y_k μ̄_k/σ̄_k), before the update (spec §4). */
@@ -107,15 +106,13 @@ export function stepBatch(store: PosteriorStore, ws: Workspace, B: number): numb
   return logZ;
 }
 
-/** Deltas d log Z / dμ̄ for every layer (spec §5), using the means from before the update. */
+/** Deltas d log Z / dμ̄ for every layer (spec §5), using the means from before the update. Returns log Z. */
 export function backward(store: PosteriorStore, ws: Workspace, B: number): number {
   const L = store.layers.length;
-  const out = ws.layers[L - 1];
-  const n = B * store.sizes[L];
-  const { ubar, variance, delta } = out;
+  const { ubar, variance, delta } = ws.layers[L - 1];
   const y = ws.y;
   let logZ = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, n = B * store.sizes[L]; i < n; i++) {
     const sigma = Math.sqrt(variance[i]);
     const zy = (y[i] * ubar[i]) / sigma;
     logZ += logNormCdf(zy);
@@ -123,25 +120,9 @@ export function backward(store: PosteriorStore, ws: Workspace, B: number): numbe
     delta[i] = (y[i] * normPdfOverCdf(zy)) / sigma;
   }
   for (let l = L - 1; l >= 1; l--) {
-    const layer = store.layers[l];
-    const K = layer.inputs;
-    const Kout = layer.outputs;
-    const c = Math.sqrt(K + 1);
-    const mean = layer.mean;
-    const d = ws.layers[l].delta;
+    const { mean, inputs: K, outputs: Kout } = store.layers[l];
     const below = ws.layers[l - 1];
-    const acc = ws.scratch2;
-    for (let s = 0; s < B; s++) {
-      acc.fill(0, 0, K);
-      for (let k = 0; k < Kout; k++) {
-        const dk = d[s * Kout + k];
-        if (dk === 0) continue;
-        const row = k * K;
-        for (let j = 0; j < K; j++) acc[j] += mean[row + j] * dk;
-      }
-      const o = s * K;
-      for (let j = 0; j < K; j++) below.delta[o + j] = (acc[j] / c) * below.dmu[o + j];
-    }
+    ws.kernels.backwardHidden(mean, K, Kout, ws.layers[l].delta, below.dmu, below.delta, ws.scratch, B, Math.sqrt(K + 1));
   }
   return logZ;
 }
@@ -150,73 +131,22 @@ export function backward(store: PosteriorStore, ws: Workspace, B: number): numbe
 export function update(store: PosteriorStore, ws: Workspace, B: number): void {
   const binary = store.weights === 'binary';
   const scale = binary ? 1 : store.weightVariance;
+  const kern = ws.kernels;
   for (let l = 0; l < store.layers.length; l++) {
-    const layer = store.layers[l];
-    const K = layer.inputs;
-    const Kout = layer.outputs;
+    const { h, b, mean, variance, map, inputs: K, outputs: Kout } = store.layers[l];
     const c = Math.sqrt(K + 1);
     const d = ws.layers[l].delta;
-    const { h, b } = layer;
     for (let k = 0; k < Kout; k++) {
       let s = 0;
       for (let n = 0; n < B; n++) s += d[n * Kout + k];
       b[k] += s / c; // bias variance 1
     }
     if (l === 0 && ws.sparse) {
-      updateSparseInput(store, ws, B, scale);
-      continue;
+      const count = ws.unionOfColumns(B);
+      kern.updateSparse(h, mean, variance, map, K, Kout, d, ws.nzStart, ws.nzIdx, ws.nzVal, B, ws.union, count, c, scale, binary);
+    } else {
+      const muIn = l === 0 ? ws.x : ws.layers[l - 1].muOut;
+      kern.updateDense(h, mean, variance, map, K, Kout, d, muIn, B, ws.scratch, c, scale, binary);
     }
-    const muIn = l === 0 ? ws.x : ws.layers[l - 1].muOut;
-    const g = ws.scratch2;
-    for (let k = 0; k < Kout; k++) {
-      const row = k * K;
-      g.fill(0, 0, K);
-      for (let n = 0; n < B; n++) {
-        const dk = d[n * Kout + k];
-        if (dk === 0) continue;
-        const o = n * K;
-        for (let j = 0; j < K; j++) g[j] += dk * muIn[o + j];
-      }
-      for (let j = 0; j < K; j++) h[row + j] += scale * (g[j] / c);
-      if (binary) binaryMoments(h, layer.mean, layer.variance, layer.map, row, row + K);
-    }
-  }
-}
-
-// First layer with sparse inputs: only columns that are non-zero in some row of the batch change,
-// so only those fields are updated and only their moments recomputed (exactly what the dense update gives).
-function updateSparseInput(store: PosteriorStore, ws: Workspace, B: number, scale: number): void {
-  const layer = store.layers[0];
-  const K = layer.inputs;
-  const Kout = layer.outputs;
-  const c = Math.sqrt(K + 1);
-  const d = ws.layers[0].delta;
-  const { h } = layer;
-  const { nzStart, nzIdx, nzVal, union, mark } = ws;
-  const stamp = ++ws.stamp;
-  let count = 0;
-  for (let t = 0, e = nzStart[B]; t < e; t++) {
-    const j = nzIdx[t];
-    if (mark[j] !== stamp) {
-      mark[j] = stamp;
-      union[count++] = j;
-    }
-  }
-  ws.unionCount = count;
-  const g = ws.scratch2;
-  const binary = store.weights === 'binary';
-  for (let k = 0; k < Kout; k++) {
-    const row = k * K;
-    for (let u = 0; u < count; u++) g[union[u]] = 0;
-    for (let n = 0; n < B; n++) {
-      const dk = d[n * Kout + k];
-      if (dk === 0) continue;
-      for (let t = nzStart[n], e = nzStart[n + 1]; t < e; t++) g[nzIdx[t]] += dk * nzVal[t];
-    }
-    for (let u = 0; u < count; u++) {
-      const j = union[u];
-      h[row + j] += scale * (g[j] / c);
-    }
-    if (binary) binaryMomentsAt(h, layer.mean, layer.variance, layer.map, row, union, count);
   }
 }

@@ -69,9 +69,12 @@ function checkStep(store: PosteriorStore, X: number[][], Y: number[][], rec: Ste
 }
 
 describe.each([
-  ['binary', binary],
-  ['gaussian', gaussian],
-] as const)('golden vectors (%s)', (kind, gold) => {
+  ['binary', 'wasm'],
+  ['binary', 'js'],
+  ['gaussian', 'wasm'],
+  ['gaussian', 'js'],
+] as const)('golden vectors (%s weights, %s kernels)', (kind, backend) => {
+  const gold = kind === 'binary' ? binary : gaussian;
   const g = gold as unknown as {
     weight_type: 'binary' | 'gaussian';
     sizes: number[];
@@ -83,7 +86,11 @@ describe.each([
     batch_of_2: StepRec;
     after_step2_predictions: { EBP_P: number[][]; EBP_D: number[][]; EBP_P_class: number[]; EBP_D_class: number[] };
   };
-  const fresh = () => PosteriorStore.fromParameters({ weights: g.weight_type, h: g.initial.h, b: g.initial.b });
+  const fresh = () => {
+    const store = PosteriorStore.fromParameters({ weights: g.weight_type, h: g.initial.h, b: g.initial.b, backend });
+    expect(store.backend).toBe(backend);
+    return store;
+  };
 
   test('initial moments', () => {
     const store = fresh();
@@ -120,11 +127,11 @@ describe.each([
   });
 });
 
-describe('golden tail case (y·μ̄/σ̄ ≈ −66)', () => {
+describe.each(['wasm', 'js'] as const)('golden tail case (y·μ̄/σ̄ ≈ −66, %s kernels)', (backend) => {
   const tail = (binary as unknown as { tail_case: Record<string, StepRec & { initial: { h: number[][][]; b: number[][] }; X: number[][]; Y: number[][] }> }).tail_case;
   test.each(Object.keys(tail))('%s', (name) => {
     const c = tail[name];
-    const store = PosteriorStore.fromParameters({ weights: 'binary', h: c.initial.h, b: c.initial.b });
+    const store = PosteriorStore.fromParameters({ weights: 'binary', h: c.initial.h, b: c.initial.b, backend });
     checkStep(store, c.X, c.Y, c, `tail_case.${name}`);
     // Φ(y z) underflows to 0 here while log Z stays finite (about −2164).
     expect(Number.isFinite(c.output.log_marginal_likelihood)).toBe(true);

@@ -1,0 +1,203 @@
+/**
+ * EBP training kernels in plain TypeScript: unchecked loops over typed arrays, no allocation.
+ * wasm/ebp_kernels.c holds the same loops with f64x2 SIMD; the two are tested against each other.
+ * Layouts: weights row-major [Kout, K]; batch buffers row-major [B, width].
+ */
+
+const INV_LN2 = 1.442695040888963387e+0;
+const LN2_HI = 6.9314718036912381649e-1; // low 21 bits zero: k·LN2_HI is exact
+const LN2_LO = 1.90821492927058770002e-10;
+const ROUND_SHIFT = 6755399441055744; // 1.5·2^52: y + S − S rounds y to the nearest integer (ties to even)
+const P1 = 1.66666666666666019037e-1;
+const P2 = -2.77777777770155933842e-3;
+const P3 = 6.61375632143793436117e-5;
+const P4 = -1.65339022054652515390e-6;
+const P5 = 4.13813679705723846039e-8;
+const POW2_OFFSET = 1100;
+const POW2 = new Float64Array(POW2_OFFSET + 1);
+for (let e = -POW2_OFFSET; e <= 0; e++) POW2[e + POW2_OFFSET] = Math.pow(2, e);
+
+/**
+ * exp(y) for y ≤ 0 by fdlibm's method (e_exp.c, Sun Microsystems 1993, freely redistributable with
+ * this notice): y = k ln2 + x, |x| ≤ ln2/2, exp(x) = 1 − ((lo − x·c/(2 − c)) − hi), c = x − x²P(x²),
+ * times 2^k; flushed to 0 below −708. The same operations as the WebAssembly lane code, so both
+ * backends produce the same bits, on every JS engine (Math.exp is implementation-defined).
+ */
+export function expNegative(y: number): number {
+  if (y < -708) return 0;
+  const t = y * INV_LN2 + ROUND_SHIFT;
+  const kf = t - ROUND_SHIFT;
+  const hi = y - kf * LN2_HI;
+  const lo = kf * LN2_LO;
+  const x = hi - lo;
+  const xx = x * x;
+  const c = x - xx * ((((P5 * xx + P4) * xx + P3) * xx + P2) * xx + P1);
+  const q = (x * c) / (2 - c);
+  return (1 - (lo - q - hi)) * POW2[(kf | 0) + POW2_OFFSET];
+}
+
+/**
+ * Binary-weight moments of h[off..off+n): mean = tanh h, var = sech² h, map = sign h (sign(0) = +1),
+ * from e = exp(−2|h|), so sech² keeps its relative precision for large |h| (spec §11.4).
+ */
+export function moments(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, off: number, n: number): void {
+  for (let i = off, end = off + n; i < end; i++) {
+    const x = h[i];
+    const e = expNegative(-2 * Math.abs(x));
+    const r = 1 / (1 + e);
+    const s = x < 0 ? -1 : 1;
+    mean[i] = s * ((1 - e) * r);
+    variance[i] = 4 * e * r * r;
+    map[i] = s;
+  }
+}
+
+/** First layer, sparse rows: μ̄ = (Σ m x + b)/c, σ̄² = (Σ Var W · x² + 1)/k1. */
+export function inputSparse(
+  mean: Float64Array, wvar: Float64Array, b: Float64Array, K: number, Kout: number,
+  nzStart: Int32Array, nzIdx: Int32Array, nzVal: Float64Array, nzVal2: Float64Array, B: number,
+  ubar: Float64Array, variance: Float64Array, c: number, k1: number,
+): void {
+  for (let k = 0; k < Kout; k++) {
+    const row = k * K;
+    for (let n = 0; n < B; n++) {
+      let s = 0;
+      let sv = 0;
+      for (let t = nzStart[n], e = nzStart[n + 1]; t < e; t++) {
+        const j = row + nzIdx[t];
+        s += mean[j] * nzVal[t];
+        sv += wvar[j] * nzVal2[t];
+      }
+      ubar[n * Kout + k] = (s + b[k]) / c;
+      variance[n * Kout + k] = (sv + 1) / k1;
+    }
+  }
+}
+
+/**
+ * Dense layer. First layer (`hidden` false): σ̄² = (Σ Var W · a + 1)/k1 with a = x².
+ * Hidden layer: a = Var v and σ̄² = (Σ Var W + Σ m² a + 1)/k1, since ⟨v²⟩ = 1.
+ */
+export function denseLayer(
+  mean: Float64Array, wvar: Float64Array, b: Float64Array, K: number, Kout: number,
+  mu: Float64Array, second: Float64Array, hidden: boolean, B: number,
+  ubar: Float64Array, variance: Float64Array, c: number, k1: number,
+): void {
+  for (let k = 0; k < Kout; k++) {
+    const row = k * K;
+    let rowVar = 0;
+    if (hidden) for (let j = 0; j < K; j++) rowVar += wvar[row + j];
+    for (let n = 0; n < B; n++) {
+      const xo = n * K;
+      let s = 0;
+      let sv = 0;
+      if (hidden) {
+        for (let j = 0; j < K; j++) {
+          const m = mean[row + j];
+          s += m * mu[xo + j];
+          sv += m * m * second[xo + j];
+        }
+        sv += rowVar;
+      } else {
+        for (let j = 0; j < K; j++) {
+          s += mean[row + j] * mu[xo + j];
+          sv += wvar[row + j] * second[xo + j];
+        }
+      }
+      ubar[n * Kout + k] = (s + b[k]) / c;
+      variance[n * Kout + k] = (sv + 1) / k1;
+    }
+  }
+}
+
+/** EBP-D layer: W x + b at the last layer, sign(W x + b) (sign(0) = +1) before it. */
+export function signDense(
+  w: Float64Array, b: Float64Array, K: number, Kout: number, x: Float64Array, B: number, out: Float64Array, last: boolean,
+): void {
+  for (let k = 0; k < Kout; k++) {
+    const row = k * K;
+    for (let n = 0; n < B; n++) {
+      const xo = n * K;
+      let s = 0;
+      for (let j = 0; j < K; j++) s += w[row + j] * x[xo + j];
+      s += b[k];
+      out[n * Kout + k] = last ? s : s < 0 ? -1 : 1;
+    }
+  }
+}
+
+export function signSparse(
+  w: Float64Array, b: Float64Array, K: number, Kout: number,
+  nzStart: Int32Array, nzIdx: Int32Array, nzVal: Float64Array, B: number, out: Float64Array, last: boolean,
+): void {
+  for (let k = 0; k < Kout; k++) {
+    const row = k * K;
+    for (let n = 0; n < B; n++) {
+      let s = 0;
+      for (let t = nzStart[n], e = nzStart[n + 1]; t < e; t++) s += w[row + nzIdx[t]] * nzVal[t];
+      s += b[k];
+      out[n * Kout + k] = last ? s : s < 0 ? -1 : 1;
+    }
+  }
+}
+
+/** δ_{l−1}[n, j] = (Σ_k m[k, j] δ_l[n, k]) / c · 2N(0 | μ̄, σ̄²)[n, j] (spec §5). */
+export function backwardHidden(
+  mean: Float64Array, K: number, Kout: number, delta: Float64Array, dmu: Float64Array, below: Float64Array,
+  acc: Float64Array, B: number, c: number,
+): void {
+  for (let n = 0; n < B; n++) {
+    acc.fill(0, 0, K);
+    for (let k = 0; k < Kout; k++) {
+      const d = delta[n * Kout + k];
+      if (d === 0) continue;
+      const row = k * K;
+      for (let j = 0; j < K; j++) acc[j] += mean[row + j] * d;
+    }
+    const o = n * K;
+    for (let j = 0; j < K; j++) below[o + j] = (acc[j] / c) * dmu[o + j];
+  }
+}
+
+/** h[k, :] += scale·(g/c), g = Σ_n δ[n, k] μ_in[n, :] (spec §6); refresh the row's moments for binary weights. */
+export function updateDense(
+  h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, K: number, Kout: number,
+  delta: Float64Array, muIn: Float64Array, B: number, g: Float64Array, c: number, scale: number, binary: boolean,
+): void {
+  for (let k = 0; k < Kout; k++) {
+    const row = k * K;
+    g.fill(0, 0, K);
+    for (let n = 0; n < B; n++) {
+      const d = delta[n * Kout + k];
+      if (d === 0) continue;
+      const o = n * K;
+      for (let j = 0; j < K; j++) g[j] += d * muIn[o + j];
+    }
+    for (let j = 0; j < K; j++) h[row + j] += scale * (g[j] / c);
+    if (binary) moments(h, mean, variance, map, row, K);
+  }
+}
+
+/**
+ * First layer with sparse rows: each row's increments go straight into h at the non-zero columns
+ * (h += scale·(δ/c)·x, sample by sample), then the moments are refreshed over the whole row or, when
+ * the union of non-zero columns (`union`, `count`) is under half the row, only there. Untouched
+ * columns keep their h, so this equals the dense update up to the order of the additions.
+ */
+export function updateSparse(
+  h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, K: number, Kout: number,
+  delta: Float64Array, nzStart: Int32Array, nzIdx: Int32Array, nzVal: Float64Array, B: number,
+  union: Int32Array, count: number, c: number, scale: number, binary: boolean,
+): void {
+  for (let k = 0; k < Kout; k++) {
+    const row = k * K;
+    for (let n = 0; n < B; n++) {
+      const d = scale * (delta[n * Kout + k] / c);
+      if (d === 0) continue;
+      for (let t = nzStart[n], e = nzStart[n + 1]; t < e; t++) h[row + nzIdx[t]] += d * nzVal[t];
+    }
+    if (!binary) continue;
+    if (count * 2 >= K) moments(h, mean, variance, map, row, K);
+    else for (let u = 0; u < count; u++) moments(h, mean, variance, map, row + union[u], 1);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The EBP kernel set: the plain TypeScript loops of ebp-js.ts, or the same loops compiled to
+ * WebAssembly SIMD (wasm/ebp_kernels.c) bound to one store's heap. Callers pass typed arrays; the
+ * WebAssembly set passes their byte offsets, so every array must be a view on that heap.
+ */
+import * as js from './ebp-js';
+import { EBP_WASM_BASE64 } from './ebp-wasm.generated';
+import { compileModule, WasmHeap } from './wasm-heap';
+
+export type EbpKernels = {
+  readonly name: 'js' | 'wasm';
+  moments: typeof js.moments;
+  inputSparse: typeof js.inputSparse;
+  denseLayer: typeof js.denseLayer;
+  signDense: typeof js.signDense;
+  signSparse: typeof js.signSparse;
+  backwardHidden: typeof js.backwardHidden;
+  updateDense: typeof js.updateDense;
+  updateSparse: typeof js.updateSparse;
+};
+
+export const jsKernels: EbpKernels = {
+  name: 'js',
+  moments: js.moments,
+  inputSparse: js.inputSparse,
+  denseLayer: js.denseLayer,
+  signDense: js.signDense,
+  signSparse: js.signSparse,
+  backwardHidden: js.backwardHidden,
+  updateDense: js.updateDense,
+  updateSparse: js.updateSparse,
+};
+
+type P = number;
+interface EbpWasmExports extends WebAssembly.Exports {
+  moments(h: P, mean: P, v: P, map: P, n: number): void;
+  input_sparse(mean: P, wvar: P, b: P, K: number, Kout: number, nzStart: P, nzIdx: P, nzVal: P, nzVal2: P, B: number, ubar: P, variance: P, c: number, k1: number): void;
+  dense_layer(mean: P, wvar: P, b: P, K: number, Kout: number, mu: P, second: P, hidden: number, B: number, ubar: P, variance: P, c: number, k1: number): void;
+  sign_dense(w: P, b: P, K: number, Kout: number, x: P, B: number, out: P, last: number): void;
+  sign_sparse(w: P, b: P, K: number, Kout: number, nzStart: P, nzIdx: P, nzVal: P, B: number, out: P, last: number): void;
+  backward_hidden(mean: P, K: number, Kout: number, delta: P, dmu: P, below: P, acc: P, B: number, c: number): void;
+  update_dense(h: P, mean: P, v: P, map: P, K: number, Kout: number, delta: P, muIn: P, B: number, g: P, c: number, scale: number, binary: number): void;
+  update_sparse(h: P, mean: P, v: P, map: P, K: number, Kout: number, delta: P, nzStart: P, nzIdx: P, nzVal: P, B: number, uni: P, count: number, c: number, scale: number, binary: number): void;
+}
+
+export type EbpHeap = WasmHeap<EbpWasmExports>;
+
+/** A heap for the EBP kernels with `bytes` of room, or null when WebAssembly is unavailable or disabled. */
+export function createEbpHeap(bytes: number): EbpHeap | null {
+  return WasmHeap.create<EbpWasmExports>(compileModule('ebp', EBP_WASM_BASE64), bytes);
+}
+
+/** The WebAssembly kernel set bound to `heap`. */
+export function wasmKernels(heap: EbpHeap): EbpKernels {
+  const x = heap.exports;
+  const o = (a: ArrayBufferView) => a.byteOffset;
+  return {
+    name: 'wasm',
+    moments: (h, mean, v, map, off, n) => x.moments(o(h) + off * 8, o(mean) + off * 8, o(v) + off * 8, o(map) + off * 8, n),
+    inputSparse: (mean, wvar, b, K, Kout, nzStart, nzIdx, nzVal, nzVal2, B, ubar, variance, c, k1) =>
+      x.input_sparse(o(mean), o(wvar), o(b), K, Kout, o(nzStart), o(nzIdx), o(nzVal), o(nzVal2), B, o(ubar), o(variance), c, k1),
+    denseLayer: (mean, wvar, b, K, Kout, mu, second, hidden, B, ubar, variance, c, k1) =>
+      x.dense_layer(o(mean), o(wvar), o(b), K, Kout, o(mu), o(second), hidden ? 1 : 0, B, o(ubar), o(variance), c, k1),
+    signDense: (w, b, K, Kout, xx, B, out, last) => x.sign_dense(o(w), o(b), K, Kout, o(xx), B, o(out), last ? 1 : 0),
+    signSparse: (w, b, K, Kout, nzStart, nzIdx, nzVal, B, out, last) =>
+      x.sign_sparse(o(w), o(b), K, Kout, o(nzStart), o(nzIdx), o(nzVal), B, o(out), last ? 1 : 0),
+    backwardHidden: (mean, K, Kout, delta, dmu, below, acc, B, c) =>
+      x.backward_hidden(o(mean), K, Kout, o(delta), o(dmu), o(below), o(acc), B, c),
+    updateDense: (h, mean, v, map, K, Kout, delta, muIn, B, g, c, scale, binary) =>
+      x.update_dense(o(h), o(mean), o(v), o(map), K, Kout, o(delta), o(muIn), B, o(g), c, scale, binary ? 1 : 0),
+    updateSparse: (h, mean, v, map, K, Kout, delta, nzStart, nzIdx, nzVal, B, uni, count, c, scale, binary) =>
+      x.update_sparse(o(h), o(mean), o(v), o(map), K, Kout, o(delta), o(nzStart), o(nzIdx), o(nzVal), B, o(uni), count, c, scale, binary ? 1 : 0),
+  };
+}

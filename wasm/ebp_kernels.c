@@ -1,0 +1,249 @@
+/*
+ * EBP training kernels for WebAssembly (f64x2 SIMD). Built by scripts/build-wasm.mjs with
+ * clang --target=wasm32 -O3 -msimd128; the bytes are checked in as src/kernels/ebp-wasm.generated.ts.
+ *
+ * Every pointer is a byte offset into the imported memory, where the JavaScript side keeps the
+ * posterior arrays and the minibatch workspace. The loops mirror src/kernels/ebp-js.ts line for line;
+ * the moment refresh gives bit-identical results, the sums differ only by summation order (2 lanes).
+ * No libc, no static data, no shadow stack: every function works on its arguments only.
+ */
+#include <wasm_simd128.h>
+#include <stdint.h>
+
+typedef double f64;
+typedef int32_t i32;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* ---------------------------------------------------------------- exp(y), y <= 0, two lanes
+ * The algorithm of fdlibm's e_exp.c (Sun Microsystems, 1993; "Permission to use, copy, modify, and
+ * distribute this software is freely granted, provided that this notice is preserved"): y = k ln2 + x,
+ * |x| <= ln2/2, exp(x) = 1 - ((lo - x c/(2 - c)) - hi) with c = x - x^2 P(x^2), then times 2^k.
+ * k is rounded with the 1.5*2^52 shift, whose low mantissa bits then hold k, so 2^k is built by
+ * shifting them into the exponent field. Below -708 the result is flushed to 0 (sech^2 < 1e-307 there).
+ * Same operations, in the same order, as expNegative in src/kernels/ebp-js.ts.                    */
+#define SPLAT(x) wasm_f64x2_splat(x)
+static const f64 INV_LN2 = 1.44269504088896338700e+00;
+static const f64 LN2_HI = 6.93147180369123816490e-01; /* low 21 bits zero: k*LN2_HI is exact */
+static const f64 LN2_LO = 1.90821492927058770002e-10;
+static const f64 ROUND_SHIFT = 6755399441055744.0;     /* 1.5 * 2^52 */
+static const f64 P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
+                 P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
+
+static inline v128_t exp_neg2(v128_t y) {
+  v128_t t = wasm_f64x2_add(wasm_f64x2_mul(y, SPLAT(INV_LN2)), SPLAT(ROUND_SHIFT));
+  v128_t kf = wasm_f64x2_sub(t, SPLAT(ROUND_SHIFT));
+  v128_t hi = wasm_f64x2_sub(y, wasm_f64x2_mul(kf, SPLAT(LN2_HI)));
+  v128_t lo = wasm_f64x2_mul(kf, SPLAT(LN2_LO));
+  v128_t x = wasm_f64x2_sub(hi, lo);
+  v128_t xx = wasm_f64x2_mul(x, x);
+  v128_t p = SPLAT(P5);
+  p = wasm_f64x2_add(wasm_f64x2_mul(p, xx), SPLAT(P4));
+  p = wasm_f64x2_add(wasm_f64x2_mul(p, xx), SPLAT(P3));
+  p = wasm_f64x2_add(wasm_f64x2_mul(p, xx), SPLAT(P2));
+  p = wasm_f64x2_add(wasm_f64x2_mul(p, xx), SPLAT(P1));
+  v128_t c = wasm_f64x2_sub(x, wasm_f64x2_mul(xx, p));
+  v128_t q = wasm_f64x2_div(wasm_f64x2_mul(x, c), wasm_f64x2_sub(SPLAT(2.0), c));
+  v128_t ex = wasm_f64x2_sub(SPLAT(1.0), wasm_f64x2_sub(wasm_f64x2_sub(lo, q), hi));
+  /* (k mod 2^12) << 52 plus 1023 << 52 wraps to (k + 1023) << 52 for -1022 <= k <= 1023 */
+  v128_t scale = wasm_i64x2_add(wasm_i64x2_shl(t, 52), wasm_i64x2_splat(1023LL << 52));
+  return wasm_v128_andnot(wasm_f64x2_mul(ex, scale), wasm_f64x2_lt(y, SPLAT(-708.0)));
+}
+
+/* binary-weight moments of h[0..n): mean = tanh h, var = sech^2 h, map = sign h (sign(0) = +1) */
+static inline void moments_range(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n) {
+  const v128_t one = wasm_f64x2_splat(1.0), mone = wasm_f64x2_splat(-1.0), zero = wasm_f64x2_splat(0.0);
+  const v128_t four = wasm_f64x2_splat(4.0), mtwo = wasm_f64x2_splat(-2.0);
+  i32 i = 0;
+  for (; i + 2 <= n; i += 2) {
+    v128_t x = wasm_v128_load(h + i);
+    v128_t e = exp_neg2(wasm_f64x2_mul(mtwo, wasm_f64x2_abs(x)));
+    v128_t r = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
+    v128_t t = wasm_f64x2_mul(wasm_f64x2_sub(one, e), r);
+    v128_t s = wasm_v128_bitselect(mone, one, wasm_f64x2_lt(x, zero));
+    wasm_v128_store(mean + i, wasm_f64x2_mul(s, t));
+    wasm_v128_store(var + i, wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(four, e), r), r));
+    wasm_v128_store(map + i, s);
+  }
+  if (i < n) {
+    /* odd tail: run the same lane code on (h[i], 0) and keep lane 0 */
+    v128_t x = wasm_f64x2_make(h[i], 0.0);
+    v128_t e = exp_neg2(wasm_f64x2_mul(mtwo, wasm_f64x2_abs(x)));
+    v128_t r = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
+    v128_t t = wasm_f64x2_mul(wasm_f64x2_sub(one, e), r);
+    v128_t s = wasm_v128_bitselect(mone, one, wasm_f64x2_lt(x, zero));
+    mean[i] = wasm_f64x2_extract_lane(wasm_f64x2_mul(s, t), 0);
+    var[i] = wasm_f64x2_extract_lane(wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(four, e), r), r), 0);
+    map[i] = wasm_f64x2_extract_lane(s, 0);
+  }
+}
+
+EXPORT(moments) void moments(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n) { moments_range(h, mean, var, map, n); }
+
+/* ---------------------------------------------------------------- small SIMD helpers */
+static inline f64 hsum(v128_t v) { return wasm_f64x2_extract_lane(v, 0) + wasm_f64x2_extract_lane(v, 1); }
+
+static inline f64 dot(const f64 *a, const f64 *b, i32 n) {
+  v128_t s0 = wasm_f64x2_splat(0.0), s1 = wasm_f64x2_splat(0.0);
+  i32 j = 0;
+  for (; j + 4 <= n; j += 4) {
+    s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(wasm_v128_load(a + j), wasm_v128_load(b + j)));
+    s1 = wasm_f64x2_add(s1, wasm_f64x2_mul(wasm_v128_load(a + j + 2), wasm_v128_load(b + j + 2)));
+  }
+  f64 s = hsum(wasm_f64x2_add(s0, s1));
+  for (; j < n; j++) s += a[j] * b[j];
+  return s;
+}
+
+/* y[j] += a * x[j] */
+static inline void axpy(f64 *y, const f64 *x, f64 a, i32 n) {
+  v128_t va = wasm_f64x2_splat(a);
+  i32 j = 0;
+  for (; j + 2 <= n; j += 2) wasm_v128_store(y + j, wasm_f64x2_add(wasm_v128_load(y + j), wasm_f64x2_mul(va, wasm_v128_load(x + j))));
+  for (; j < n; j++) y[j] += a * x[j];
+}
+
+/* ---------------------------------------------------------------- forward */
+/* first layer, sparse rows: ubar = (sum m x + b)/sqrt(K+1), var = (sum Var W x^2 + 1)/(K+1) */
+EXPORT(input_sparse)
+void input_sparse(const f64 *mean, const f64 *wvar, const f64 *b, i32 K, i32 Kout, const i32 *nzStart, const i32 *nzIdx,
+                  const f64 *nzVal, const f64 *nzVal2, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1) {
+  for (i32 k = 0; k < Kout; k++) {
+    const f64 *m = mean + (long)k * K, *v = wvar + (long)k * K;
+    for (i32 n = 0; n < B; n++) {
+      f64 s = 0, sv = 0;
+      for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) {
+        i32 j = nzIdx[t];
+        s += m[j] * nzVal[t];
+        sv += v[j] * nzVal2[t];
+      }
+      ubar[n * Kout + k] = (s + b[k]) / c;
+      variance[n * Kout + k] = (sv + 1) / k1;
+    }
+  }
+}
+
+/* dense layer: input (mu, a = <v^2>) for the first layer (a = x^2, no Var v term), or
+ * hidden (mu, nu = Var v, a = 1): var = (sum Var W + sum m^2 nu + 1)/(K+1) */
+EXPORT(dense_layer)
+void dense_layer(const f64 *mean, const f64 *wvar, const f64 *b, i32 K, i32 Kout, const f64 *mu, const f64 *second,
+                 i32 hidden, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1) {
+  for (i32 k = 0; k < Kout; k++) {
+    const f64 *m = mean + (long)k * K, *v = wvar + (long)k * K;
+    f64 rowVar = 0;
+    if (hidden) {
+      v128_t acc = wasm_f64x2_splat(0.0);
+      i32 j = 0;
+      for (; j + 2 <= K; j += 2) acc = wasm_f64x2_add(acc, wasm_v128_load(v + j));
+      rowVar = hsum(acc);
+      for (; j < K; j++) rowVar += v[j];
+    }
+    for (i32 n = 0; n < B; n++) {
+      const f64 *x = mu + (long)n * K, *a = second + (long)n * K;
+      f64 s, sv;
+      if (hidden) {
+        v128_t s0 = wasm_f64x2_splat(0.0), q0 = wasm_f64x2_splat(0.0);
+        i32 j = 0;
+        for (; j + 2 <= K; j += 2) {
+          v128_t mm = wasm_v128_load(m + j);
+          s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(mm, wasm_v128_load(x + j)));
+          q0 = wasm_f64x2_add(q0, wasm_f64x2_mul(wasm_f64x2_mul(mm, mm), wasm_v128_load(a + j)));
+        }
+        s = hsum(s0);
+        sv = hsum(q0);
+        for (; j < K; j++) {
+          s += m[j] * x[j];
+          sv += m[j] * m[j] * a[j];
+        }
+        sv += rowVar;
+      } else {
+        s = dot(m, x, K);
+        sv = dot(v, a, K);
+      }
+      ubar[n * Kout + k] = (s + b[k]) / c;
+      variance[n * Kout + k] = (sv + 1) / k1;
+    }
+  }
+}
+
+/* EBP-D layer: out = W x + b (last) or sign(W x + b) with sign(0) = +1 */
+EXPORT(sign_dense)
+void sign_dense(const f64 *w, const f64 *b, i32 K, i32 Kout, const f64 *x, i32 B, f64 *out, i32 last) {
+  for (i32 k = 0; k < Kout; k++) {
+    const f64 *wr = w + (long)k * K;
+    for (i32 n = 0; n < B; n++) {
+      f64 s = dot(wr, x + (long)n * K, K) + b[k];
+      out[n * Kout + k] = last ? s : (s < 0 ? -1.0 : 1.0);
+    }
+  }
+}
+
+EXPORT(sign_sparse)
+void sign_sparse(const f64 *w, const f64 *b, i32 K, i32 Kout, const i32 *nzStart, const i32 *nzIdx, const f64 *nzVal, i32 B,
+                 f64 *out, i32 last) {
+  for (i32 k = 0; k < Kout; k++) {
+    const f64 *wr = w + (long)k * K;
+    for (i32 n = 0; n < B; n++) {
+      f64 s = 0;
+      for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) s += wr[nzIdx[t]] * nzVal[t];
+      s += b[k];
+      out[n * Kout + k] = last ? s : (s < 0 ? -1.0 : 1.0);
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- backward */
+/* below_delta[n, j] = (sum_k mean[k, j] delta[n, k]) / c * dmu[n, j] */
+EXPORT(backward_hidden)
+void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f64 *dmu, f64 *below, f64 *acc, i32 B, f64 c) {
+  for (i32 n = 0; n < B; n++) {
+    for (i32 j = 0; j < K; j++) acc[j] = 0;
+    for (i32 k = 0; k < Kout; k++) {
+      f64 d = delta[n * Kout + k];
+      if (d != 0) axpy(acc, mean + (long)k * K, d, K);
+    }
+    for (i32 j = 0; j < K; j++) below[n * K + j] = (acc[j] / c) * dmu[n * K + j];
+  }
+}
+
+/* ---------------------------------------------------------------- update */
+/* h[k, :] += scale * (g / c) with g = sum_n delta[n, k] mu_in[n, :]; then refresh the row's moments */
+EXPORT(update_dense)
+void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const f64 *muIn, i32 B, f64 *g,
+                  f64 c, f64 scale, i32 binary) {
+  for (i32 k = 0; k < Kout; k++) {
+    for (i32 j = 0; j < K; j++) g[j] = 0;
+    for (i32 n = 0; n < B; n++) {
+      f64 d = delta[n * Kout + k];
+      if (d != 0) axpy(g, muIn + (long)n * K, d, K);
+    }
+    f64 *hr = h + (long)k * K;
+    for (i32 j = 0; j < K; j++) hr[j] += scale * (g[j] / c);
+    if (binary) moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
+  }
+}
+
+/* first layer with sparse rows: each row's increments go straight into h at the row's non-zero columns
+ * (h += scale * (delta / c) * x, sample by sample); then the moments are refreshed over the whole row
+ * (SIMD) or, when the union of non-zero columns is under half the row, only there */
+EXPORT(update_sparse)
+void update_sparse(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const i32 *nzStart,
+                   const i32 *nzIdx, const f64 *nzVal, i32 B, const i32 *uni, i32 count, f64 c, f64 scale, i32 binary) {
+  for (i32 k = 0; k < Kout; k++) {
+    f64 *hr = h + (long)k * K;
+    for (i32 n = 0; n < B; n++) {
+      f64 d = scale * (delta[n * Kout + k] / c);
+      if (d == 0) continue;
+      for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) hr[nzIdx[t]] += d * nzVal[t];
+    }
+    if (!binary) continue;
+    if (count * 2 >= K) {
+      moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
+    } else {
+      for (i32 u = 0; u < count; u++) {
+        i32 j = uni[u];
+        moments_range(hr + j, mean + (long)k * K + j, var + (long)k * K + j, map + (long)k * K + j, 1);
+      }
+    }
+  }
+}
