@@ -50,32 +50,51 @@ static inline v128_t exp_neg2(v128_t y) {
   return wasm_v128_andnot(wasm_f64x2_mul(ex, scale), wasm_f64x2_lt(y, SPLAT(-708.0)));
 }
 
-/* binary-weight moments of h[0..n): mean = tanh h, var = sech^2 h, map = sign h (sign(0) = +1) */
+/* binary-weight moments of two fields: mean = tanh h, var = sech^2 h, map = sign h (sign(0) = +1) */
+static inline void moments_vec(v128_t x, v128_t *mean, v128_t *var, v128_t *map) {
+  const v128_t one = SPLAT(1.0);
+  v128_t e = exp_neg2(wasm_f64x2_mul(SPLAT(-2.0), wasm_f64x2_abs(x)));
+  v128_t r = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
+  v128_t t = wasm_f64x2_mul(wasm_f64x2_sub(one, e), r);
+  v128_t s = wasm_v128_bitselect(SPLAT(-1.0), one, wasm_f64x2_lt(x, SPLAT(0.0)));
+  *mean = wasm_f64x2_mul(s, t);
+  *var = wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(SPLAT(4.0), e), r), r);
+  *map = s;
+}
+
+/* moments of h[0..n) */
 static inline void moments_range(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n) {
-  const v128_t one = wasm_f64x2_splat(1.0), mone = wasm_f64x2_splat(-1.0), zero = wasm_f64x2_splat(0.0);
-  const v128_t four = wasm_f64x2_splat(4.0), mtwo = wasm_f64x2_splat(-2.0);
+  v128_t m, v, s;
   i32 i = 0;
   for (; i + 2 <= n; i += 2) {
-    v128_t x = wasm_v128_load(h + i);
-    v128_t e = exp_neg2(wasm_f64x2_mul(mtwo, wasm_f64x2_abs(x)));
-    v128_t r = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
-    v128_t t = wasm_f64x2_mul(wasm_f64x2_sub(one, e), r);
-    v128_t s = wasm_v128_bitselect(mone, one, wasm_f64x2_lt(x, zero));
-    wasm_v128_store(mean + i, wasm_f64x2_mul(s, t));
-    wasm_v128_store(var + i, wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(four, e), r), r));
+    moments_vec(wasm_v128_load(h + i), &m, &v, &s);
+    wasm_v128_store(mean + i, m);
+    wasm_v128_store(var + i, v);
     wasm_v128_store(map + i, s);
   }
   if (i < n) {
-    /* odd tail: run the same lane code on (h[i], 0) and keep lane 0 */
-    v128_t x = wasm_f64x2_make(h[i], 0.0);
-    v128_t e = exp_neg2(wasm_f64x2_mul(mtwo, wasm_f64x2_abs(x)));
-    v128_t r = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
-    v128_t t = wasm_f64x2_mul(wasm_f64x2_sub(one, e), r);
-    v128_t s = wasm_v128_bitselect(mone, one, wasm_f64x2_lt(x, zero));
-    mean[i] = wasm_f64x2_extract_lane(wasm_f64x2_mul(s, t), 0);
-    var[i] = wasm_f64x2_extract_lane(wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(four, e), r), r), 0);
+    moments_vec(wasm_f64x2_make(h[i], 0.0), &m, &v, &s);
+    mean[i] = wasm_f64x2_extract_lane(m, 0);
+    var[i] = wasm_f64x2_extract_lane(v, 0);
     map[i] = wasm_f64x2_extract_lane(s, 0);
   }
+}
+
+/* moments of h[cols[0..count)], two columns per vector */
+static inline void moments_at(const f64 *h, f64 *mean, f64 *var, f64 *map, const i32 *cols, i32 count) {
+  v128_t m, v, s;
+  i32 u = 0;
+  for (; u + 2 <= count; u += 2) {
+    i32 a = cols[u], b = cols[u + 1];
+    moments_vec(wasm_f64x2_make(h[a], h[b]), &m, &v, &s);
+    mean[a] = wasm_f64x2_extract_lane(m, 0);
+    mean[b] = wasm_f64x2_extract_lane(m, 1);
+    var[a] = wasm_f64x2_extract_lane(v, 0);
+    var[b] = wasm_f64x2_extract_lane(v, 1);
+    map[a] = wasm_f64x2_extract_lane(s, 0);
+    map[b] = wasm_f64x2_extract_lane(s, 1);
+  }
+  if (u < count) moments_range(h + cols[u], mean + cols[u], var + cols[u], map + cols[u], 1);
 }
 
 EXPORT(moments) void moments(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n) { moments_range(h, mean, var, map, n); }
@@ -225,7 +244,7 @@ void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const 
 
 /* first layer with sparse rows: each row's increments go straight into h at the row's non-zero columns
  * (h += scale * (delta / c) * x, sample by sample); then the moments are refreshed over the whole row
- * (SIMD) or, when the union of non-zero columns is under half the row, only there */
+ * or, when the union of non-zero columns is under 3/4 of the row, only there */
 EXPORT(update_sparse)
 void update_sparse(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const i32 *nzStart,
                    const i32 *nzIdx, const f64 *nzVal, i32 B, const i32 *uni, i32 count, f64 c, f64 scale, i32 binary) {
@@ -237,13 +256,7 @@ void update_sparse(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const
       for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) hr[nzIdx[t]] += d * nzVal[t];
     }
     if (!binary) continue;
-    if (count * 2 >= K) {
-      moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
-    } else {
-      for (i32 u = 0; u < count; u++) {
-        i32 j = uni[u];
-        moments_range(hr + j, mean + (long)k * K + j, var + (long)k * K + j, map + (long)k * K + j, 1);
-      }
-    }
+    if (count * 4 >= K * 3) moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
+    else moments_at(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, uni, count);
   }
 }

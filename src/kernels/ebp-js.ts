@@ -181,7 +181,7 @@ export function updateDense(
 /**
  * First layer with sparse rows: each row's increments go straight into h at the non-zero columns
  * (h += scale·(δ/c)·x, sample by sample), then the moments are refreshed over the whole row or, when
- * the union of non-zero columns (`union`, `count`) is under half the row, only there. Untouched
+ * the union of non-zero columns (`union`, `count`) is under 3/4 of the row, only there. Untouched
  * columns keep their h, so this equals the dense update up to the order of the additions.
  */
 export function updateSparse(
@@ -197,7 +197,7 @@ export function updateSparse(
       for (let t = nzStart[n], e = nzStart[n + 1]; t < e; t++) h[row + nzIdx[t]] += d * nzVal[t];
     }
     if (!binary) continue;
-    if (count * 2 >= K) moments(h, mean, variance, map, row, K);
+    if (count * 4 >= K * 3) moments(h, mean, variance, map, row, K);
     else for (let u = 0; u < count; u++) moments(h, mean, variance, map, row + union[u], 1);
   }
 }
