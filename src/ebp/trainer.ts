@@ -53,6 +53,7 @@ export interface TrainReport {
 }
 
 export interface EbpTrainerConfig extends Omit<InitOptions, 'rng'> {
+  /** Input width K_0. */
   inputs: number;
   hidden?: number[];
   outputs: number;

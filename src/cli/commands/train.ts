@@ -1,0 +1,109 @@
+import { ArgumentError } from '../../errors';
+import type { Dataset } from '../../data/dataset';
+import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
+import type { WeightKind } from '../../ebp/weights';
+import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
+import type { CliIo } from '../io';
+
+export interface TrainArgs {
+  dataset?: string;
+  hidden: number[];
+  weights: WeightKind;
+  epochs: number;
+  batch: number;
+  seed: number;
+  json: boolean;
+  quiet: boolean;
+}
+
+const BUILTIN: Record<string, () => { train: Dataset; test: Dataset }> = {
+  mnist: loadMnist10k,
+  mnist60k: loadMnist60k,
+  'fashion-mnist': () => loadFashionMnist(),
+};
+
+export const BUILTIN_DATASETS = Object.keys(BUILTIN);
+
+/** `ebp train --dataset NAME`: train on built-in data, report per epoch, print the final test errors. */
+export function trainBuiltin(args: TrainArgs, io: CliIo): number {
+  const load = BUILTIN[args.dataset ?? ''];
+  if (!load) {
+    throw new ArgumentError(`unknown dataset '${args.dataset}'. Built-in datasets: ${BUILTIN_DATASETS.join(', ')}.`);
+  }
+  const t0 = performance.now();
+  const { train, test } = load();
+  const sizes = [train.X.shape[1], ...args.hidden, train.numClasses];
+  if (!args.quiet && !args.json) {
+    io.stderr(
+      `${train.name}: ${train.labels.length} training rows, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
+        `network ${sizes.join('-')}, ${args.weights} weights, batch ${args.batch}, ${args.epochs} epochs, seed ${args.seed}\n`,
+    );
+  }
+  const trainer = EbpTrainer.create({ inputs: sizes[0], hidden: args.hidden, outputs: train.numClasses, weights: args.weights, seed: args.seed });
+  if (!args.quiet && !args.json) io.stderr(`kernels: ${trainer.store.backend}\n`);
+  const report = trainer.fit(train, {
+    epochs: args.epochs,
+    batchSize: args.batch,
+    seed: args.seed,
+    validation: test,
+    shouldStop: io.interrupted,
+    onEpoch: (r) => {
+      if (args.json) io.stdout(JSON.stringify(epochJson(r, args.epochs)) + '\n');
+      else if (!args.quiet) io.stderr(formatEpoch(r, args.epochs) + '\n');
+    },
+  });
+  const last = report.epochs[report.epochs.length - 1];
+  const final = last ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : evaluateErrors(trainer.store, test);
+  const totalSeconds = report.epochs.reduce((a, r) => a + r.seconds, 0);
+  const samples = report.epochs.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
+  const summary = {
+    summary: true,
+    dataset: args.dataset,
+    sizes,
+    weights: args.weights,
+    epochs: trainer.epoch,
+    batch: args.batch,
+    seed: args.seed,
+    backend: trainer.store.backend,
+    testErrorP: final.errorP,
+    testErrorD: final.errorD,
+    trainSeconds: round(totalSeconds, 3),
+    samplesPerSecond: round(samples / Math.max(totalSeconds, 1e-9), 1),
+  };
+  if (args.json) io.stdout(JSON.stringify(summary) + '\n');
+  else io.stdout(`test error: EBP-P ${pct(final.errorP)}, EBP-D ${pct(final.errorD)} (${trainer.epoch} epochs, ${summary.samplesPerSecond} samples/s)\n`);
+  return io.interrupted?.() ? 130 : 0;
+}
+
+export function epochJson(r: EpochReport, epochs: number): Record<string, unknown> {
+  return {
+    epoch: r.epoch,
+    epochs,
+    meanNegLogZ: round(r.meanNegLogZ, 6),
+    trainErrorP: r.trainErrorP,
+    trainErrorD: r.trainErrorD,
+    testErrorP: r.validationErrorP,
+    testErrorD: r.validationErrorD,
+    seconds: round(r.seconds, 3),
+    evalSeconds: round(r.evalSeconds, 3),
+    samplesPerSecond: round(r.samplesPerSecond, 1),
+  };
+}
+
+export function formatEpoch(r: EpochReport, epochs: number): string {
+  const w = String(epochs).length;
+  return (
+    `epoch ${String(r.epoch).padStart(w)}/${epochs}  -logZ ${r.meanNegLogZ.toFixed(4)}  ` +
+    `train P ${pct(r.trainErrorP)} D ${pct(r.trainErrorD)}  test P ${pct(r.validationErrorP)} D ${pct(r.validationErrorD)}  ` +
+    `${Math.round(r.samplesPerSecond)} samples/s  ${r.seconds.toFixed(1)} s`
+  );
+}
+
+function pct(x: number): string {
+  return Number.isNaN(x) ? '  -  ' : `${(100 * x).toFixed(2)}%`;
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
