@@ -20,3 +20,4 @@ export { parseIdx } from './data/idx';
 export {
   EbpTrainer, evaluateErrors, type FitOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
 } from './ebp/trainer';
+export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } from './ebp/weights';

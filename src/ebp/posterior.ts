@@ -4,7 +4,7 @@ import type { Matrix } from '../tensor/matrix';
 import { createRng, type Rng } from '../util/random';
 import { createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels } from '../kernels/ebp';
 import { heapBytes } from '../kernels/wasm-heap';
-import { assertWeightKind, type WeightKind } from './weights';
+import { DiscreteFamily, isDiscrete, normalizeWeightKind, type WeightKind } from './weights';
 import { Workspace, workspaceCapacity, jsAlloc, type Alloc } from './workspace';
 
 /** Which kernels a store runs: WebAssembly SIMD when available (`'auto'`), or always the JS loops. */
@@ -68,6 +68,8 @@ export class PosteriorStore {
   readonly heapWorkspace: Workspace | null;
   private readonly heap: EbpHeap | null;
   private readonly requested: Backend;
+  /** @internal Moments of discrete weights (null for binary and Gaussian). */
+  readonly discrete: DiscreteFamily | null;
 
   private constructor(
     weights: WeightKind, weightVariance: number, sizes: number[], h: ArrayLike<number>[], b: ArrayLike<number>[], backend: Backend,
@@ -76,6 +78,7 @@ export class PosteriorStore {
     this.weightVariance = weightVariance;
     this.sizes = Object.freeze(sizes.slice());
     this.requested = backend;
+    this.discrete = isDiscrete(weights) ? new DiscreteFamily(weights) : null;
     const gaussian = weights === 'gaussian';
     const capacity = workspaceCapacity(sizes);
     let heap: EbpHeap | null = null;
@@ -128,8 +131,7 @@ export class PosteriorStore {
 
   /** A randomly initialised posterior for layer widths `sizes` = [K_0, K_1, ..., K_L] (spec §7). */
   static init(sizes: readonly number[], opts: InitOptions = {}): PosteriorStore {
-    const weights = opts.weights ?? 'binary';
-    assertWeightKind(weights);
+    const weights = normalizeWeightKind(opts.weights ?? 'binary');
     assertSizes(sizes);
     const s2 = checkVariance(opts.weightVariance);
     const sigmaW = opts.sigmaW ?? 1;
@@ -152,7 +154,7 @@ export class PosteriorStore {
 
   /** A posterior from explicit parameters, h[l][k][j] and b[l][k] (the public contract). */
   static fromParameters(p: PosteriorParameters): PosteriorStore {
-    assertWeightKind(p.weights);
+    const weights = normalizeWeightKind(p.weights);
     const s2 = checkVariance(p.weightVariance);
     if (!Array.isArray(p.h) || !Array.isArray(p.b) || p.h.length === 0 || p.h.length !== p.b.length) {
       throw new ShapeError(
@@ -187,7 +189,7 @@ export class PosteriorStore {
       h.push(hl);
     }
     assertSizes(sizes);
-    return new PosteriorStore(p.weights, s2, sizes, h, b, p.backend ?? 'auto');
+    return new PosteriorStore(weights, s2, sizes, h, b, p.backend ?? 'auto');
   }
 
   static fromJSON(json: PosteriorJSON): PosteriorStore {
@@ -211,6 +213,7 @@ export class PosteriorStore {
       b: this.layers.map((L) => Array.from(L.b)),
     };
     if (this.weights === 'gaussian') json.weightVariance = this.weightVariance;
+    if (isDiscrete(this.weights)) json.weights = { levels: this.weights.levels.slice(), prior: (this.weights.prior ?? []).slice() };
     return json;
   }
 
@@ -241,6 +244,7 @@ export class PosteriorStore {
     }
     const L = this.layers[l];
     if (this.weights === 'binary') this.kernels.moments(L.h, L.mean, L.variance, L.map, 0, L.h.length);
+    else if (this.discrete) this.discrete.moments(L.h, L.mean, L.variance, L.map, 0, L.h.length);
   }
 
   /** The field h of layer l as an ndarray view [outputs, inputs] (no copy). */

@@ -130,7 +130,9 @@ export function backward(store: PosteriorStore, ws: Workspace, B: number): numbe
 /** Add the summed increments to h and b (spec §6) and refresh the cached moments of the touched weights. */
 export function update(store: PosteriorStore, ws: Workspace, B: number): void {
   const binary = store.weights === 'binary';
-  const scale = binary ? 1 : store.weightVariance;
+  // Binary and discrete weights take the field update (h += gradient); Gaussian means move by s2 × gradient.
+  const scale = store.weights === 'gaussian' ? store.weightVariance : 1;
+  const discrete = store.discrete;
   const kern = ws.kernels;
   for (let l = 0; l < store.layers.length; l++) {
     const { h, b, mean, variance, map, inputs: K, outputs: Kout } = store.layers[l];
@@ -144,9 +146,11 @@ export function update(store: PosteriorStore, ws: Workspace, B: number): void {
     if (l === 0 && ws.sparse) {
       const count = ws.unionOfColumns(B);
       kern.updateSparse(h, mean, variance, map, K, Kout, d, ws.nzStart, ws.nzIdx, ws.nzVal, B, ws.union, count, c, scale, binary);
+      if (discrete) for (let k = 0; k < Kout; k++) discrete.momentsAt(h, mean, variance, map, k * K, ws.union, count);
     } else {
       const muIn = l === 0 ? ws.x : ws.layers[l - 1].muOut;
       kern.updateDense(h, mean, variance, map, K, Kout, d, muIn, B, ws.scratch, c, scale, binary);
+      if (discrete) discrete.moments(h, mean, variance, map, 0, K * Kout);
     }
   }
 }
