@@ -21,3 +21,12 @@ export {
   EbpTrainer, evaluateErrors, type FitOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
 } from './ebp/trainer';
 export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } from './ebp/weights';
+export {
+  XnorNetwork, type XnorLayer, type XnorLayerSpec, type XnorOptions, type XnorInput,
+} from './xnor/network';
+export { XnorEnsemble, type EnsembleOptions } from './xnor/ensemble';
+export type { InputEncoding, ResolvedInput } from './xnor/input';
+export { packSigns, unpackSigns, packedWords, type PackedMatrix } from './xnor/bitpack';
+export { popcount32, xnorDot } from './xnor/popcount';
+export type { XnorBackend } from './kernels/xnor';
+export { formatSummary, type ModelSummary, type LayerSummary } from './model/summary';

@@ -1,0 +1,420 @@
+/**
+ * The pure TypeScript packed-network engine (works in every JS runtime). 32-bit words; weights in
+ * panels of 4 rows interleaved one word at a time (word k of row 4p + r at wp[(p·KW + k)·4 + r]); four
+ * output rows per pass over the input row; panels tiled across the batch. Popcount: SWAR with the
+ * reduction deferred over 3 words (nibble counts) and then up to 30 words (byte counts), which measured
+ * faster in V8 than a 16-bit lookup table or a full SWAR popcount per word.
+ *
+ * Mirrors wasm/xnor_kernels.c: integer results are the same, and the floating-point steps of the
+ * real-input and bit-plane layers are the same operations in the same order.
+ */
+import { popcount32 } from '../xnor/popcount';
+import { LUT_MIN_ROWS, chunkRowsFor, panelTile, popcountCut, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
+
+const M1 = 0x55555555;
+const M2 = 0x33333333;
+const M4 = 0x0f0f0f0f;
+
+function nib(v: number): number {
+  v = v - ((v >>> 1) & M1);
+  return (v & M2) + ((v >>> 2) & M2);
+}
+
+function byteSum(c: number): number {
+  c = (c & 0x00ff00ff) + ((c >>> 8) & 0x00ff00ff);
+  return (c & 0xffff) + (c >>> 16);
+}
+
+/** cnt[r] = Σ_k popcount(X[xo + k] ⊕ W[wo + 4k + r]) for the 4 rows of a panel. */
+export function xorCounts4(X: Int32Array, xo: number, W: Int32Array, wo: number, KW: number, cnt: Int32Array): void {
+  let r0 = 0;
+  let r1 = 0;
+  let r2 = 0;
+  let r3 = 0;
+  let k = 0;
+  const full = KW - (KW % 3);
+  while (k < full) {
+    const lim = Math.min(full, k + 30);
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    for (; k < lim; k += 3, wo += 12) {
+      const x0 = X[xo + k];
+      const x1 = X[xo + k + 1];
+      const x2 = X[xo + k + 2];
+      let s = (nib(x0 ^ W[wo]) + nib(x1 ^ W[wo + 4]) + nib(x2 ^ W[wo + 8])) | 0;
+      c0 = (c0 + (s & M4) + ((s >>> 4) & M4)) | 0;
+      s = (nib(x0 ^ W[wo + 1]) + nib(x1 ^ W[wo + 5]) + nib(x2 ^ W[wo + 9])) | 0;
+      c1 = (c1 + (s & M4) + ((s >>> 4) & M4)) | 0;
+      s = (nib(x0 ^ W[wo + 2]) + nib(x1 ^ W[wo + 6]) + nib(x2 ^ W[wo + 10])) | 0;
+      c2 = (c2 + (s & M4) + ((s >>> 4) & M4)) | 0;
+      s = (nib(x0 ^ W[wo + 3]) + nib(x1 ^ W[wo + 7]) + nib(x2 ^ W[wo + 11])) | 0;
+      c3 = (c3 + (s & M4) + ((s >>> 4) & M4)) | 0;
+    }
+    r0 += byteSum(c0);
+    r1 += byteSum(c1);
+    r2 += byteSum(c2);
+    r3 += byteSum(c3);
+  }
+  for (; k < KW; k++, wo += 4) {
+    const x = X[xo + k];
+    r0 += popcount32(x ^ W[wo]);
+    r1 += popcount32(x ^ W[wo + 1]);
+    r2 += popcount32(x ^ W[wo + 2]);
+    r3 += popcount32(x ^ W[wo + 3]);
+  }
+  cnt[0] = r0;
+  cnt[1] = r1;
+  cnt[2] = r2;
+  cnt[3] = r3;
+}
+
+/** cnt[r] = Σ_k popcount(X[xo + k] & W[wo + 4k + r]) (bit-plane layers). */
+export function andCounts4(X: Int32Array, xo: number, W: Int32Array, wo: number, KW: number, cnt: Int32Array): void {
+  let r0 = 0;
+  let r1 = 0;
+  let r2 = 0;
+  let r3 = 0;
+  let k = 0;
+  const full = KW - (KW % 3);
+  while (k < full) {
+    const lim = Math.min(full, k + 30);
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    for (; k < lim; k += 3, wo += 12) {
+      const x0 = X[xo + k];
+      const x1 = X[xo + k + 1];
+      const x2 = X[xo + k + 2];
+      let s = (nib(x0 & W[wo]) + nib(x1 & W[wo + 4]) + nib(x2 & W[wo + 8])) | 0;
+      c0 = (c0 + (s & M4) + ((s >>> 4) & M4)) | 0;
+      s = (nib(x0 & W[wo + 1]) + nib(x1 & W[wo + 5]) + nib(x2 & W[wo + 9])) | 0;
+      c1 = (c1 + (s & M4) + ((s >>> 4) & M4)) | 0;
+      s = (nib(x0 & W[wo + 2]) + nib(x1 & W[wo + 6]) + nib(x2 & W[wo + 10])) | 0;
+      c2 = (c2 + (s & M4) + ((s >>> 4) & M4)) | 0;
+      s = (nib(x0 & W[wo + 3]) + nib(x1 & W[wo + 7]) + nib(x2 & W[wo + 11])) | 0;
+      c3 = (c3 + (s & M4) + ((s >>> 4) & M4)) | 0;
+    }
+    r0 += byteSum(c0);
+    r1 += byteSum(c1);
+    r2 += byteSum(c2);
+    r3 += byteSum(c3);
+  }
+  for (; k < KW; k++, wo += 4) {
+    const x = X[xo + k];
+    r0 += popcount32(x & W[wo]);
+    r1 += popcount32(x & W[wo + 1]);
+    r2 += popcount32(x & W[wo + 2]);
+    r3 += popcount32(x & W[wo + 3]);
+  }
+  cnt[0] = r0;
+  cnt[1] = r1;
+  cnt[2] = r2;
+  cnt[3] = r3;
+}
+
+/** Canonical rows (⌈K/32⌉ words each) → panels of 4 rows interleaved per word; missing rows are zero. */
+export function toPanels32(words: Int32Array, K: number, N: number): Int32Array {
+  const KW = (K + 31) >>> 5;
+  const P = (N + 3) >>> 2;
+  const out = new Int32Array(P * KW * 4);
+  for (let k = 0; k < N; k++) {
+    const p = k >>> 2;
+    const r = k & 3;
+    for (let w = 0; w < KW; w++) out[(p * KW + w) * 4 + r] = words[k * KW + w];
+  }
+  return out;
+}
+
+/** bits[n, :] = pack(x[n, j] < thr[j]). */
+export function packBinarize(x: Float64Array, xo: number, B: number, K: number, thr: Float64Array, out: Int32Array, KW: number): void {
+  for (let n = 0; n < B; n++) {
+    const xr = xo + n * K;
+    for (let w = 0; w < KW; w++) {
+      const j0 = w << 5;
+      const m = Math.min(32, K - j0);
+      let word = 0;
+      for (let b = 0; b < m; b++) if (x[xr + j0 + b] < thr[j0 + b]) word |= 1 << b;
+      out[n * KW + w] = word;
+    }
+  }
+}
+
+/** q = quantize((x − offset)/scale): round half up into 0..top; NaN and values below 0.5 give 0. */
+export function quantize(x: number, scale: number, offset: number, top: number): number {
+  const v = (x - offset) / scale;
+  return !(v >= 0.5) ? 0 : v >= top ? top : Math.floor(v + 0.5);
+}
+
+/** Bit planes planes[(n·bits + b)·KW + w] of the quantised inputs and qsum[n] = Σ_j q_j. */
+export function packPlanes(
+  x: Float64Array, xo: number, B: number, K: number, scale: number, offset: number, bits: number,
+  planes: Int32Array, KW: number, qsum: Float64Array,
+): void {
+  const top = 2 ** bits - 1;
+  for (let n = 0; n < B; n++) {
+    const xr = xo + n * K;
+    const po = n * bits * KW;
+    for (let i = 0; i < bits * KW; i++) planes[po + i] = 0;
+    let total = 0;
+    for (let j = 0; j < K; j++) {
+      const q = quantize(x[xr + j], scale, offset, top);
+      total += q;
+      const w = j >>> 5;
+      const bit = 1 << (j & 31);
+      for (let b = 0; b < bits; b++) if ((q >>> b) & 1) planes[po + b * KW + w] |= bit;
+    }
+    qsum[n] = total;
+  }
+}
+
+/** Sign and pack real pre-activations: d = pre − thr[k]; bit = flip[k] ? d > 0 : d < 0. */
+export function signPack(pre: Float64Array, B: number, N: number, thr: Float64Array, flip: Uint8Array, out: Int32Array, KWout: number): void {
+  for (let n = 0; n < B; n++) {
+    for (let w = 0; w < KWout; w++) {
+      const k0 = w << 5;
+      const m = Math.min(32, N - k0);
+      let word = 0;
+      for (let b = 0; b < m; b++) {
+        const k = k0 + b;
+        const d = pre[n * N + k] - thr[k];
+        if (flip[k] ? d > 0 : d < 0) word |= 1 << b;
+      }
+      out[n * KWout + w] = word;
+    }
+  }
+}
+
+interface JsLayer {
+  K: number;
+  N: number;
+  KW: number;
+  P: number;
+  panels: Int32Array;
+  cut: Int32Array;
+  flip: Uint8Array;
+  thr: Float64Array;
+  bias: Float64Array;
+  rowc: Float64Array;
+  tile: number;
+}
+
+/** The pure TypeScript engine for a plan. */
+export class JsXnorEngine implements XnorEngine {
+  readonly name = 'js' as const;
+  readonly chunkRows: number;
+  private readonly input: PlanInput;
+  private readonly layers: JsLayer[];
+  private readonly bitsA: Int32Array;
+  private readonly bitsB: Int32Array;
+  private readonly planes: Int32Array;
+  private readonly qsum: Float64Array;
+  private readonly pre: Float64Array;
+  private readonly table: Float64Array;
+  private readonly cnt = new Int32Array(4);
+
+  constructor(plan: XnorPlan) {
+    this.input = plan.input;
+    const K0 = plan.layers[0].K;
+    const CH = chunkRowsFor(K0);
+    this.chunkRows = CH;
+    this.layers = plan.layers.map((L, l) => {
+      const KW = (L.K + 31) >>> 5;
+      const P = (L.N + 3) >>> 2;
+      const binaryIn = l > 0 || plan.input.kind === 'binarize';
+      const cut = new Int32Array(P * 4).fill(0x7fffffff);
+      const flip = new Uint8Array(P * 4);
+      for (let k = 0; k < L.N; k++) {
+        flip[k] = L.flip[k];
+        if (binaryIn) cut[k] = popcountCut(L.K, L.thr[k], L.flip[k] === 1);
+      }
+      const rowc = new Float64Array(L.N);
+      if (l === 0 && plan.input.kind === 'bitplanes' && plan.input.offset !== 0) {
+        for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * rowSum(L.words, k, L.K);
+      }
+      return { K: L.K, N: L.N, KW, P, panels: toPanels32(L.words, L.K, L.N), cut, flip, thr: L.thr, bias: L.bias, rowc, tile: panelTile(KW * 16) };
+    });
+    let maxKW = 1;
+    for (const L of this.layers) maxKW = Math.max(maxKW, L.KW, (L.N + 31) >>> 5);
+    this.bitsA = new Int32Array(CH * maxKW);
+    this.bitsB = new Int32Array(CH * maxKW);
+    const KW0 = (K0 + 31) >>> 5;
+    const N0 = plan.layers[0].N;
+    this.planes = new Int32Array(plan.input.kind === 'bitplanes' ? CH * plan.input.bits * KW0 : 0);
+    this.qsum = new Float64Array(plan.input.kind === 'bitplanes' ? CH : 0);
+    this.pre = new Float64Array(plan.input.kind === 'binarize' ? 0 : CH * N0);
+    this.table = new Float64Array(plan.input.kind === 'real' && N0 >= LUT_MIN_ROWS ? 256 * ((K0 + 7) >>> 3) : 0);
+  }
+
+  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): void {
+    const layers = this.layers;
+    const L0 = layers[0];
+    const last = layers.length - 1;
+    let cur = this.bitsA;
+    let next = this.bitsB;
+    const inp = this.input;
+    let start = 0;
+    if (inp.kind === 'binarize') {
+      packBinarize(X, xo, B, L0.K, inp.threshold, cur, L0.KW);
+    } else {
+      if (inp.kind === 'bitplanes') {
+        packPlanes(X, xo, B, L0.K, inp.scale, inp.offset, inp.bits, this.planes, L0.KW, this.qsum);
+        this.planesPre(L0, B, inp.bits, inp.scale);
+      } else {
+        this.realPre(X, xo, L0, B);
+      }
+      if (last === 0) {
+        addBias(this.pre, B, L0.N, L0.bias, out, oo);
+        return;
+      }
+      signPack(this.pre, B, L0.N, L0.thr, L0.flip, cur, (L0.N + 31) >>> 5);
+      start = 1;
+    }
+    for (let l = start; l < last; l++) {
+      this.xnorSign(layers[l], cur, B, next);
+      const t = cur;
+      cur = next;
+      next = t;
+    }
+    this.xnorScores(layers[last], cur, B, out, oo);
+  }
+
+  private xnorSign(L: JsLayer, x: Int32Array, B: number, out: Int32Array): void {
+    const { KW, P, panels, cut, flip, tile } = L;
+    const KWout = (L.N + 31) >>> 5;
+    const cnt = this.cnt;
+    for (let p0 = 0; p0 < P; p0 += tile) {
+      const p1 = Math.min(P, p0 + tile);
+      for (let n = 0; n < B; n++) {
+        const xo = n * KW;
+        let word = 0;
+        for (let p = p0; p < p1; p++) {
+          xorCounts4(x, xo, panels, p * KW * 4, KW, cnt);
+          const c = 4 * p;
+          const bits =
+            (+(cnt[0] > cut[c]) ^ flip[c]) |
+            ((+(cnt[1] > cut[c + 1]) ^ flip[c + 1]) << 1) |
+            ((+(cnt[2] > cut[c + 2]) ^ flip[c + 2]) << 2) |
+            ((+(cnt[3] > cut[c + 3]) ^ flip[c + 3]) << 3);
+          word |= bits << (4 * (p & 7));
+          if ((p & 7) === 7 || p === P - 1) {
+            out[n * KWout + (p >>> 3)] = word;
+            word = 0;
+          }
+        }
+      }
+    }
+  }
+
+  private xnorScores(L: JsLayer, x: Int32Array, B: number, out: Float64Array, oo: number): void {
+    const { K, KW, P, panels, bias, N } = L;
+    const cnt = this.cnt;
+    for (let n = 0; n < B; n++) {
+      for (let p = 0; p < P; p++) {
+        xorCounts4(x, n * KW, panels, p * KW * 4, KW, cnt);
+        for (let r = 0; r < 4; r++) {
+          const k = 4 * p + r;
+          if (k < N) out[oo + n * N + k] = K - 2 * cnt[r] + bias[k];
+        }
+      }
+    }
+  }
+
+  private planesPre(L: JsLayer, B: number, bits: number, scale: number): void {
+    const { KW, P, panels, rowc, N } = L;
+    const cnt = this.cnt;
+    const planes = this.planes;
+    const qsum = this.qsum;
+    const pre = this.pre;
+    for (let n = 0; n < B; n++) {
+      const po = n * bits * KW;
+      for (let p = 0; p < P; p++) {
+        let A0 = 0;
+        let A1 = 0;
+        let A2 = 0;
+        let A3 = 0;
+        for (let b = 0; b < bits; b++) {
+          andCounts4(planes, po + b * KW, panels, p * KW * 4, KW, cnt);
+          const m = 2 ** b;
+          A0 += cnt[0] * m;
+          A1 += cnt[1] * m;
+          A2 += cnt[2] * m;
+          A3 += cnt[3] * m;
+        }
+        const q = qsum[n];
+        const k = 4 * p;
+        if (k < N) pre[n * N + k] = scale * (q - 2 * A0) + rowc[k];
+        if (k + 1 < N) pre[n * N + k + 1] = scale * (q - 2 * A1) + rowc[k + 1];
+        if (k + 2 < N) pre[n * N + k + 2] = scale * (q - 2 * A2) + rowc[k + 2];
+        if (k + 3 < N) pre[n * N + k + 3] = scale * (q - 2 * A3) + rowc[k + 3];
+      }
+    }
+  }
+
+  private realPre(X: Float64Array, xo: number, L: JsLayer, B: number): void {
+    const { K, KW, P, panels, N } = L;
+    const pre = this.pre;
+    const G = (K + 7) >>> 3;
+    const T = this.table;
+    const xs = new Float64Array(8);
+    for (let n = 0; n < B; n++) {
+      const xr = xo + n * K;
+      const o = n * N;
+      if (N < LUT_MIN_ROWS) {
+        for (let k = 0; k < N; k++) {
+          const wo = (k >>> 2) * KW * 4 + (k & 3);
+          let s = 0;
+          for (let j = 0; j < K; j++) {
+            const v = X[xr + j];
+            s += (panels[wo + (j >>> 5) * 4] >>> (j & 31)) & 1 ? -v : v;
+          }
+          pre[o + k] = s;
+        }
+        continue;
+      }
+      for (let g = 0; g < G; g++) {
+        for (let i = 0; i < 8; i++) xs[i] = 8 * g + i < K ? X[xr + 8 * g + i] : 0;
+        const t = g * 256;
+        let s = xs[0];
+        for (let i = 1; i < 8; i++) s += xs[i];
+        T[t] = s;
+        for (let m = 1; m < 256; m++) T[t + m] = T[t + (m & (m - 1))] - 2 * xs[31 - Math.clz32(m & -m)];
+      }
+      for (let p = 0; p < P; p++) {
+        const wo = p * KW * 4;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let g = 0; g < G; g++) {
+          const wk = wo + (g >>> 2) * 4;
+          const sh = 8 * (g & 3);
+          const t = g * 256;
+          s0 += T[t + ((panels[wk] >>> sh) & 255)];
+          s1 += T[t + ((panels[wk + 1] >>> sh) & 255)];
+          s2 += T[t + ((panels[wk + 2] >>> sh) & 255)];
+          s3 += T[t + ((panels[wk + 3] >>> sh) & 255)];
+        }
+        const k = 4 * p;
+        if (k < N) pre[o + k] = s0;
+        if (k + 1 < N) pre[o + k + 1] = s1;
+        if (k + 2 < N) pre[o + k + 2] = s2;
+        if (k + 3 < N) pre[o + k + 3] = s3;
+      }
+    }
+  }
+}
+
+function addBias(pre: Float64Array, B: number, N: number, bias: Float64Array, out: Float64Array, oo: number): void {
+  for (let n = 0; n < B; n++) for (let k = 0; k < N; k++) out[oo + n * N + k] = pre[n * N + k] + bias[k];
+}
+
+/** Σ_j w_kj of a canonical packed row: K − 2·popcount(row). */
+export function rowSum(words: Int32Array, k: number, K: number): number {
+  const KW = (K + 31) >>> 5;
+  let p = 0;
+  for (let w = 0; w < KW; w++) p += popcount32(words[k * KW + w]);
+  return K - 2 * p;
+}

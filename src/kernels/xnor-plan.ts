@@ -1,0 +1,79 @@
+/**
+ * What a packed-network engine runs: a backend-neutral description built by src/xnor/network.ts from
+ * the network's layers, and the small integer helpers both engines share.
+ */
+
+/** How the first layer sees the real input rows. */
+export type PlanInput =
+  | { readonly kind: 'real' }
+  /** x_j ≥ threshold_j → +1 (bit 0), else −1 (bit 1). */
+  | { readonly kind: 'binarize'; readonly threshold: Float64Array }
+  /** q_j = quantize((x_j − offset) / scale) in 0..2^bits − 1, split into bit planes. */
+  | { readonly kind: 'bitplanes'; readonly bits: number; readonly scale: number; readonly offset: number };
+
+export interface PlanLayer {
+  /** Inputs K and outputs N. */
+  readonly K: number;
+  readonly N: number;
+  /** Canonical packed rows: N rows of ⌈K/32⌉ 32-bit words, bit 1 = −1, padding zero. */
+  readonly words: Int32Array;
+  /**
+   * Hidden layers: the output is +1 iff pre ≥ thr[k] (or pre ≤ thr[k] when flip[k] = 1), where pre is
+   * the layer's pre-activation without bias. EBP: thr = −b, flip = 0 (sign(Wv + b), sign(0) = +1).
+   */
+  readonly thr: Float64Array;
+  readonly flip: Uint8Array;
+  /** Last layer: scores = pre + bias. */
+  readonly bias: Float64Array;
+}
+
+export interface XnorPlan {
+  readonly input: PlanInput;
+  readonly layers: readonly PlanLayer[];
+}
+
+/** A compiled packed network on one backend. */
+export interface XnorEngine {
+  readonly name: 'js' | 'wasm';
+  /** Rows per forward() call at most. */
+  readonly chunkRows: number;
+  /**
+   * Scores of rows X[xo + n·K0 ...] for n < B (B ≤ chunkRows), written to out[oo + n·N_L + k].
+   * Unchecked: the caller validates shapes.
+   */
+  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): void;
+}
+
+/** Real-input layers with at least this many outputs use per-sample byte tables (see real_pre). */
+export const LUT_MIN_ROWS = 32;
+
+/**
+ * The popcount cut c of a hidden unit with binary inputs: with p = popcount(x ⊕ w) and dot = K − 2p,
+ * the output bit (1 = −1) is (p > c) XOR flip. Non-flipped: +1 iff dot ≥ thr ⟺ dot ≥ ⌈thr⌉ ⟺
+ * p ≤ ⌊(K − ⌈thr⌉)/2⌋. Flipped: +1 iff dot ≤ thr ⟺ dot ≤ ⌊thr⌋ ⟺ p ≥ ⌈(K − ⌊thr⌋)/2⌉, so c is
+ * that bound minus one and the comparison is inverted by the flip. Exact integer arithmetic: for an
+ * integer dot and a double b, fl(dot + b) ≥ 0 ⟺ dot + b ≥ 0 ⟺ dot ≥ ⌈−b⌉.
+ */
+export function popcountCut(K: number, thr: number, flip: boolean): number {
+  if (!flip) {
+    const T = clamp(Math.ceil(thr), -K, K + 1);
+    return Math.floor((K - T) / 2);
+  }
+  const F = clamp(Math.floor(thr), -K - 1, K);
+  return Math.ceil((K - F) / 2) - 1;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Panels of 4 rows taken together by the binary kernels, sized so a tile of weights stays in cache. */
+export function panelTile(bytesPerPanel: number): number {
+  const t = Math.floor(131072 / Math.max(1, bytesPerPanel));
+  return Math.max(16, t - (t % 16));
+}
+
+/** Rows per engine call: up to 256, fewer for very wide inputs (about 2 MiB of input doubles). */
+export function chunkRowsFor(K0: number): number {
+  return Math.max(1, Math.min(256, Math.floor(2097152 / (8 * Math.max(1, K0)))));
+}

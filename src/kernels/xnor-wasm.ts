@@ -1,0 +1,192 @@
+/**
+ * The WebAssembly packed-network engine: wasm/xnor_kernels.c (i64.popcnt on 64-bit words) bound to one
+ * network's heap. The heap holds the weights, pre-packed in panels of 4 rows interleaved 64 bits at a
+ * time, and a workspace for `chunkRows` input rows; it never grows, so views stay valid.
+ */
+import { XNOR_WASM_BASE64 } from './xnor-wasm.generated';
+import { compileModule, heapBytes, WasmHeap } from './wasm-heap';
+import { rowSum } from './xnor-js';
+import { LUT_MIN_ROWS, chunkRowsFor, panelTile, popcountCut, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
+
+type P = number;
+interface XnorWasmExports extends WebAssembly.Exports {
+  pack_binarize(x: P, B: number, K: number, thr: P, out: P, KW: number): void;
+  pack_planes(x: P, B: number, K: number, scale: number, offset: number, bits: number, planes: P, KW: number, qsum: P): void;
+  xnor_sign(x: P, B: number, KW: number, wp: P, Pn: number, cut: P, flip: P, out: P, KWout: number, tile: number): void;
+  xnor_scores(x: P, B: number, KW: number, K: number, wp: P, N: number, bias: P, out: P): void;
+  planes_pre(planes: P, qsum: P, B: number, KW: number, bits: number, wp: P, N: number, scale: number, rowc: P, pre: P): void;
+  real_pre(x: P, B: number, K: number, wp: P, N: number, KW: number, table: P, pre: P): void;
+  sign_pack(pre: P, B: number, N: number, thr: P, flip: P, out: P, KWout: number): void;
+}
+
+/** The compiled module, or null when WebAssembly is unavailable (or EBP_BNN_WASM=0 / setWasmEnabled(false)). */
+export function xnorWasmModule(): WebAssembly.Module | null {
+  return compileModule('xnor', XNOR_WASM_BASE64);
+}
+
+interface WasmLayer {
+  K: number;
+  N: number;
+  KW: number;
+  P: number;
+  panels: Int32Array;
+  cut: Int32Array;
+  flip: Int32Array;
+  thr: Float64Array;
+  bias: Float64Array;
+  rowc: Float64Array;
+  tile: number;
+}
+
+/** Canonical 32-bit rows → 64-bit words in panels of 4 rows, written as pairs of 32-bit halves (little-endian). */
+function writePanels64(words: Int32Array, K: number, N: number, out: Int32Array): void {
+  const KW32 = (K + 31) >>> 5;
+  const KW = (K + 63) >>> 6;
+  for (let k = 0; k < N; k++) {
+    const p = k >>> 2;
+    const r = k & 3;
+    for (let w = 0; w < KW; w++) {
+      const o = 2 * ((p * KW + w) * 4 + r);
+      out[o] = words[k * KW32 + 2 * w];
+      out[o + 1] = 2 * w + 1 < KW32 ? words[k * KW32 + 2 * w + 1] : 0;
+    }
+  }
+}
+
+export class WasmXnorEngine implements XnorEngine {
+  readonly name = 'wasm' as const;
+  readonly chunkRows: number;
+  private readonly heap: WasmHeap<XnorWasmExports>;
+  private readonly input: PlanInput;
+  private readonly layers: WasmLayer[];
+  private readonly x: Float64Array;
+  private readonly bitsA: Int32Array;
+  private readonly bitsB: Int32Array;
+  private readonly planes: Int32Array;
+  private readonly qsum: Float64Array;
+  private readonly pre: Float64Array;
+  private readonly table: Float64Array;
+  private readonly out: Float64Array;
+  private readonly binThr: Float64Array;
+
+  private constructor(heap: WasmHeap<XnorWasmExports>, plan: XnorPlan) {
+    this.heap = heap;
+    this.input = plan.input;
+    const K0 = plan.layers[0].K;
+    const CH = chunkRowsFor(K0);
+    this.chunkRows = CH;
+    this.layers = plan.layers.map((L, l) => {
+      const KW = (L.K + 63) >>> 6;
+      const Pn = (L.N + 3) >>> 2;
+      const binaryIn = l > 0 || plan.input.kind === 'binarize';
+      const panels = heap.i32(Pn * KW * 8);
+      writePanels64(L.words, L.K, L.N, panels);
+      const cut = heap.i32(Pn * 4).fill(0x7fffffff);
+      const flip = heap.i32(Pn * 4);
+      for (let k = 0; k < L.N; k++) {
+        flip[k] = L.flip[k];
+        if (binaryIn) cut[k] = popcountCut(L.K, L.thr[k], L.flip[k] === 1);
+      }
+      const thr = heap.f64(L.N);
+      thr.set(L.thr);
+      const bias = heap.f64(L.N);
+      bias.set(L.bias);
+      const rowc = heap.f64(L.N);
+      if (l === 0 && plan.input.kind === 'bitplanes' && plan.input.offset !== 0) {
+        for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * rowSum(L.words, k, L.K);
+      }
+      return { K: L.K, N: L.N, KW, P: Pn, panels, cut, flip, thr, bias, rowc, tile: panelTile(KW * 32) };
+    });
+    const s = WasmXnorEngine.workspaceSizes(plan);
+    this.x = heap.f64(s.x);
+    this.bitsA = heap.i32(s.bits);
+    this.bitsB = heap.i32(s.bits);
+    this.planes = heap.i32(s.planes);
+    this.qsum = heap.f64(s.qsum);
+    this.pre = heap.f64(s.pre);
+    this.table = heap.f64(s.table);
+    this.out = heap.f64(s.out);
+    this.binThr = heap.f64(plan.input.kind === 'binarize' ? K0 : 0);
+    if (plan.input.kind === 'binarize') this.binThr.set(plan.input.threshold);
+  }
+
+  private static workspaceSizes(plan: XnorPlan) {
+    const L0 = plan.layers[0];
+    const K0 = L0.K;
+    const CH = chunkRowsFor(K0);
+    let maxKW = 1;
+    for (const L of plan.layers) maxKW = Math.max(maxKW, (L.K + 63) >>> 6, (L.N + 63) >>> 6);
+    const kind = plan.input.kind;
+    const KW0 = (K0 + 63) >>> 6;
+    return {
+      x: CH * K0,
+      bits: CH * maxKW * 2,
+      planes: plan.input.kind === 'bitplanes' ? CH * plan.input.bits * KW0 * 2 : 0,
+      qsum: kind === 'bitplanes' ? CH : 0,
+      pre: kind === 'binarize' ? 0 : CH * L0.N,
+      table: kind === 'real' && L0.N >= LUT_MIN_ROWS ? 256 * ((K0 + 7) >>> 3) : 0,
+      out: CH * plan.layers[plan.layers.length - 1].N,
+    };
+  }
+
+  /** The engine for a plan, or null when WebAssembly is unavailable, disabled, or the heap would be too large. */
+  static create(plan: XnorPlan): WasmXnorEngine | null {
+    const mod = xnorWasmModule();
+    if (mod === null) return null;
+    const f64: number[] = [];
+    const i32: number[] = [];
+    plan.layers.forEach((L) => {
+      const KW = (L.K + 63) >>> 6;
+      const Pn = (L.N + 3) >>> 2;
+      i32.push(Pn * KW * 8, Pn * 4, Pn * 4);
+      f64.push(L.N, L.N, L.N);
+    });
+    const s = WasmXnorEngine.workspaceSizes(plan);
+    f64.push(s.x, s.qsum, s.pre, s.table, s.out, plan.layers[0].K);
+    i32.push(s.bits, s.bits, s.planes);
+    const heap = WasmHeap.create<XnorWasmExports>(mod, heapBytes(f64, i32));
+    return heap === null ? null : new WasmXnorEngine(heap, plan);
+  }
+
+  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): void {
+    const e = this.heap.exports;
+    const o = (a: ArrayBufferView) => a.byteOffset;
+    const layers = this.layers;
+    const L0 = layers[0];
+    const last = layers.length - 1;
+    const KL = layers[last].N;
+    this.x.set(X.subarray(xo, xo + B * L0.K));
+    let cur = this.bitsA;
+    let next = this.bitsB;
+    const inp = this.input;
+    let start = 0;
+    if (inp.kind === 'binarize') {
+      e.pack_binarize(o(this.x), B, L0.K, o(this.binThr), o(cur), L0.KW);
+    } else {
+      if (inp.kind === 'bitplanes') {
+        e.pack_planes(o(this.x), B, L0.K, inp.scale, inp.offset, inp.bits, o(this.planes), L0.KW, o(this.qsum));
+        e.planes_pre(o(this.planes), o(this.qsum), B, L0.KW, inp.bits, o(L0.panels), L0.N, inp.scale, o(L0.rowc), o(this.pre));
+      } else {
+        e.real_pre(o(this.x), B, L0.K, o(L0.panels), L0.N, L0.KW, o(this.table), o(this.pre));
+      }
+      if (last === 0) {
+        const pre = this.pre;
+        const bias = L0.bias;
+        for (let n = 0; n < B; n++) for (let k = 0; k < KL; k++) out[oo + n * KL + k] = pre[n * KL + k] + bias[k];
+        return;
+      }
+      e.sign_pack(o(this.pre), B, L0.N, o(L0.thr), o(L0.flip), o(cur), (L0.N + 63) >>> 6);
+      start = 1;
+    }
+    for (let l = start; l < last; l++) {
+      const L = layers[l];
+      e.xnor_sign(o(cur), B, L.KW, o(L.panels), L.P, o(L.cut), o(L.flip), o(next), (L.N + 63) >>> 6, L.tile);
+      const t = cur;
+      cur = next;
+      next = t;
+    }
+    const L = layers[last];
+    e.xnor_scores(o(cur), B, L.KW, L.K, o(L.panels), L.N, o(L.bias), o(this.out));
+    out.set(this.out.subarray(0, B * KL), oo);
+  }
+}

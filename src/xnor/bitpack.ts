@@ -1,0 +1,118 @@
+/**
+ * Bit packing of ±1 values, with the conventions of Larq Compute Engine (LCE):
+ *
+ * - bit = 1 means −1, bit = 0 means +1; a value is packed as 1 when it is < 0, so sign(0) = +1;
+ * - 32-bit words, least significant bit first: value j of a row is bit `j & 31` of word `j >>> 5`;
+ * - every row is packed on its own (`packedWords(cols)` words per row);
+ * - padding bits (past the last column of a row) are zero in both operands, so that
+ *   dot(a, b) = K − 2·popcount(a ⊕ b) holds with the true length K.
+ *
+ * Words are stored in an Int32Array (bitwise operators in JS give signed 32-bit integers; reading a
+ * Uint32Array word ≥ 2^31 would give a double).
+ */
+import { ArgumentError, ShapeError } from '../errors';
+
+/** Bits per packed word. */
+export const WORD_BITS = 32;
+
+/** A row-major matrix of ±1 values packed one row at a time. */
+export interface PackedMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** packedWords(cols). */
+  readonly wordsPerRow: number;
+  /** rows × wordsPerRow words. */
+  readonly data: Int32Array;
+}
+
+/** Words needed for n bits: ⌈n / 32⌉ (0 for n = 0). */
+export function packedWords(n: number): number {
+  return (n + 31) >>> 5;
+}
+
+/**
+ * Pack the signs of a row-major rows × cols array (offset `offset`): bit = 1 where the value is < 0.
+ * Zero and NaN pack as +1 (bit 0). Padding bits are zero.
+ *
+ * @example packSigns([1, -1, -0.5, 0], 1, 4).data[0] // returns 6 (bits 1 and 2)
+ */
+export function packSigns(src: ArrayLike<number>, rows: number, cols: number, offset = 0): PackedMatrix {
+  checkDims('packSigns', rows, cols);
+  if (src.length < offset + rows * cols) {
+    throw new ShapeError(
+      `packSigns: source has ${src.length} values but offset ${offset} + rows ${rows} × cols ${cols} needs ${offset + rows * cols}.`,
+      [src.length],
+      [offset + rows * cols],
+    );
+  }
+  const W = packedWords(cols);
+  const data = new Int32Array(rows * W);
+  for (let r = 0; r < rows; r++) packSignsRow(src, offset + r * cols, cols, data, r * W);
+  return { rows, cols, wordsPerRow: W, data };
+}
+
+/** Pack one row of `n` values from src[so..] into words out[oo..] (bit = 1 where the value is < 0). Unchecked. */
+export function packSignsRow(src: ArrayLike<number>, so: number, n: number, out: Int32Array, oo: number): void {
+  const W = packedWords(n);
+  for (let w = 0; w < W; w++) {
+    const j0 = w << 5;
+    const m = Math.min(32, n - j0);
+    let word = 0;
+    for (let b = 0; b < m; b++) if (src[so + j0 + b] < 0) word |= 1 << b;
+    out[oo + w] = word;
+  }
+}
+
+/** Unpack to ±1 doubles, row-major rows × cols (bit 1 → −1, bit 0 → +1). */
+export function unpackSigns(p: PackedMatrix, out?: Float64Array): Float64Array {
+  const n = p.rows * p.cols;
+  const dst = out ?? new Float64Array(n);
+  if (dst.length < n) throw new ShapeError(`unpackSigns: output has ${dst.length} entries, needs ${n}.`, [dst.length], [n]);
+  const W = p.wordsPerRow;
+  for (let r = 0; r < p.rows; r++) {
+    for (let j = 0; j < p.cols; j++) {
+      dst[r * p.cols + j] = (p.data[r * W + (j >>> 5)] >>> (j & 31)) & 1 ? -1 : 1;
+    }
+  }
+  return dst;
+}
+
+/** Mask of the valid bits of the last word of a row of n bits (all ones when n is a multiple of 32). */
+export function lastWordMask(n: number): number {
+  const r = n & 31;
+  return r === 0 ? -1 : (1 << r) - 1;
+}
+
+/**
+ * The first row whose padding bits are not all zero, or −1 when every row is clean.
+ * `data` holds rows × packedWords(cols) words starting at `offset`.
+ */
+export function firstDirtyPaddingRow(data: Int32Array, rows: number, cols: number, offset = 0): number {
+  const W = packedWords(cols);
+  if (W === 0 || (cols & 31) === 0) return -1;
+  const pad = ~lastWordMask(cols);
+  for (let r = 0; r < rows; r++) if ((data[offset + r * W + W - 1] & pad) !== 0) return r;
+  return -1;
+}
+
+/** Wrap existing words as a PackedMatrix after checking the length and the padding bits. */
+export function packedMatrix(data: Int32Array, rows: number, cols: number): PackedMatrix {
+  checkDims('packedMatrix', rows, cols);
+  const W = packedWords(cols);
+  if (data.length !== rows * W) {
+    throw new ShapeError(
+      `packedMatrix: ${rows} rows of ${cols} bits need ${rows * W} words, got ${data.length}.`,
+      [data.length],
+      [rows * W],
+    );
+  }
+  const dirty = firstDirtyPaddingRow(data, rows, cols);
+  if (dirty >= 0) throw new ArgumentError(`packedMatrix: row ${dirty} has non-zero padding bits (past column ${cols}).`);
+  return { rows, cols, wordsPerRow: W, data };
+}
+
+function checkDims(fn: string, rows: number, cols: number): void {
+  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
+    throw new ArgumentError(`invalid argument. ${fn}: rows and cols must be non-negative integers. Value: \`${rows}×${cols}\`.`);
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * A bit-packed binary network (XNOR/popcount inference) that computes exactly what the float sign
+ * network with the same ±1 weights computes:
+ *
+ *   first layer   pre = Σ_j w_j x_j (real inputs, bit planes, or binarised inputs, see ./input.ts)
+ *   hidden layers v = sign(pre + b) with sign(0) = +1, or against a per-neuron threshold (STE batch-norm
+ *                 folding): v = +1 iff pre ≥ threshold (pre ≤ threshold where flip is set)
+ *   hidden binary pre = K − 2·popcount(v ⊕ w)
+ *   output layer  scores = pre + b (the field, no 1/√(K+1) scale); class = argmax (first maximum),
+ *                 or with one output 1 if score ≥ 0 else 0.
+ *
+ * From an EBP posterior (`fromPosterior`) this is EBP-D (spec §8): the most probable weights sign(h)
+ * with sign(0) = +1 and the real biases; `scores` equals `predict(store, X, 'deterministic').scores`.
+ */
+import ndarray from 'ndarray';
+import { ArgumentError, ShapeError } from '../errors';
+import type { PosteriorStore } from '../ebp/posterior';
+import { createXnorEngine, type XnorBackend, type XnorEngine, type XnorPlan } from '../kernels/xnor';
+import { matrix, rowMajor, isNdArray, type Matrix, type MatrixLike } from '../tensor/matrix';
+import { summarize, type ModelSummary } from '../model/summary';
+import { firstDirtyPaddingRow, packSigns, packedWords, type PackedMatrix } from './bitpack';
+import { resolveInput, type InputEncoding, type ResolvedInput } from './input';
+import { sampleEnsemble, type EnsembleOptions, type XnorEnsemble } from './ensemble';
+
+/** One binary dense layer. */
+export interface XnorLayer {
+  readonly inputs: number;
+  readonly outputs: number;
+  /** [outputs, inputs] ±1 weights, bit 1 = −1 (LCE conventions, see ./bitpack.ts). */
+  readonly weights: PackedMatrix;
+  /** Real bias per output (EBP's b). */
+  readonly bias: Float64Array;
+  /** Hidden layers only: sign taken against this threshold instead of −bias (null: −bias). */
+  readonly threshold: Float64Array | null;
+  /** Hidden layers only: 1 where the comparison is reversed (v = +1 iff pre ≤ threshold); null: none. */
+  readonly flip: Uint8Array | null;
+}
+
+/** A layer as given to {@link XnorNetwork.fromLayers}. */
+export interface XnorLayerSpec {
+  /** Packed [outputs, inputs] weights, or a row-major ±1 (any real: sign, 0 → +1) array with `inputs`/`outputs`. */
+  weights: PackedMatrix | ArrayLike<number>;
+  inputs?: number;
+  outputs?: number;
+  bias?: ArrayLike<number>;
+  threshold?: ArrayLike<number> | null;
+  flip?: ArrayLike<number | boolean> | null;
+}
+
+export interface XnorOptions {
+  /** First-layer input encoding. Default `{ type: 'real' }`. */
+  input?: InputEncoding;
+  /** Kernel backend. Default `'auto'` (WebAssembly when available, else pure TypeScript). */
+  backend?: XnorBackend;
+}
+
+/** Anything `scores`/`predict` accept: a matrix [batch, K_0], nested rows, or one flat row-major Float64Array. */
+export type XnorInput = Matrix | MatrixLike | Float64Array;
+
+export class XnorNetwork {
+  /** Layer widths [K_0, ..., K_L]. */
+  readonly sizes: readonly number[];
+  readonly layers: readonly XnorLayer[];
+  readonly input: ResolvedInput;
+  private readonly engine: XnorEngine;
+
+  private constructor(layers: XnorLayer[], input: ResolvedInput, backend: XnorBackend) {
+    this.layers = Object.freeze(layers);
+    this.sizes = Object.freeze([layers[0].inputs, ...layers.map((L) => L.outputs)]);
+    this.input = input;
+    this.engine = createXnorEngine(toPlan(layers, input), backend);
+  }
+
+  /** `'wasm'` or `'js'`: the kernels this network runs. */
+  get backend(): 'wasm' | 'js' {
+    return this.engine.name;
+  }
+
+  /**
+   * EBP-D as a packed network (spec §8): weights sign(h) with sign(0) = +1, real biases kept.
+   * Needs ±1 weights (`weights: 'binary'`, or discrete levels [−1, 1]).
+   */
+  static fromPosterior(store: PosteriorStore, opts: XnorOptions = {}): XnorNetwork {
+    assertSignWeights(store, 'XnorNetwork.fromPosterior');
+    const layers = store.layers.map((L) => makeLayer(packSigns(L.map, L.outputs, L.inputs), Float64Array.from(L.b), null, null));
+    return new XnorNetwork(layers, resolveInput(opts.input, store.sizes[0]), opts.backend ?? 'auto');
+  }
+
+  /**
+   * An ensemble of `members` networks with weights drawn from the posterior, W = +1 with probability
+   * (1 + tanh h)/2, biases kept; it predicts the argmax of the members' mean sign output (spec §8).
+   */
+  static sampleEnsemble(store: PosteriorStore, opts: EnsembleOptions): XnorEnsemble {
+    return sampleEnsemble(store, opts);
+  }
+
+  /** A network from explicit layers (model files, STE). Validates shapes, padding bits and finiteness. */
+  static fromLayers(specs: readonly XnorLayerSpec[], opts: XnorOptions = {}): XnorNetwork {
+    if (!Array.isArray(specs) || specs.length === 0) throw new ArgumentError('invalid argument. `layers` must be a non-empty array.');
+    const layers: XnorLayer[] = [];
+    for (let l = 0; l < specs.length; l++) {
+      const s = specs[l];
+      const w = toPacked(s, l);
+      if (l > 0 && w.cols !== layers[l - 1].outputs) {
+        throw new ShapeError(
+          `XnorNetwork.fromLayers: layer ${l} has ${w.cols} inputs but layer ${l - 1} has ${layers[l - 1].outputs} outputs.`,
+          [w.rows, w.cols],
+          [w.rows, layers[l - 1].outputs],
+        );
+      }
+      if (w.rows < 1 || w.cols < 1) throw new ShapeError(`XnorNetwork.fromLayers: layer ${l} must have at least one input and one output.`, [w.rows, w.cols]);
+      const bias = realVector(s.bias, w.rows, `layers[${l}].bias`, 0);
+      const last = l === specs.length - 1;
+      if (last && (s.threshold != null || s.flip != null)) {
+        throw new ArgumentError(`invalid argument. layers[${l}] is the output layer (scores = pre + bias); it takes no threshold or flip.`);
+      }
+      const threshold = s.threshold == null ? null : realVector(s.threshold, w.rows, `layers[${l}].threshold`, 0);
+      let flip: Uint8Array | null = null;
+      if (s.flip != null) {
+        if (s.flip.length !== w.rows) throw new ShapeError(`layers[${l}].flip has ${s.flip.length} values, expected ${w.rows}.`, [s.flip.length], [w.rows]);
+        flip = Uint8Array.from(s.flip as ArrayLike<number>, (v) => (v ? 1 : 0));
+      }
+      layers.push(makeLayer(w, bias, threshold, flip));
+    }
+    return new XnorNetwork(layers, resolveInput(opts.input, layers[0].inputs), opts.backend ?? 'auto');
+  }
+
+  /** The same network on another backend (shares the layer arrays). */
+  withBackend(backend: XnorBackend): XnorNetwork {
+    return new XnorNetwork(this.layers.slice(), this.input, backend);
+  }
+
+  /** The same weights with another first-layer input encoding. */
+  withInput(input: InputEncoding): XnorNetwork {
+    return new XnorNetwork(this.layers.slice(), resolveInput(input, this.sizes[0]), this.backend);
+  }
+
+  /** Output scores [batch, K_L]: the sign network's output field W v + b (float64). */
+  scores(X: XnorInput): Matrix {
+    const { data, offset, rows } = this.rows(X);
+    const KL = this.sizes[this.sizes.length - 1];
+    const out = new Float64Array(rows * KL);
+    this.forwardInto(data, offset, rows, out);
+    return ndarray(out, [rows, KL]);
+  }
+
+  /** Class per row: argmax of the scores (first maximum); with one output, 1 if the score is ≥ 0 else 0. */
+  predict(X: XnorInput): Int32Array {
+    const s = this.scores(X);
+    return argmaxRows(s.data, s.shape[0], s.shape[1]);
+  }
+
+  /** Per-layer parameter and memory profile (as Larq's model summary). */
+  summary(): ModelSummary {
+    return summarize([this]);
+  }
+
+  /** @internal Forward rows of a row-major array into out (rows × K_L). */
+  forwardInto(data: Float64Array, offset: number, rows: number, out: Float64Array): void {
+    const K0 = this.sizes[0];
+    const KL = this.sizes[this.sizes.length - 1];
+    const CH = this.engine.chunkRows;
+    for (let start = 0; start < rows; start += CH) {
+      const nb = Math.min(CH, rows - start);
+      this.engine.forward(data, offset + start * K0, nb, out, start * KL);
+    }
+  }
+
+  /** @internal Validate and flatten an input batch. */
+  rows(X: XnorInput): { data: Float64Array; offset: number; rows: number } {
+    const K0 = this.sizes[0];
+    let m: Matrix;
+    if (X instanceof Float64Array) {
+      if (X.length % K0 !== 0) {
+        throw new ShapeError(`input has ${X.length} values, not a whole number of rows of ${K0} (the network's first layer).`, [X.length], [K0]);
+      }
+      return { data: X, offset: 0, rows: X.length / K0 };
+    }
+    if (isNdArray(X)) m = matrix(X as Matrix);
+    else m = matrix(X as MatrixLike);
+    if (m.shape.length !== 2 || m.shape[1] !== K0) {
+      throw new ShapeError(
+        `input has ${m.shape[1]} columns but the network's first layer expects ${K0} (X.shape=[${m.shape.join(', ')}]).`,
+        m.shape,
+        [m.shape[0], K0],
+      );
+    }
+    const r = rowMajor(m);
+    return { data: r.data, offset: r.offset, rows: r.rows };
+  }
+}
+
+function makeLayer(weights: PackedMatrix, bias: Float64Array, threshold: Float64Array | null, flip: Uint8Array | null): XnorLayer {
+  return Object.freeze({ inputs: weights.cols, outputs: weights.rows, weights, bias, threshold, flip });
+}
+
+/** The backend-neutral plan the kernels run. */
+export function toPlan(layers: readonly XnorLayer[], input: ResolvedInput): XnorPlan {
+  return {
+    input:
+      input.type === 'real'
+        ? { kind: 'real' }
+        : input.type === 'binarize'
+          ? { kind: 'binarize', threshold: input.threshold }
+          : { kind: 'bitplanes', bits: input.bits, scale: input.scale, offset: input.offset },
+    layers: layers.map((L) => {
+      const thr = L.threshold ?? Float64Array.from(L.bias, (b) => -b);
+      return { K: L.inputs, N: L.outputs, words: L.weights.data, thr, flip: L.flip ?? new Uint8Array(L.outputs), bias: L.bias };
+    }),
+  };
+}
+
+/** Argmax per row (first maximum); one column: 1 if ≥ 0 else 0 (sign(0) = +1). */
+export function argmaxRows(data: ArrayLike<number>, rows: number, cols: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let n = 0; n < rows; n++) {
+    const o = n * cols;
+    if (cols === 1) {
+      out[n] = data[o] < 0 ? 0 : 1;
+      continue;
+    }
+    let best = 0;
+    let bv = data[o];
+    for (let k = 1; k < cols; k++) {
+      if (data[o + k] > bv) {
+        bv = data[o + k];
+        best = k;
+      }
+    }
+    out[n] = best;
+  }
+  return out;
+}
+
+/** Throws unless the store's weights are ±1 (binary, or discrete levels exactly [−1, 1]). */
+export function assertSignWeights(store: PosteriorStore, fn: string): void {
+  const w = store.weights as unknown;
+  if (w === 'binary') return;
+  if (typeof w === 'object' && w !== null) {
+    const levels = (w as { levels?: readonly number[] }).levels;
+    if (levels && levels.length === 2 && levels[0] === -1 && levels[1] === 1) return;
+  }
+  throw new ArgumentError(
+    `invalid argument. ${fn} needs ±1 weights (weights: 'binary'); this posterior has ${JSON.stringify(w)} weights, which a 1-bit packed network cannot hold.`,
+  );
+}
+
+function toPacked(s: XnorLayerSpec, l: number): PackedMatrix {
+  const w = s.weights as PackedMatrix | ArrayLike<number>;
+  if (w && typeof w === 'object' && 'wordsPerRow' in w && (w as PackedMatrix).data instanceof Int32Array) {
+    const p = w as PackedMatrix;
+    if (!Number.isInteger(p.rows) || !Number.isInteger(p.cols) || p.rows < 0 || p.cols < 0 || p.wordsPerRow !== packedWords(p.cols)) {
+      throw new ShapeError(`layers[${l}].weights: a packed matrix of ${p.rows}×${p.cols} needs ${packedWords(p.cols)} words per row, has ${p.wordsPerRow}.`);
+    }
+    if (p.data.length !== p.rows * p.wordsPerRow) {
+      throw new ShapeError(`layers[${l}].weights has ${p.data.length} words, ${p.rows}×${p.cols} needs ${p.rows * p.wordsPerRow}.`, [p.data.length], [p.rows * p.wordsPerRow]);
+    }
+    const dirty = firstDirtyPaddingRow(p.data, p.rows, p.cols);
+    if (dirty >= 0) throw new ArgumentError(`invalid argument. layers[${l}].weights row ${dirty} has non-zero padding bits past column ${p.cols}.`);
+    return p;
+  }
+  const a = w as ArrayLike<number>;
+  const rows = s.outputs;
+  const cols = s.inputs;
+  if (!Number.isInteger(rows) || !Number.isInteger(cols)) {
+    throw new ArgumentError(`invalid argument. layers[${l}]: unpacked weights need integer \`inputs\` and \`outputs\`.`);
+  }
+  if (a.length !== (rows as number) * (cols as number)) {
+    throw new ShapeError(`layers[${l}].weights has ${a.length} values, ${rows}×${cols} needs ${(rows as number) * (cols as number)}.`);
+  }
+  return packSigns(a, rows as number, cols as number);
+}
+
+function realVector(v: ArrayLike<number> | undefined | null, n: number, name: string, fill: number): Float64Array {
+  if (v == null) return new Float64Array(n).fill(fill);
+  if (v.length !== n) throw new ShapeError(`${name} has ${v.length} values, expected ${n}.`, [v.length], [n]);
+  const out = Float64Array.from(v);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(out[i])) throw new ArgumentError(`invalid argument. ${name}[${i}] must be finite. Value: \`${out[i]}\`.`);
+  }
+  return out;
+}

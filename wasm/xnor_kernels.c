@@ -1,0 +1,272 @@
+/*
+ * Packed binary (XNOR/popcount) inference kernels for WebAssembly. Built by scripts/build-wasm.mjs with
+ * clang --target=wasm32 -O3; the bytes are checked in as src/kernels/xnor-wasm.generated.ts together
+ * with the SHA-256 of this file (tests/unit/xnor/wasm-provenance.test.ts checks both).
+ *
+ * Bit conventions (Larq Compute Engine): bit = 1 means -1, least significant bit first, every row packed
+ * on its own, padding bits zero in both operands, so dot = K - 2 * popcount(x ^ w) with the true K.
+ * Here words are 64 bits (i64.popcnt, which V8 turns into one POPCNT instruction; its i8x16.popcnt is
+ * an emulation and slower). Weights are pre-packed in panels of 4 rows interleaved one 64-bit word at a
+ * time: word k of row 4p + r is wp[(p * KW + k) * 4 + r]. Rows past the last output are zero.
+ *
+ * Every pointer is a byte offset into the imported memory. No libc, no static data, no shadow stack.
+ * The loops mirror src/kernels/xnor-js.ts (32-bit words there): integer results are identical, and the
+ * floating-point operations of the real-input and bit-plane layers are the same operations in the same
+ * order, so both kernel sets give bit-identical scores.
+ */
+#include <stdint.h>
+
+typedef double f64;
+typedef int32_t i32;
+typedef int64_t i64;
+typedef uint64_t u64;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* Rows at which the real-input layer switches from direct sums to per-sample byte tables (src/kernels/xnor-js.ts). */
+#define LUT_MIN_ROWS 32
+
+static inline i64 pc(u64 v) { return (i64)__builtin_popcountll(v); }
+
+/* ---------------------------------------------------------------- input packing */
+
+/* bits[n, :] = pack(x[n, j] < thr[j]): 1 (= -1) below the threshold, 0 (= +1) at or above it. */
+EXPORT(pack_binarize)
+void pack_binarize(const f64 *x, i32 B, i32 K, const f64 *thr, u64 *out, i32 KW) {
+  for (i32 n = 0; n < B; n++) {
+    const f64 *xr = x + (i64)n * K;
+    u64 *o = out + (i64)n * KW;
+    for (i32 w = 0; w < KW; w++) {
+      i32 j0 = w * 64;
+      i32 m = K - j0 < 64 ? K - j0 : 64;
+      u64 word = 0;
+      for (i32 b = 0; b < m; b++) word |= (u64)(xr[j0 + b] < thr[j0 + b]) << b;
+      o[w] = word;
+    }
+  }
+}
+
+/*
+ * Bit planes of q = quantize((x - offset) / scale) in 0..2^bits - 1 (round half up; NaN and values below
+ * 0.5 give 0, values at or above the top level give the top level): planes[(n * bits + b) * KW + w].
+ * qsum[n] = sum_j q[n, j].
+ */
+EXPORT(pack_planes)
+void pack_planes(const f64 *x, i32 B, i32 K, f64 scale, f64 offset, i32 bits, u64 *planes, i32 KW, f64 *qsum) {
+  const f64 top = (f64)((1 << bits) - 1);
+  for (i32 n = 0; n < B; n++) {
+    const f64 *xr = x + (i64)n * K;
+    u64 *pl = planes + (i64)n * bits * KW;
+    f64 total = 0;
+    for (i32 w = 0; w < KW; w++) {
+      i32 j0 = w * 64;
+      i32 m = K - j0 < 64 ? K - j0 : 64;
+      u64 acc[16];
+      for (i32 b = 0; b < bits; b++) acc[b] = 0;
+      for (i32 t = 0; t < m; t++) {
+        f64 v = (xr[j0 + t] - offset) / scale;
+        f64 q = !(v >= 0.5) ? 0.0 : v >= top ? top : __builtin_floor(v + 0.5);
+        total += q;
+        u64 qi = (u64)q;
+        for (i32 b = 0; b < bits; b++) acc[b] |= ((qi >> b) & 1) << t;
+      }
+      for (i32 b = 0; b < bits; b++) pl[(i64)b * KW + w] = acc[b];
+    }
+    qsum[n] = total;
+  }
+}
+
+/* ---------------------------------------------------------------- binary layers */
+
+/*
+ * Popcounts of x ^ w for the 4 rows of one panel. The empty asm statements keep the four accumulators in
+ * scalar locals: without them clang's SLP vectorizer (the build passes -msimd128 for the EBP kernels)
+ * moves the additions into i64x2 lanes with extract/replace shuffles, which V8 runs slower.
+ */
+#define OPAQUE4(a, b, c, d) __asm__("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d))
+
+static inline void xor_counts4(const u64 *x, const u64 *w, i32 KW, i64 *cnt) {
+  i64 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma clang loop vectorize(disable) interleave(disable)
+  for (i32 k = 0; k < KW; k++, w += 4) {
+    u64 u = x[k];
+    a0 += pc(u ^ w[0]);
+    a1 += pc(u ^ w[1]);
+    a2 += pc(u ^ w[2]);
+    a3 += pc(u ^ w[3]);
+    OPAQUE4(a0, a1, a2, a3);
+  }
+  cnt[0] = a0;
+  cnt[1] = a1;
+  cnt[2] = a2;
+  cnt[3] = a3;
+}
+
+static inline void and_counts4(const u64 *x, const u64 *w, i32 KW, i64 *cnt) {
+  i64 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma clang loop vectorize(disable) interleave(disable)
+  for (i32 k = 0; k < KW; k++, w += 4) {
+    u64 u = x[k];
+    a0 += pc(u & w[0]);
+    a1 += pc(u & w[1]);
+    a2 += pc(u & w[2]);
+    a3 += pc(u & w[3]);
+    OPAQUE4(a0, a1, a2, a3);
+  }
+  cnt[0] = a0;
+  cnt[1] = a1;
+  cnt[2] = a2;
+  cnt[3] = a3;
+}
+
+/*
+ * Hidden layer, binary in and binary out: for each output k, p = popcount(x ^ w_k) and the output bit is
+ * (p > cut[k]) ^ flip[k] (1 = -1), packed 64 outputs per word. cut/flip have 4 * P entries (padding rows
+ * have cut = INT32_MAX, flip = 0, so their bits stay 0). Panels are taken `tile` at a time (a multiple
+ * of 16) across the whole batch, so a tile of weights stays in cache while the batch streams past it.
+ */
+EXPORT(xnor_sign)
+void xnor_sign(const u64 *x, i32 B, i32 KW, const u64 *wp, i32 P, const i32 *cut, const i32 *flip, u64 *out, i32 KWout,
+               i32 tile) {
+  i64 cnt[4];
+  for (i32 p0 = 0; p0 < P; p0 += tile) {
+    i32 p1 = p0 + tile < P ? p0 + tile : P;
+    for (i32 n = 0; n < B; n++) {
+      const u64 *xa = x + (i64)n * KW;
+      u64 *oa = out + (i64)n * KWout;
+      u64 word = 0;
+      for (i32 p = p0; p < p1; p++) {
+        xor_counts4(xa, wp + (i64)p * KW * 4, KW, cnt);
+        const i32 *c = cut + 4 * p, *f = flip + 4 * p;
+        u64 bits = (u64)((cnt[0] > c[0]) ^ f[0]) | ((u64)((cnt[1] > c[1]) ^ f[1]) << 1) |
+                   ((u64)((cnt[2] > c[2]) ^ f[2]) << 2) | ((u64)((cnt[3] > c[3]) ^ f[3]) << 3);
+        word |= bits << (4 * (p & 15));
+        if ((p & 15) == 15 || p == P - 1) {
+          oa[p >> 4] = word;
+          word = 0;
+        }
+      }
+    }
+  }
+}
+
+/* Output layer, binary in: scores[n, k] = (K - 2 popcount(x ^ w_k)) + bias[k] (the sign network's field). */
+EXPORT(xnor_scores)
+void xnor_scores(const u64 *x, i32 B, i32 KW, i32 K, const u64 *wp, i32 N, const f64 *bias, f64 *out) {
+  i32 P = (N + 3) >> 2;
+  for (i32 n = 0; n < B; n++) {
+    const u64 *xa = x + (i64)n * KW;
+    f64 *o = out + (i64)n * N;
+    for (i32 p = 0; p < P; p++) {
+      i64 a[4];
+      xor_counts4(xa, wp + (i64)p * KW * 4, KW, a);
+      for (i32 r = 0; r < 4; r++) {
+        i32 k = 4 * p + r;
+        if (k < N) o[k] = (f64)(K - 2 * a[r]) + bias[k];
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- first layer, non-binary inputs */
+
+/*
+ * Bit-plane inputs: sum_j q_j w_j = qsum - 2 sum_b 2^b popcount(plane_b & wbits) exactly (BNN paper);
+ * pre[n, k] = scale * dotq + rowc[k], where rowc[k] = offset * sum_j w_kj.
+ */
+EXPORT(planes_pre)
+void planes_pre(const u64 *planes, const f64 *qsum, i32 B, i32 KW, i32 bits, const u64 *wp, i32 N, f64 scale,
+                const f64 *rowc, f64 *pre) {
+  i32 P = (N + 3) >> 2;
+  for (i32 n = 0; n < B; n++) {
+    const u64 *pl = planes + (i64)n * bits * KW;
+    f64 *o = pre + (i64)n * N;
+    for (i32 p = 0; p < P; p++) {
+      const u64 *wpan = wp + (i64)p * KW * 4;
+      i64 A[4] = {0, 0, 0, 0}, a[4];
+      for (i32 b = 0; b < bits; b++) {
+        and_counts4(pl + (i64)b * KW, wpan, KW, a);
+        for (i32 r = 0; r < 4; r++) A[r] += a[r] << b;
+      }
+      for (i32 r = 0; r < 4; r++) {
+        i32 k = 4 * p + r;
+        if (k < N) o[k] = scale * (qsum[n] - 2.0 * (f64)A[r]) + rowc[k];
+      }
+    }
+  }
+}
+
+/*
+ * Real inputs with +-1 weights, sums without multiplies. With fewer than LUT_MIN_ROWS outputs: s = sum_j
+ * (bit ? -x_j : x_j) in input order. Otherwise, per sample, a table of the 256 signed sums of every group
+ * of 8 inputs, T[g][m] = T[g][m & (m - 1)] - 2 x_{8g + ctz m}, T[g][0] = x_{8g} + ... + x_{8g+7}; then
+ * s = sum_g T[g][byte g of the row] in group order. `table` has room for 256 * ceil(K / 8) doubles.
+ */
+EXPORT(real_pre)
+void real_pre(const f64 *x, i32 B, i32 K, const u64 *wp, i32 N, i32 KW, f64 *table, f64 *pre) {
+  i32 P = (N + 3) >> 2;
+  i32 G = (K + 7) >> 3;
+  for (i32 n = 0; n < B; n++) {
+    const f64 *xr = x + (i64)n * K;
+    f64 *o = pre + (i64)n * N;
+    if (N < LUT_MIN_ROWS) {
+      for (i32 k = 0; k < N; k++) {
+        const u64 *w = wp + (i64)(k >> 2) * KW * 4 + (k & 3);
+        f64 s = 0;
+        for (i32 j = 0; j < K; j++) {
+          f64 v = xr[j];
+          s += ((w[(j >> 6) * 4] >> (j & 63)) & 1) ? -v : v;
+        }
+        o[k] = s;
+      }
+      continue;
+    }
+    for (i32 g = 0; g < G; g++) {
+      f64 xs[8];
+      for (i32 i = 0; i < 8; i++) xs[i] = 8 * g + i < K ? xr[8 * g + i] : 0.0;
+      f64 *t = table + (i64)g * 256;
+      f64 s = xs[0];
+      for (i32 i = 1; i < 8; i++) s += xs[i];
+      t[0] = s;
+      for (i32 m = 1; m < 256; m++) t[m] = t[m & (m - 1)] - 2.0 * xs[__builtin_ctz(m)];
+    }
+    for (i32 p = 0; p < P; p++) {
+      const u64 *w = wp + (i64)p * KW * 4;
+      f64 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (i32 g = 0; g < G; g++) {
+        const u64 *wk = w + (g >> 3) * 4;
+        i32 sh = 8 * (g & 7);
+        const f64 *t = table + (i64)g * 256;
+        s0 += t[(wk[0] >> sh) & 255];
+        s1 += t[(wk[1] >> sh) & 255];
+        s2 += t[(wk[2] >> sh) & 255];
+        s3 += t[(wk[3] >> sh) & 255];
+      }
+      f64 s[4] = {s0, s1, s2, s3};
+      for (i32 r = 0; r < 4; r++) {
+        i32 k = 4 * p + r;
+        if (k < N) o[k] = s[r];
+      }
+    }
+  }
+}
+
+/* Sign and pack real pre-activations: d = pre - thr[k]; bit = flip[k] ? d > 0 : d < 0 (1 = -1). */
+EXPORT(sign_pack)
+void sign_pack(const f64 *pre, i32 B, i32 N, const f64 *thr, const i32 *flip, u64 *out, i32 KWout) {
+  for (i32 n = 0; n < B; n++) {
+    const f64 *pr = pre + (i64)n * N;
+    u64 *o = out + (i64)n * KWout;
+    for (i32 w = 0; w < KWout; w++) {
+      i32 k0 = w * 64;
+      i32 m = N - k0 < 64 ? N - k0 : 64;
+      u64 word = 0;
+      for (i32 b = 0; b < m; b++) {
+        f64 d = pr[k0 + b] - thr[k0 + b];
+        i32 neg = flip[k0 + b] ? d > 0 : d < 0;
+        word |= (u64)neg << b;
+      }
+      o[w] = word;
+    }
+  }
+}
