@@ -4,7 +4,8 @@
 // of the source they came from. The generated files are committed, so `npm run build` and CI need no
 // C toolchain; tests/unit/kernels/wasm-provenance.test.ts checks that each generated file matches its source.
 //
-// Usage: node scripts/build-wasm.mjs [--check]   (--check: rebuild in memory and fail if the bytes differ)
+// Usage: node scripts/build-wasm.mjs [--check] [ebp|xnor|ste ...]
+//   --check: rebuild in memory and fail if the bytes differ; names: only those targets (default all)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -16,17 +17,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGETS = [
   { source: 'wasm/ebp_kernels.c', out: 'src/kernels/ebp-wasm.generated.ts', name: 'EBP_WASM' },
   { source: 'wasm/xnor_kernels.c', out: 'src/kernels/xnor-wasm.generated.ts', name: 'XNOR_WASM' },
+  { source: 'wasm/ste_kernels.c', out: 'src/ste/ste-wasm.generated.ts', name: 'STE_WASM' },
 ];
 const clang = process.env.CLANG ?? 'clang-14';
 const FLAGS = ['--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-nostdlib', '-Wl,--no-entry', '-Wl,--import-memory',
   '-Wl,--export=__heap_base', '-Wl,-z,stack-size=16384'];
 
 const check = process.argv.includes('--check');
+// Optional names select targets: `node scripts/build-wasm.mjs ebp` builds wasm/ebp_kernels.c only.
+const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const selected = TARGETS.filter((t) => names.length === 0 || names.some((n) => t.source.includes(`/${n}_`)));
 const version = execFileSync(clang, ['--version'], { encoding: 'utf8' }).split('\n')[0].trim();
 const tmp = mkdtempSync(join(tmpdir(), 'ebp-wasm-'));
 let failed = false;
 try {
-  for (const t of TARGETS) {
+  for (const t of selected) {
     const src = join(root, t.source);
     const wasmPath = join(tmp, 'out.wasm');
     execFileSync(clang, [...FLAGS, '-o', wasmPath, src], { stdio: 'inherit' });

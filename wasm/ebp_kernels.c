@@ -15,13 +15,16 @@ typedef int32_t i32;
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
-/* ---------------------------------------------------------------- exp(y), y <= 0, two lanes
- * The algorithm of fdlibm's e_exp.c (Sun Microsystems, 1993; "Permission to use, copy, modify, and
- * distribute this software is freely granted, provided that this notice is preserved"): y = k ln2 + x,
- * |x| <= ln2/2, exp(x) = 1 - ((lo - x c/(2 - c)) - hi) with c = x - x^2 P(x^2), then times 2^k.
- * k is rounded with the 1.5*2^52 shift, whose low mantissa bits then hold k, so 2^k is built by
- * shifting them into the exponent field. Below -708 the result is flushed to 0 (sech^2 < 1e-307 there).
- * Same operations, in the same order, as expNegative in src/kernels/ebp-js.ts.                    */
+/* ---------------------------------------------------------------- binary-weight moments
+ * mean = tanh h, var = sech^2 h, map = sign h (sign(0) = +1), from e = exp(-2|h|):
+ * tanh |h| = (1 - e)/(1 + e), sech^2 h = 4e/(1 + e)^2 (full relative precision for large |h|, spec 11.4).
+ * exp follows fdlibm's e_exp.c (Sun Microsystems, 1993; "Permission to use, copy, modify, and distribute
+ * this software is freely granted, provided that this notice is preserved"): y = k ln2 + x, |x| <= ln2/2,
+ * c = x - x^2 P(x^2), exp(x) = 1 + x + x c/(2 - c) = N/D with D = 2 - c, N = D + 2x. Keeping e = 2^k N / D
+ * as a fraction leaves one division for everything: 1/(D + 2^k N). k is rounded with the 1.5*2^52 shift,
+ * whose low mantissa bits then hold k, so 2^k is built by shifting them into the exponent field.
+ * Below y = -708 e is flushed to 0 (sech^2 < 1e-307 there). The same operations, in the same order, as
+ * `moments` in src/kernels/ebp-js.ts, so both backends give the same bits.                          */
 #define SPLAT(x) wasm_f64x2_splat(x)
 static const f64 INV_LN2 = 1.44269504088896338700e+00;
 static const f64 LN2_HI = 6.93147180369123816490e-01; /* low 21 bits zero: k*LN2_HI is exact */
@@ -30,12 +33,12 @@ static const f64 ROUND_SHIFT = 6755399441055744.0;     /* 1.5 * 2^52 */
 static const f64 P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
                  P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
 
-static inline v128_t exp_neg2(v128_t y) {
-  v128_t t = wasm_f64x2_add(wasm_f64x2_mul(y, SPLAT(INV_LN2)), SPLAT(ROUND_SHIFT));
+static inline void moments_vec(v128_t h, v128_t *mean, v128_t *var, v128_t *map) {
+  v128_t y = wasm_f64x2_mul(SPLAT(-2.0), wasm_f64x2_abs(h));
+  v128_t yc = wasm_f64x2_pmax(y, SPLAT(-709.0)); /* keeps the reduction finite for |h| up to infinity */
+  v128_t t = wasm_f64x2_add(wasm_f64x2_mul(yc, SPLAT(INV_LN2)), SPLAT(ROUND_SHIFT));
   v128_t kf = wasm_f64x2_sub(t, SPLAT(ROUND_SHIFT));
-  v128_t hi = wasm_f64x2_sub(y, wasm_f64x2_mul(kf, SPLAT(LN2_HI)));
-  v128_t lo = wasm_f64x2_mul(kf, SPLAT(LN2_LO));
-  v128_t x = wasm_f64x2_sub(hi, lo);
+  v128_t x = wasm_f64x2_sub(wasm_f64x2_sub(yc, wasm_f64x2_mul(kf, SPLAT(LN2_HI))), wasm_f64x2_mul(kf, SPLAT(LN2_LO)));
   v128_t xx = wasm_f64x2_mul(x, x);
   v128_t p = SPLAT(P5);
   p = wasm_f64x2_add(wasm_f64x2_mul(p, xx), SPLAT(P4));
@@ -43,22 +46,20 @@ static inline v128_t exp_neg2(v128_t y) {
   p = wasm_f64x2_add(wasm_f64x2_mul(p, xx), SPLAT(P2));
   p = wasm_f64x2_add(wasm_f64x2_mul(p, xx), SPLAT(P1));
   v128_t c = wasm_f64x2_sub(x, wasm_f64x2_mul(xx, p));
-  v128_t q = wasm_f64x2_div(wasm_f64x2_mul(x, c), wasm_f64x2_sub(SPLAT(2.0), c));
-  v128_t ex = wasm_f64x2_sub(SPLAT(1.0), wasm_f64x2_sub(wasm_f64x2_sub(lo, q), hi));
+  v128_t D = wasm_f64x2_sub(SPLAT(2.0), c);
+  v128_t N = wasm_f64x2_add(D, wasm_f64x2_add(x, x));
   /* (k mod 2^12) << 52 plus 1023 << 52 wraps to (k + 1023) << 52 for -1022 <= k <= 1023 */
   v128_t scale = wasm_i64x2_add(wasm_i64x2_shl(t, 52), wasm_i64x2_splat(1023LL << 52));
-  return wasm_v128_andnot(wasm_f64x2_mul(ex, scale), wasm_f64x2_lt(y, SPLAT(-708.0)));
-}
-
-/* binary-weight moments of two fields: mean = tanh h, var = sech^2 h, map = sign h (sign(0) = +1) */
-static inline void moments_vec(v128_t x, v128_t *mean, v128_t *var, v128_t *map) {
-  const v128_t one = SPLAT(1.0);
-  v128_t e = exp_neg2(wasm_f64x2_mul(SPLAT(-2.0), wasm_f64x2_abs(x)));
-  v128_t r = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
-  v128_t t = wasm_f64x2_mul(wasm_f64x2_sub(one, e), r);
-  v128_t s = wasm_v128_bitselect(SPLAT(-1.0), one, wasm_f64x2_lt(x, SPLAT(0.0)));
-  *mean = wasm_f64x2_mul(s, t);
-  *var = wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(SPLAT(4.0), e), r), r);
+  v128_t sN = wasm_v128_andnot(wasm_f64x2_mul(N, scale), wasm_f64x2_lt(y, SPLAT(-708.0))); /* e = sN / D */
+  v128_t inv = wasm_f64x2_div(SPLAT(1.0), wasm_f64x2_add(D, sN));
+  v128_t s = wasm_v128_bitselect(SPLAT(-1.0), SPLAT(1.0), wasm_f64x2_lt(h, SPLAT(0.0)));
+  /* tanh|h| = (D - sN)/(D + sN), accurate relative to itself for small |h|; for |h| >= 1 the form
+   * 1 - 2 sN/(D + sN) is within half an ulp more often and is exactly 1 once e < 2^-54 */
+  v128_t tsmall = wasm_f64x2_mul(wasm_f64x2_sub(D, sN), inv);
+  v128_t q = wasm_f64x2_mul(sN, inv);
+  v128_t tlarge = wasm_f64x2_sub(SPLAT(1.0), wasm_f64x2_add(q, q));
+  *mean = wasm_f64x2_mul(s, wasm_v128_bitselect(tsmall, tlarge, wasm_f64x2_lt(wasm_f64x2_abs(h), SPLAT(1.0))));
+  *var = wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(SPLAT(4.0), sN), wasm_f64x2_mul(D, inv)), inv);
   *map = s;
 }
 

@@ -18,36 +18,33 @@ const POW2 = new Float64Array(POW2_OFFSET + 1);
 for (let e = -POW2_OFFSET; e <= 0; e++) POW2[e + POW2_OFFSET] = Math.pow(2, e);
 
 /**
- * exp(y) for y ≤ 0 by fdlibm's method (e_exp.c, Sun Microsystems 1993, freely redistributable with
- * this notice): y = k ln2 + x, |x| ≤ ln2/2, exp(x) = 1 − ((lo − x·c/(2 − c)) − hi), c = x − x²P(x²),
- * times 2^k; flushed to 0 below −708. The same operations as the WebAssembly lane code, so both
- * backends produce the same bits, on every JS engine (Math.exp is implementation-defined).
- */
-export function expNegative(y: number): number {
-  if (y < -708) return 0;
-  const t = y * INV_LN2 + ROUND_SHIFT;
-  const kf = t - ROUND_SHIFT;
-  const hi = y - kf * LN2_HI;
-  const lo = kf * LN2_LO;
-  const x = hi - lo;
-  const xx = x * x;
-  const c = x - xx * ((((P5 * xx + P4) * xx + P3) * xx + P2) * xx + P1);
-  const q = (x * c) / (2 - c);
-  return (1 - (lo - q - hi)) * POW2[(kf | 0) + POW2_OFFSET];
-}
-
-/**
  * Binary-weight moments of h[off..off+n): mean = tanh h, var = sech² h, map = sign h (sign(0) = +1),
- * from e = exp(−2|h|), so sech² keeps its relative precision for large |h| (spec §11.4).
+ * from e = exp(−2|h|): tanh|h| = (1 − e)/(1 + e), sech² h = 4e/(1 + e)², so sech² keeps its relative
+ * precision for large |h| (spec §11.4). exp by fdlibm's method (e_exp.c, Sun Microsystems 1993, freely
+ * redistributable with this notice): y = k ln2 + x, |x| ≤ ln2/2, c = x − x²P(x²), exp(x) = N/D with
+ * D = 2 − c, N = D + 2x; e = 2^k N/D is kept as a fraction so one division serves tanh and sech².
+ * e is flushed to 0 below exp(−708). The same operations as the WebAssembly lane code (same bits).
  */
 export function moments(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, off: number, n: number): void {
   for (let i = off, end = off + n; i < end; i++) {
-    const x = h[i];
-    const e = expNegative(-2 * Math.abs(x));
-    const r = 1 / (1 + e);
-    const s = x < 0 ? -1 : 1;
-    mean[i] = s * ((1 - e) * r);
-    variance[i] = 4 * e * r * r;
+    const v = h[i];
+    const y = -2 * Math.abs(v);
+    const yc = y < -709 ? -709 : y; // keeps the reduction finite for |h| up to infinity (same as f64x2.pmax)
+    const t = yc * INV_LN2 + ROUND_SHIFT;
+    const kf = t - ROUND_SHIFT;
+    const x = yc - kf * LN2_HI - kf * LN2_LO;
+    const xx = x * x;
+    const c = x - xx * ((((P5 * xx + P4) * xx + P3) * xx + P2) * xx + P1);
+    const D = 2 - c;
+    const N = D + (x + x);
+    const sN = y < -708 ? 0 : N * POW2[(kf | 0) + POW2_OFFSET];
+    const inv = 1 / (D + sN);
+    const s = v < 0 ? -1 : 1;
+    // (D − sN)/(D + sN) keeps relative accuracy for small |h|; 1 − 2sN/(D + sN) is closer to correctly
+    // rounded near ±1 and exactly 1 once e < 2^−54 (the WebAssembly code selects the same way).
+    const q = sN * inv;
+    mean[i] = s * (Math.abs(v) < 1 ? (D - sN) * inv : 1 - (q + q));
+    variance[i] = 4 * sN * (D * inv) * inv;
     map[i] = s;
   }
 }
