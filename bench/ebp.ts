@@ -12,6 +12,7 @@
  *   --quick          2 epochs instead of 20 (smoke run)
  *   --only NAME      one configuration, e.g. 784-200-10/binary
  *   --no-anchor      skip the numpy anchor
+ *   --seeds N        also train 784-200-10 (binary and Gaussian) with seeds 2..N: mean ± std of the final errors
  *   --child JSON     (internal) run one configuration and print its JSON
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,17 +29,18 @@ interface Config {
   net: string;
   weights: WeightKind;
   epochs: number;
+  seed: number;
 }
 
 function runConfig(cfg: Config): Record<string, unknown> {
   const sizes = cfg.net.split('-').map(Number);
   const { train, test } = loadMnist10k();
-  const trainer = EbpTrainer.create({ inputs: 784, hidden: sizes.slice(1, -1), outputs: 10, weights: cfg.weights, seed: 1 });
+  const trainer = EbpTrainer.create({ inputs: 784, hidden: sizes.slice(1, -1), outputs: 10, weights: cfg.weights, seed: cfg.seed });
   const epochs: Record<string, number>[] = [];
   trainer.fit(train, {
     epochs: cfg.epochs,
     batchSize: 10,
-    seed: 1,
+    seed: cfg.seed,
     validation: test,
     onEpoch: (r) => {
       epochs.push({
@@ -51,7 +53,7 @@ function runConfig(cfg: Config): Record<string, unknown> {
         seconds: r.seconds,
         samplesPerSecond: r.samplesPerSecond,
       });
-      process.stderr.write(`  ${cfg.net} ${cfg.weights} epoch ${r.epoch}: test P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%, ${Math.round(r.samplesPerSecond)} samples/s\n`);
+      process.stderr.write(`  ${cfg.net} ${cfg.weights} seed ${cfg.seed} epoch ${r.epoch}: test P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%, ${Math.round(r.samplesPerSecond)} samples/s\n`);
     },
   });
   const last = epochs[epochs.length - 1];
@@ -59,7 +61,6 @@ function runConfig(cfg: Config): Record<string, unknown> {
     ...cfg,
     backend: trainer.store.backend,
     batch: 10,
-    seed: 1,
     epochsRun: epochs.length,
     final: { testErrorP: last.testErrorP, testErrorD: last.testErrorD },
     meanSamplesPerSecond: epochs.reduce((a, e) => a + e.samplesPerSecond, 0) / epochs.length,
@@ -110,8 +111,10 @@ function main(): void {
   const quick = args.includes('--quick');
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const epochs = quick ? 2 : 20;
+  const seeds = args.includes('--seeds') ? Number(args[args.indexOf('--seeds') + 1]) : 1;
   const configs: Config[] = [];
-  for (const net of ['784-200-10', '784-500-500-10']) for (const weights of ['binary', 'gaussian'] as const) configs.push({ net, weights, epochs });
+  for (const net of ['784-200-10', '784-500-500-10']) for (const weights of ['binary', 'gaussian'] as const) configs.push({ net, weights, epochs, seed: 1 });
+  for (let seed = 2; seed <= seeds; seed++) for (const weights of ['binary', 'gaussian'] as const) configs.push({ net: '784-200-10', weights, epochs, seed });
   const selected = configs.filter((c) => !only || `${c.net}/${c.weights}` === only);
 
   const accuracy: Record<string, unknown>[] = [];
@@ -133,19 +136,41 @@ function main(): void {
     }
   }
 
-  const result = { benchmark: 'ebp', command: `npm run bench:ebp${args.length ? ' -- ' + args.join(' ') : ''}`, machine: machine(), accuracy, speed };
+  const overSeeds: Record<string, unknown>[] = [];
+  for (const weights of ['binary', 'gaussian']) {
+    const runs = accuracy.filter((a) => a.net === '784-200-10' && a.weights === weights);
+    if (runs.length < 2) continue;
+    const stat = (key: 'testErrorP' | 'testErrorD') => {
+      const v = runs.map((a) => (a.final as Record<string, number>)[key]);
+      const mean = v.reduce((x, y) => x + y, 0) / v.length;
+      const std = Math.sqrt(v.reduce((x, y) => x + (y - mean) ** 2, 0) / (v.length - 1));
+      return { mean, std, min: Math.min(...v), max: Math.max(...v) };
+    };
+    overSeeds.push({ net: '784-200-10', weights, seeds: runs.map((a) => a.seed), testErrorP: stat('testErrorP'), testErrorD: stat('testErrorD') });
+  }
+  const result = { benchmark: 'ebp', command: `npm run bench:ebp${args.length ? ' -- ' + args.join(' ') : ''}`, machine: machine(), accuracy, overSeeds, speed };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', only || quick ? 'ebp-partial.json' : 'ebp.json');
   writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
   process.stdout.write(markdown(result) + `\nwritten to ${file}\n`);
 }
 
-function markdown(r: { accuracy: Record<string, unknown>[]; speed: Record<string, unknown>[] }): string {
+function markdown(r: { accuracy: Record<string, unknown>[]; overSeeds: Record<string, unknown>[]; speed: Record<string, unknown>[] }): string {
   const pct = (x: unknown) => `${(100 * Number(x)).toFixed(2)}%`;
-  const lines = ['| network | weights | epochs | EBP-P test error | EBP-D test error | samples/s (train) | peak RSS |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = ['| network | weights | seed | epochs | EBP-P test error | EBP-D test error | samples/s (train) | peak RSS |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const a of r.accuracy) {
     const f = a.final as { testErrorP: number; testErrorD: number };
-    lines.push(`| ${a.net} | ${a.weights} | ${a.epochsRun} | ${pct(f.testErrorP)} | ${pct(f.testErrorD)} | ${Math.round(Number(a.meanSamplesPerSecond))} | ${Math.round(Number(a.peakRssMiB))} MiB |`);
+    lines.push(`| ${a.net} | ${a.weights} | ${a.seed} | ${a.epochsRun} | ${pct(f.testErrorP)} | ${pct(f.testErrorD)} | ${Math.round(Number(a.meanSamplesPerSecond))} | ${Math.round(Number(a.peakRssMiB))} MiB |`);
+  }
+  if (r.overSeeds.length) {
+    lines.push('', '| network | weights | seeds | EBP-P mean ± std (min–max) | EBP-D mean ± std (min–max) |', '| --- | --- | --- | --- | --- |');
+    for (const o of r.overSeeds) {
+      const f = (x: unknown) => {
+        const s = x as { mean: number; std: number; min: number; max: number };
+        return `${pct(s.mean)} ± ${pct(s.std)} (${pct(s.min)}–${pct(s.max)})`;
+      };
+      lines.push(`| ${o.net} | ${o.weights} | ${(o.seeds as number[]).join(', ')} | ${f(o.testErrorP)} | ${f(o.testErrorD)} |`);
+    }
   }
   if (r.speed.length) {
     lines.push('', '| network | weights | ebp-bnn wasm samples/s | ebp-bnn JS samples/s | numpy reference samples/s | wasm / numpy |', '| --- | --- | --- | --- | --- | --- |');
