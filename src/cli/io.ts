@@ -7,6 +7,8 @@ export interface CliIo {
   cwd: string;
   /** Set when the user asked to stop (Ctrl-C): commands finish the current minibatch and exit 130. */
   interrupted?: () => boolean;
+  /** The terminal stream behind stderr, for the progress bar (absent in tests). */
+  stderrStream?: NodeJS.WritableStream;
 }
 
 export function processIo(): CliIo {
@@ -20,12 +22,23 @@ export function processIo(): CliIo {
     isTTY: Boolean(process.stderr.isTTY),
     cwd: process.cwd(),
     interrupted: () => stop,
+    stderrStream: process.stderr,
   };
 }
 
 /** An io that records everything (tests). */
-export function memoryIo(): CliIo & { out: string[]; err: string[] } {
+export function memoryIo(opts: { cwd?: string; interrupted?: () => boolean } = {}): CliIo & { out: string[]; err: string[]; stdoutText(): string; stderrText(): string } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd: process.cwd() };
+  return {
+    out,
+    err,
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd: opts.cwd ?? process.cwd(),
+    interrupted: opts.interrupted,
+    stdoutText: () => out.join(''),
+    stderrText: () => err.join(''),
+  };
 }

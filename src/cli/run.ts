@@ -1,9 +1,30 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EbpError, EXIT_CODES } from '../errors';
+import { ArgumentError, EbpError, EXIT_CODES } from '../errors';
+import { parseDelimiter } from '../data/csv';
+import type { ImputeMethod } from '../data/preprocess';
 import type { CliIo } from './io';
 import { BUILTIN_DATASETS, trainBuiltin } from './commands/train';
+import { trainCsv, weightKind } from './commands/train-csv';
+import { evalCommand } from './commands/eval';
+import { predictCommand } from './commands/predict';
+import { inspectCommand } from './commands/inspect';
+import { PREDICT_MODES, type PredictMode } from './predictor';
+import type { CliWeights } from './model-io';
 
 const VERSION = '0.1.0';
+
+const EXIT_HELP = `
+Exit codes:
+  0    success
+  1    usage: unknown flag, bad option value, output exists without --force
+  2    data: missing or unreadable CSV, malformed CSV (file, line and column are given)
+  3    model file: missing, truncated, corrupt, newer format version
+  4    numeric failure during training (NaN or infinity in the posterior)
+  130  interrupted (Ctrl-C); train writes a checkpoint first
+`;
+
+/** CSV-training options that make no sense with --dataset. */
+const CSV_ONLY = ['test', 'split', 'label', 'out', 'trainer', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter', 'checkpointEvery', 'resume', 'force'];
 
 /**
  * Run the `ebp` command line with `argv` (without the node and script names). Returns the exit code:
@@ -11,6 +32,7 @@ const VERSION = '0.1.0';
  */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const debug = argv.includes('--debug');
+  const json = argv.includes('--json');
   let code = 0;
   const program = new Command('ebp')
     .description('Expectation Backpropagation for binary neural networks (Soudry, Hubara & Meir 2014).')
@@ -18,46 +40,218 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .showSuggestionAfterError(true)
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ebp train train.csv --test test.csv --hidden 100 --epochs 10 --out model.ebpb
+  ebp eval model.ebpb test.csv --mode probabilistic
+  ebp predict model.ebpb new.csv --out predictions.csv --proba
+  ebp inspect model.ebpb
+  ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
+${EXIT_HELP}
+See docs/cli.md for every flag.`,
+    );
 
-  program
+  const train = program
     .command('train')
-    .description('train a binary network with EBP and report test error per epoch')
-    .addOption(new Option('--dataset <name>', 'built-in dataset').choices(BUILTIN_DATASETS))
+    .description('train a binary network with EBP on a CSV file (or a built-in dataset) and write a model file')
+    .argument('[train.csv]', 'training data: CSV with a header row; the label column is "label" or the last one')
+    .addOption(new Option('--dataset <name>', 'train on a built-in dataset instead of a CSV file').choices(BUILTIN_DATASETS))
+    .option('--test <file>', 'validation CSV, evaluated after every epoch')
+    .addOption(new Option('--split <fraction>', 'hold out this fraction of the training rows for validation (seeded)').argParser(parseFraction).conflicts('test'))
+    .option('--label <name|index>', 'label column: a header name or a 0-based index (negative counts from the end)')
     .option('--hidden <sizes>', 'hidden layer widths, comma separated', parseSizes, [200])
-    .addOption(new Option('--weights <kind>', 'weight posterior').choices(['binary', 'gaussian']).default('binary'))
+    .addOption(new Option('--weights <kind>', 'weight posterior').choices(['binary', 'gaussian', 'ternary']).default('binary'))
     .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 20)
     .option('--batch <n>', 'minibatch size (increments are summed over it)', parsePositiveInt, 10)
-    .option('--seed <n>', 'seed of the initial field and of the data order', parseNonNegativeInt, 1)
+    .option('--seed <n>', 'seed of the initial field, the data order and --split', parseNonNegativeInt, 1)
+    .option('--out <file>', 'model file to write', 'model.ebpb')
+    .addOption(new Option('--trainer <name>', 'training algorithm').choices(['ebp', 'ste']).default('ebp'))
+    .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 (training statistics)').conflicts('binarize'))
+    .addOption(new Option('--binarize <threshold>', 'numeric columns become +1 (x >= threshold) or -1').argParser(parseNumber))
+    .option('--categorical <columns>', 'one-hot encode these text columns (comma separated, repeatable)', collectColumns, [] as string[])
+    .addOption(new Option('--impute <method>', 'fill missing cells from the training data (default: missing cells are errors)').choices(['mean', 'median']))
+    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
+    .option('--checkpoint-every <n>', 'write a checkpoint (<out>.ckpt) every n epochs', parsePositiveInt, 1)
+    .option('--resume <file>', 'continue from a checkpoint or a model written by train (same data, same seed)')
+    .option('--force', 'overwrite existing output files')
     .option('--json', 'print one JSON object per epoch and a summary on stdout')
     .option('--quiet', 'print only the final result')
-    .addHelpText('after', '\nExample:\n  ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1\n')
-    .action((opts) => {
-      if (!opts.dataset) throw new InvalidArgumentError('train needs --dataset (CSV training data comes with the full CLI).');
-      code = trainBuiltin(
-        { dataset: opts.dataset, hidden: opts.hidden, weights: opts.weights, epochs: opts.epochs, batch: opts.batch, seed: opts.seed, json: Boolean(opts.json), quiet: Boolean(opts.quiet) },
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ebp train data.csv --split 0.2 --hidden 64 --epochs 10 --standardize --out model.ebpb
+  ebp train train.csv --test test.csv --label species --categorical color,shape --impute median
+  ebp train data.csv --split 0.2 --out model.ebpb --resume model.ebpb.ckpt   # after Ctrl-C or a crash
+  ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
+`,
+    )
+    .action(async (file: string | undefined, opts: Record<string, unknown>, cmd: Command) => {
+      const explicit = new Set(Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
+      if (opts.dataset !== undefined) {
+        if (file !== undefined) throw new ArgumentError(`give either a CSV file or --dataset, not both (got ${file} and --dataset ${opts.dataset}).`);
+        const stray = CSV_ONLY.filter((k) => explicit.has(k));
+        if (stray.length > 0) throw new ArgumentError(`${stray.map(flagName).join(', ')} only apply to CSV training, not to --dataset.`);
+        code = trainBuiltin(
+          {
+            dataset: opts.dataset as string,
+            hidden: opts.hidden as number[],
+            weights: weightKind(opts.weights as CliWeights),
+            epochs: opts.epochs as number,
+            batch: opts.batch as number,
+            seed: opts.seed as number,
+            json: Boolean(opts.json),
+            quiet: Boolean(opts.quiet),
+          },
+          io,
+        );
+        return;
+      }
+      if (file === undefined) throw new ArgumentError('train needs a CSV file (ebp train data.csv) or a built-in dataset (--dataset mnist).');
+      code = await trainCsv(
+        {
+          file,
+          test: opts.test as string | undefined,
+          split: opts.split as number | undefined,
+          label: opts.label as string | undefined,
+          hidden: opts.hidden as number[],
+          weights: opts.weights as CliWeights,
+          epochs: opts.epochs as number,
+          batch: opts.batch as number,
+          seed: opts.seed as number,
+          out: opts.out as string,
+          trainer: opts.trainer as 'ebp' | 'ste',
+          standardize: Boolean(opts.standardize),
+          binarize: opts.binarize as number | undefined,
+          categorical: opts.categorical as string[],
+          impute: (opts.impute as ImputeMethod | undefined) ?? 'none',
+          delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
+          checkpointEvery: opts.checkpointEvery as number,
+          resume: opts.resume as string | undefined,
+          force: Boolean(opts.force),
+          quiet: Boolean(opts.quiet),
+          json: Boolean(opts.json),
+          explicit,
+        },
         io,
       );
+    });
+  void train;
+
+  const modeOption = () => new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks)').choices(PREDICT_MODES);
+
+  program
+    .command('eval')
+    .description('evaluate a model on a labelled CSV file: error, confusion matrix, NLL / Brier / ECE')
+    .argument('<model.ebpb>', 'model file written by ebp train')
+    .argument('<test.csv>', 'CSV with the training columns and the label column')
+    .addOption(modeOption().default('deterministic'))
+    .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
+    .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
+    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
+    .option('--json', 'print the result as one JSON object')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ebp eval model.ebpb test.csv
+  ebp eval model.ebpb test.csv --mode probabilistic --json
+  ebp eval model.ebpb test.csv --mode ensemble --members 32
+`,
+    )
+    .action(async (model: string, file: string, opts: Record<string, unknown>) => {
+      code = await evalCommand(
+        {
+          model,
+          file,
+          mode: opts.mode as PredictMode,
+          members: opts.members as number,
+          seed: opts.seed as number,
+          json: Boolean(opts.json),
+          delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('predict')
+    .description('predict the class of every row of a CSV file (streamed; the label column may be absent)')
+    .argument('<model.ebpb>', 'model file written by ebp train')
+    .argument('<input.csv>', 'CSV with the training feature columns (matched by name)')
+    .option('--out <file>', 'write predictions here (default: stdout)')
+    .option('--proba', 'add one probability column per class (implies --mode probabilistic unless --mode ensemble)')
+    .addOption(modeOption())
+    .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
+    .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
+    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
+    .option('--force', 'overwrite an existing --out file')
+    .option('--quiet', 'no summary on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ebp predict model.ebpb new.csv > predictions.csv
+  ebp predict model.ebpb new.csv --out predictions.csv --proba
+  ebp predict model.ebpb new.csv --mode ensemble --members 32 --proba
+`,
+    )
+    .action(async (model: string, file: string, opts: Record<string, unknown>) => {
+      code = await predictCommand(
+        {
+          model,
+          file,
+          out: opts.out as string | undefined,
+          proba: Boolean(opts.proba),
+          mode: opts.mode as PredictMode | undefined,
+          members: opts.members as number,
+          seed: opts.seed as number,
+          force: Boolean(opts.force),
+          quiet: Boolean(opts.quiet),
+          delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('inspect')
+    .description('show a model: layers, bits, bytes, compression, preprocessing, classes, training metadata')
+    .argument('<model.ebpb>', 'model file')
+    .option('--json', 'print the summary as one JSON object')
+    .addHelpText('after', '\nExamples:\n  ebp inspect model.ebpb\n  ebp inspect model.ebpb --json\n')
+    .action((model: string, opts: Record<string, unknown>) => {
+      code = inspectCommand({ model, json: Boolean(opts.json) }, io);
     });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
+    if (e instanceof CommanderError && !(e instanceof InvalidArgumentError)) {
+      // commander has already printed its message (and a suggestion for an unknown flag or command).
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      if (e instanceof InvalidArgumentError || e.code === 'commander.invalidArgument') return EXIT_CODES.usage;
       return e.exitCode === 0 ? 0 : EXIT_CODES.usage;
     }
-    if (e instanceof EbpError) {
+    if (e instanceof EbpError || e instanceof InvalidArgumentError) {
+      const exitCode = e instanceof EbpError ? e.exitCode : EXIT_CODES.usage;
+      const errCode = e instanceof EbpError ? e.code : 'ebp.usage';
       io.stderr(`error: ${e.message}\n`);
       if (debug && e.stack) io.stderr(e.stack + '\n');
-      return e.exitCode;
+      if (json) io.stdout(JSON.stringify({ error: { code: errCode, exitCode, message: e.message } }) + '\n');
+      return exitCode;
     }
     const err = e as Error;
-    io.stderr(`internal error: ${err.message}\n${debug ? (err.stack ?? '') + '\n' : 'run with --debug for details\n'}`);
+    io.stderr(`internal error: ${err?.message ?? String(e)}\n${debug ? (err?.stack ?? '') + '\n' : 'run with --debug for details\n'}`);
     return 70;
   }
+}
+
+function flagName(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
 function parsePositiveInt(v: string): number {
@@ -78,4 +272,28 @@ function parseSizes(v: string): number[] {
     throw new InvalidArgumentError(`expected comma-separated positive layer widths like 200 or 500,500, got '${v}'.`);
   }
   return parts.map(Number);
+}
+
+function parseFraction(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || !(x > 0 && x < 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1 like 0.2, got '${v}'.`);
+  return x;
+}
+
+function parseNumber(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a finite number, got '${v}'.`);
+  return x;
+}
+
+function parseDelimiterArg(v: string) {
+  const d = parseDelimiter(v);
+  if (d === null) throw new InvalidArgumentError(`expected ',' ';' or tab, got '${v}'.`);
+  return d;
+}
+
+function collectColumns(v: string, prev: string[]): string[] {
+  const cols = v.split(',').map((s) => s.trim());
+  if (cols.some((c) => c === '')) throw new InvalidArgumentError(`expected comma-separated column names, got '${v}'.`);
+  return [...prev, ...cols];
 }

@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors';
 import type { Dataset } from '../../data/dataset';
 import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
-import type { WeightKind } from '../../ebp/weights';
+import { weightKindName, type WeightKind } from '../../ebp/weights';
 import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
 import type { CliIo } from '../io';
 
@@ -36,7 +36,7 @@ export function trainBuiltin(args: TrainArgs, io: CliIo): number {
   if (!args.quiet && !args.json) {
     io.stderr(
       `${train.name}: ${train.labels.length} training rows, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
-        `network ${sizes.join('-')}, ${args.weights} weights, batch ${args.batch}, ${args.epochs} epochs, seed ${args.seed}\n`,
+        `network ${sizes.join('-')}, ${weightKindName(args.weights)} weights, batch ${args.batch}, ${args.epochs} epochs, seed ${args.seed}\n`,
     );
   }
   const trainer = EbpTrainer.create({ inputs: sizes[0], hidden: args.hidden, outputs: train.numClasses, weights: args.weights, seed: args.seed });
@@ -60,7 +60,7 @@ export function trainBuiltin(args: TrainArgs, io: CliIo): number {
     summary: true,
     dataset: args.dataset,
     sizes,
-    weights: args.weights,
+    weights: weightKindName(args.weights),
     epochs: trainer.epoch,
     batch: args.batch,
     seed: args.seed,

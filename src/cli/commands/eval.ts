@@ -1,0 +1,71 @@
+import * as path from 'path';
+import type { Delimiter } from '../../data/csv';
+import type { CliIo } from '../io';
+import { formatConfusion, MetricsAccumulator } from '../metrics';
+import { loadModel } from '../model-io';
+import { createPredictor, type PredictMode } from '../predictor';
+import { streamEncoded } from './rows';
+
+export interface EvalArgs {
+  model: string;
+  file: string;
+  mode: PredictMode;
+  members: number;
+  seed: number;
+  json: boolean;
+  delimiter?: Delimiter;
+}
+
+function fmt(x: number | null, digits = 4): string {
+  return x === null || Number.isNaN(x) ? '-' : x.toFixed(digits);
+}
+
+/** `ebp eval model.ebpb test.csv`: error, confusion matrix and (with probabilities) NLL, Brier score, ECE. */
+export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
+  const model = loadModel(path.resolve(io.cwd, args.model));
+  const predictor = createPredictor(model, args.mode, { members: args.members, seed: args.seed });
+  const classes = model.meta.preprocess.label.classes;
+  const acc = new MetricsAccumulator(classes);
+  const t0 = performance.now();
+  const res = await streamEncoded(model, path.resolve(io.cwd, args.file), args.file, { requireLabel: true, delimiter: args.delimiter, io }, (b) => {
+    const r = predictor.run(b.X, b.rows);
+    acc.add(b.labels, r.classes, r.proba, b.rows);
+  });
+  if (res.interrupted) {
+    io.stderr(`interrupted after ${res.rows} rows; no result.\n`);
+    return 130;
+  }
+  const rep = acc.report();
+  const seconds = (performance.now() - t0) / 1000;
+  if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
+  if (args.json) {
+    io.stdout(
+      JSON.stringify({
+        model: args.model,
+        file: args.file,
+        mode: args.mode,
+        ...(args.mode === 'ensemble' ? { members: args.members, seed: args.seed } : {}),
+        rows: rep.rows,
+        errors: rep.errors,
+        error: rep.error,
+        accuracy: rep.accuracy,
+        nll: rep.nll,
+        brier: rep.brier,
+        ece: rep.ece,
+        classes: rep.classes,
+        confusion: rep.confusion,
+        seconds: Math.round(seconds * 1000) / 1000,
+      }) + '\n',
+    );
+    return 0;
+  }
+  const lines = [
+    `${args.file}: ${rep.rows} rows, mode ${args.mode}${args.mode === 'ensemble' ? ` (${args.members} members, seed ${args.seed})` : ''}`,
+    `error ${(100 * rep.error).toFixed(2)}% (${rep.errors} of ${rep.rows}), accuracy ${(100 * rep.accuracy).toFixed(2)}%`,
+  ];
+  if (rep.nll !== null) lines.push(`NLL ${fmt(rep.nll)}  Brier ${fmt(rep.brier)}  ECE ${fmt(rep.ece)}`);
+  else lines.push('NLL, Brier and ECE need probabilities: use --mode probabilistic or --mode ensemble.');
+  lines.push('', 'confusion matrix (rows: true class, columns: predicted class)', formatConfusion(rep));
+  io.stdout(lines.join('\n') + '\n');
+  return 0;
+}

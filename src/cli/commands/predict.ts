@@ -1,0 +1,84 @@
+import * as path from 'path';
+import { ArgumentError } from '../../errors';
+import type { Delimiter } from '../../data/csv';
+import { AtomicWriter } from '../atomic';
+import type { CliIo } from '../io';
+import { loadModel } from '../model-io';
+import { createPredictor, type PredictMode } from '../predictor';
+import { streamEncoded } from './rows';
+
+export interface PredictArgs {
+  model: string;
+  file: string;
+  out?: string;
+  proba: boolean;
+  /** Default: deterministic, or probabilistic with --proba. */
+  mode?: PredictMode;
+  members: number;
+  seed: number;
+  force: boolean;
+  quiet: boolean;
+  delimiter?: Delimiter;
+}
+
+/** A CSV field, quoted when needed (RFC 4180). */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * `ebp predict model.ebpb input.csv`: stream the rows, write one line per row with the predicted class name
+ * (column `prediction`) and with --proba one probability column `p_<class>` per class. The label column may
+ * be absent. With --out the file appears only when complete.
+ */
+export async function predictCommand(args: PredictArgs, io: CliIo): Promise<number> {
+  const mode: PredictMode = args.mode ?? (args.proba ? 'probabilistic' : 'deterministic');
+  if (args.proba && mode === 'deterministic') {
+    throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
+  }
+  const model = loadModel(path.resolve(io.cwd, args.model));
+  const predictor = createPredictor(model, mode, { members: args.members, seed: args.seed });
+  const classes = model.meta.preprocess.label.classes;
+  const names = classes.map(csvField);
+  const writer = args.out !== undefined ? new AtomicWriter(path.resolve(io.cwd, args.out), { force: args.force, what: 'output file' }) : null;
+  const emit = (s: string) => (writer ? writer.write(s) : io.stdout(s));
+  let res: Awaited<ReturnType<typeof streamEncoded>>;
+  try {
+    let headerDone = false;
+    res = await streamEncoded(
+      model,
+      path.resolve(io.cwd, args.file),
+      args.file,
+      { requireLabel: false, delimiter: args.delimiter, io },
+      (b) => {
+        if (!headerDone) {
+          emit(args.proba ? ['prediction', ...classes.map((c) => csvField(`p_${c}`))].join(',') + '\n' : 'prediction\n');
+          headerDone = true;
+        }
+        const r = predictor.run(b.X, b.rows);
+        const K = classes.length;
+        const parts: string[] = [];
+        for (let n = 0; n < b.rows; n++) {
+          let line = names[r.classes[n]];
+          if (args.proba && r.proba) {
+            for (let k = 0; k < K; k++) line += ',' + Number(r.proba[n * K + k].toPrecision(6));
+          }
+          parts.push(line);
+        }
+        emit(parts.join('\n') + '\n');
+      },
+    );
+    if (res.interrupted) {
+      writer?.abort();
+      io.stderr(`interrupted after ${res.rows} rows; ${writer ? `${args.out} was not written` : 'output incomplete'}.\n`);
+      return 130;
+    }
+    writer?.commit();
+  } catch (e) {
+    writer?.abort();
+    throw e;
+  }
+  if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
+  if (!args.quiet && writer) io.stderr(`${res.rows} predictions (${mode}) written to ${args.out}\n`);
+  return 0;
+}

@@ -1,0 +1,64 @@
+import type { Delimiter } from '../../data/csv';
+import { RowEncoder } from '../../data/preprocess';
+import { streamCsv } from '../../node/csv-stream';
+import type { CliIo } from '../io';
+import type { LoadedModel } from '../model-io';
+
+/** Rows per batch handed to the predictor. */
+export const BATCH_ROWS = 512;
+
+export interface EncodedBatch {
+  X: Float64Array;
+  labels: Int32Array;
+  rows: number;
+}
+
+/**
+ * Stream a CSV file through a model's preprocessing in batches of {@link BATCH_ROWS} rows (constant memory).
+ * Columns are matched by name. Returns whether the run was interrupted (Ctrl-C) and the number of unseen
+ * categories met.
+ */
+export async function streamEncoded(
+  model: LoadedModel,
+  file: string,
+  shownAs: string,
+  opts: { requireLabel: boolean; delimiter?: Delimiter; io: CliIo },
+  onBatch: (b: EncodedBatch) => void,
+  onHeader?: (encoder: RowEncoder) => void,
+): Promise<{ rows: number; interrupted: boolean; unknownCategories: number }> {
+  const spec = model.meta.preprocess;
+  let encoder: RowEncoder | null = null;
+  let width = 0;
+  let X = new Float64Array(0);
+  const labels = new Int32Array(BATCH_ROWS);
+  let n = 0;
+  let total = 0;
+  let interrupted = false;
+  const flush = () => {
+    if (n > 0) onBatch({ X, labels, rows: n });
+    total += n;
+    n = 0;
+  };
+  await streamCsv(file, { delimiter: opts.delimiter, displayName: shownAs }, {
+    header: (names) => {
+      encoder = new RowEncoder(spec, names, { file: shownAs, requireLabel: opts.requireLabel });
+      width = encoder.width;
+      X = new Float64Array(BATCH_ROWS * width);
+      onHeader?.(encoder);
+    },
+    row: (cells, line) => {
+      labels[n] = encoder!.encode(cells, line, X, n * width);
+      n++;
+      if (n === BATCH_ROWS) {
+        flush();
+        if (opts.io.interrupted?.()) {
+          interrupted = true;
+          return false;
+        }
+      }
+      return true;
+    },
+  });
+  if (!interrupted) flush();
+  return { rows: total, interrupted, unknownCategories: encoder ? (encoder as RowEncoder).unknownCategories : 0 };
+}

@@ -1,0 +1,183 @@
+import { ArgumentError, ModelFormatError } from '../errors';
+import { meanFieldForward } from '../ebp/forward';
+import { deterministicScores, predict } from '../ebp/predict';
+import type { PosteriorStore } from '../ebp/posterior';
+import { isDiscrete } from '../ebp/weights';
+import { matrix } from '../tensor/matrix';
+import { createRng, type Rng } from '../util/random';
+import type { LoadedModel } from './model-io';
+
+/**
+ * Class decisions and probabilities for `eval` and `predict`:
+ * - `deterministic` (EBP-D): the sign network with the most probable weights; no probabilities.
+ * - `probabilistic` (EBP-P): the mean-field output ⟨v_k⟩ = 2Φ(z_k) − 1; class probabilities
+ *   p_k ∝ P(v_k = +1) = (1 + ⟨v_k⟩)/2, normalised over the classes (one output: p_1 = (1 + ⟨v⟩)/2).
+ * - `ensemble`: `members` sign networks with weights drawn from the posterior (seeded); each votes for
+ *   its argmax class and p_k = (votes_k + 1/K)/(members + 1) (a pseudo-count keeps NLL finite).
+ *
+ * INTERIM: deterministic and ensemble run on the float kernels of src/ebp; they switch to the packed
+ * engine (`XnorNetwork.fromPosterior` / `XnorNetwork.sampleEnsemble`) once src/xnor lands.
+ */
+export type PredictMode = 'deterministic' | 'probabilistic' | 'ensemble';
+export const PREDICT_MODES: readonly PredictMode[] = ['deterministic', 'probabilistic', 'ensemble'];
+
+export interface PredictorOptions {
+  members?: number;
+  seed?: number;
+}
+
+export interface BatchResult {
+  classes: Int32Array;
+  /** Row-major [rows, numClasses], or null in deterministic mode. */
+  proba: Float64Array | null;
+}
+
+export interface Predictor {
+  readonly mode: PredictMode;
+  readonly numClasses: number;
+  readonly inputs: number;
+  run(X: Float64Array, rows: number): BatchResult;
+}
+
+function requireStore(model: LoadedModel, mode: PredictMode): PosteriorStore {
+  if (!model.store) {
+    throw new ModelFormatError(`${model.file}: --mode ${mode} needs the weight posterior, which this model file does not hold (an inference-only file); use --mode deterministic.`);
+  }
+  return model.store;
+}
+
+function argmaxRows(scores: Float64Array, rows: number, K: number, out: Int32Array): void {
+  for (let n = 0; n < rows; n++) {
+    const o = n * K;
+    if (K === 1) {
+      out[n] = scores[o] < 0 ? 0 : 1;
+      continue;
+    }
+    let best = 0;
+    let bv = scores[o];
+    for (let k = 1; k < K; k++) {
+      if (scores[o + k] > bv) {
+        bv = scores[o + k];
+        best = k;
+      }
+    }
+    out[n] = best;
+  }
+}
+
+/** Build the predictor of a mode for a loaded model. */
+export function createPredictor(model: LoadedModel, mode: PredictMode, opts: PredictorOptions = {}): Predictor {
+  const numClasses = model.meta.preprocess.label.classes.length;
+  const inputs = model.sizes[0];
+  const KL = model.sizes[model.sizes.length - 1];
+  if (mode === 'deterministic') {
+    const store = requireStore(model, mode);
+    return {
+      mode,
+      numClasses,
+      inputs,
+      run: (X, rows) => ({ classes: predict(store, matrix(X.subarray(0, rows * inputs), rows, inputs), 'deterministic').classes, proba: null }),
+    };
+  }
+  if (mode === 'probabilistic') {
+    const store = requireStore(model, mode);
+    return {
+      mode,
+      numClasses,
+      inputs,
+      run: (X, rows) => {
+        const fw = meanFieldForward(store, matrix(X.subarray(0, rows * inputs), rows, inputs));
+        const mu = fw.layers[fw.layers.length - 1].muOut;
+        const m = mu.data;
+        const off = mu.offset;
+        const proba = new Float64Array(rows * numClasses);
+        const classes = new Int32Array(rows);
+        for (let n = 0; n < rows; n++) {
+          if (KL === 1) {
+            const p1 = Math.min(1, Math.max(0, (1 + m[off + n]) / 2));
+            proba[n * 2] = 1 - p1;
+            proba[n * 2 + 1] = p1;
+            classes[n] = m[off + n] < 0 ? 0 : 1;
+            continue;
+          }
+          let s = 0;
+          for (let k = 0; k < KL; k++) s += Math.max(0, (1 + m[off + n * KL + k]) / 2);
+          for (let k = 0; k < KL; k++) proba[n * KL + k] = s > 0 ? Math.max(0, (1 + m[off + n * KL + k]) / 2) / s : 1 / KL;
+        }
+        const scores = new Float64Array(rows * KL);
+        for (let i = 0; i < rows * KL; i++) scores[i] = m[off + i];
+        if (KL > 1) argmaxRows(scores, rows, KL, classes);
+        return { classes, proba };
+      },
+    };
+  }
+  if (mode === 'ensemble') {
+    const store = requireStore(model, mode);
+    const members = opts.members ?? 16;
+    if (!Number.isSafeInteger(members) || members < 1) throw new ArgumentError(`--members must be a positive integer, got ${members}.`);
+    const rng = createRng(opts.seed ?? 1);
+    const sampled = Array.from({ length: members }, () => sampleWeights(store, rng));
+    const work = store.clone();
+    return {
+      mode,
+      numClasses,
+      inputs,
+      run: (X, rows) => {
+        const votes = new Float64Array(rows * numClasses);
+        const cls = new Int32Array(rows);
+        const Xm = matrix(X.subarray(0, rows * inputs), rows, inputs);
+        for (const w of sampled) {
+          work.layers.forEach((L, l) => L.map.set(w[l]));
+          const s = deterministicScores(work, Xm);
+          argmaxRows(s.data.subarray(s.offset, s.offset + rows * KL) as Float64Array, rows, KL, cls);
+          for (let n = 0; n < rows; n++) votes[n * numClasses + cls[n]]++;
+        }
+        const proba = new Float64Array(rows * numClasses);
+        const classes = new Int32Array(rows);
+        for (let n = 0; n < rows; n++) {
+          let best = 0;
+          for (let k = 0; k < numClasses; k++) {
+            proba[n * numClasses + k] = (votes[n * numClasses + k] + 1 / numClasses) / (members + 1);
+            if (votes[n * numClasses + k] > votes[n * numClasses + best]) best = k;
+          }
+          classes[n] = best;
+        }
+        return { classes, proba };
+      },
+    };
+  }
+  throw new ArgumentError(`unknown mode '${String(mode)}'; expected one of ${PREDICT_MODES.join(', ')}.`);
+}
+
+/** One draw of every weight from the factorised posterior q(W). */
+function sampleWeights(store: PosteriorStore, rng: Rng): Float64Array[] {
+  const kind = store.weights;
+  return store.layers.map((L) => {
+    const w = new Float64Array(L.h.length);
+    if (kind === 'binary') {
+      // P(W = +1) = (1 + tanh h)/2 = 1/(1 + e^{-2h}).
+      for (let i = 0; i < w.length; i++) w[i] = rng.next() < 1 / (1 + Math.exp(-2 * L.h[i])) ? 1 : -1;
+    } else if (kind === 'gaussian') {
+      const sd = Math.sqrt(store.weightVariance);
+      for (let i = 0; i < w.length; i++) w[i] = L.h[i] + sd * rng.normal();
+    } else if (isDiscrete(kind)) {
+      const levels = kind.levels;
+      const logPrior = (kind.prior ?? levels.map(() => 1 / levels.length)).map(Math.log);
+      const p = new Float64Array(levels.length);
+      for (let i = 0; i < w.length; i++) {
+        let mx = -Infinity;
+        for (let s = 0; s < levels.length; s++) {
+          p[s] = logPrior[s] + L.h[i] * levels[s];
+          if (p[s] > mx) mx = p[s];
+        }
+        let z = 0;
+        for (let s = 0; s < levels.length; s++) z += p[s] = Math.exp(p[s] - mx);
+        let u = rng.next() * z;
+        let s = 0;
+        while (s < levels.length - 1 && (u -= p[s]) >= 0) s++;
+        w[i] = levels[s];
+      }
+    }
+    return w;
+  });
+}

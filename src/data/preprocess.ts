@@ -1,0 +1,395 @@
+import { ModelFormatError } from '../errors';
+import { CsvError, isMissingCell, numberCellError, missingCategoryError, parseNumberCell, q, raggedError, type RawTable } from './csv';
+
+/**
+ * Preprocessing of CSV tables, fitted on the training rows and stored in the model so that `eval` and
+ * `predict` apply exactly the same transformation:
+ *
+ * 1. imputation of missing cells (`mean` / `median` of the column's training values; the most frequent
+ *    category for categorical columns),
+ * 2. numeric columns: unchanged, standardized ((x − mean) / std, std of a constant column taken as 1), or
+ *    binarized (x ≥ T → +1, else −1),
+ * 3. categorical columns: one-hot over the training categories (1/0, or +1/−1 with binarization); an
+ *    unseen category encodes as all zeros (all −1 with binarization) and is counted.
+ *
+ * Class labels are strings; their order (numeric labels by value, others by code units) is the class index.
+ */
+
+export type Scaling = { kind: 'none' } | { kind: 'standardize' } | { kind: 'binarize'; threshold: number };
+export type ImputeMethod = 'none' | 'mean' | 'median';
+
+export interface NumericColumnSpec {
+  name: string;
+  kind: 'numeric';
+  /** Value for a missing cell (imputation). */
+  fill?: number;
+  /** Standardization statistics. */
+  mean?: number;
+  std?: number;
+}
+
+export interface CategoricalColumnSpec {
+  name: string;
+  kind: 'categorical';
+  categories: string[];
+  fill?: string;
+}
+
+export type ColumnSpec = NumericColumnSpec | CategoricalColumnSpec;
+
+/** Everything needed to turn a CSV row into network inputs, as stored in the model file. */
+export interface PreprocessSpec {
+  version: 1;
+  label: { name: string; classes: string[] };
+  /** Input columns in training-file order (the label excluded). */
+  columns: ColumnSpec[];
+  scaling: Scaling;
+  impute: ImputeMethod;
+}
+
+export interface FitOptions {
+  scaling?: Scaling;
+  impute?: ImputeMethod;
+  /** Rows whose statistics are used (default: all); classes and categories come from all rows. */
+  rows?: ArrayLike<number>;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** Class names in a stable order: integers by value, other numbers by value, else by UTF-16 code units. */
+export function sortClassNames(names: Iterable<string>): string[] {
+  const list = [...new Set(names)];
+  if (list.every((s) => INTEGER.test(s))) return list.sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+  if (list.every((s) => typeof parseNumberCell(s) === 'number')) {
+    return list.sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+  return list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function median(values: Float64Array): number {
+  const s = values.slice().sort();
+  const n = s.length;
+  return n % 2 === 1 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/** Fit the preprocessing on a training table. */
+export function fitPreprocess(raw: RawTable, opts: FitOptions = {}): PreprocessSpec {
+  const scaling = opts.scaling ?? { kind: 'none' };
+  const impute = opts.impute ?? 'none';
+  const plan = raw.plan;
+  const rows = opts.rows ?? Int32Array.from({ length: raw.rows }, (_, i) => i);
+  if (plan.labelIndex < 0) throw new CsvError('labelColumn', 'training data needs a label column.', { file: plan.file, line: 1 });
+  const classes = sortClassNames(raw.labels);
+  if (classes.length < 2) {
+    throw new CsvError(
+      'singleClass',
+      `the label column ${q(plan.labelName)} holds a single class (${q(classes[0] ?? '')}) in all ${raw.rows} rows, expected at least 2 classes. Is --label the right column?`,
+      { file: plan.file, column: plan.labelIndex + 1 },
+    );
+  }
+  const columns: ColumnSpec[] = plan.features.map((f) => (f.kind === 'numeric' ? { name: f.name, kind: 'numeric' } : { name: f.name, kind: 'categorical', categories: [] }));
+  const nn = raw.numericCols.length;
+  const vals = new Float64Array(rows.length);
+  raw.numericCols.forEach((fi, i) => {
+    const col = columns[fi] as NumericColumnSpec;
+    let m = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const v = raw.numeric[rows[r] * nn + i];
+      if (!Number.isNaN(v)) vals[m++] = v;
+    }
+    const present = vals.subarray(0, m);
+    if (impute !== 'none') {
+      if (m === 0) {
+        throw new CsvError('missing', `column ${q(col.name)} has no values in the training rows, so missing values cannot be imputed.`, {
+          file: plan.file,
+          column: plan.features[fi].index + 1,
+        });
+      }
+      let fill = 0;
+      if (impute === 'mean') {
+        for (let k = 0; k < m; k++) fill += present[k];
+        fill /= m;
+      } else fill = median(present);
+      col.fill = fill;
+    }
+    if (scaling.kind === 'standardize') {
+      // Statistics of the imputed column (missing cells count as the fill value).
+      const fill = col.fill ?? 0;
+      const n = rows.length;
+      let mean = 0;
+      for (let k = 0; k < m; k++) mean += present[k];
+      mean = (mean + (n - m) * fill) / Math.max(n, 1);
+      let ss = 0;
+      for (let k = 0; k < m; k++) ss += (present[k] - mean) ** 2;
+      ss += (n - m) * (fill - mean) ** 2;
+      const std = Math.sqrt(ss / Math.max(n, 1));
+      col.mean = mean;
+      col.std = std > 0 && Number.isFinite(std) ? std : 1;
+    }
+  });
+  raw.categoricalCols.forEach((fi, i) => {
+    const col = columns[fi] as CategoricalColumnSpec;
+    const cells = raw.categorical[i];
+    col.categories = [...new Set(cells.filter((c) => c !== ''))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (impute !== 'none') {
+      const counts = new Map<string, number>();
+      for (let r = 0; r < rows.length; r++) {
+        const c = cells[rows[r]];
+        if (c !== '') counts.set(c, (counts.get(c) ?? 0) + 1);
+      }
+      let best = '';
+      let bc = 0;
+      for (const c of col.categories) {
+        const k = counts.get(c) ?? 0;
+        if (k > bc) {
+          bc = k;
+          best = c;
+        }
+      }
+      if (bc === 0) {
+        throw new CsvError('missing', `column ${q(col.name)} has no values in the training rows, so missing values cannot be imputed.`, {
+          file: plan.file,
+          column: plan.features[fi].index + 1,
+        });
+      }
+      col.fill = best;
+    }
+  });
+  return { version: 1, label: { name: plan.labelName, classes }, columns, scaling, impute };
+}
+
+/** Number of network inputs the spec produces. */
+export function featureWidth(spec: PreprocessSpec): number {
+  let w = 0;
+  for (const c of spec.columns) w += c.kind === 'numeric' ? 1 : c.categories.length;
+  return w;
+}
+
+/** Names of the network inputs: numeric columns by name, one-hot inputs as `column=category`. */
+export function encodedFeatureNames(spec: PreprocessSpec): string[] {
+  const names: string[] = [];
+  for (const c of spec.columns) {
+    if (c.kind === 'numeric') names.push(c.name);
+    else for (const v of c.categories) names.push(`${c.name}=${v}`);
+  }
+  return names;
+}
+
+/** Names of the categorical columns of a spec (for reading files with the same plan). */
+export function categoricalColumns(spec: PreprocessSpec): string[] {
+  return spec.columns.filter((c) => c.kind === 'categorical').map((c) => c.name);
+}
+
+function scaleNumeric(spec: PreprocessSpec, col: NumericColumnSpec, v: number): number {
+  const s = spec.scaling;
+  if (s.kind === 'standardize') return (v - (col.mean ?? 0)) / (col.std ?? 1);
+  if (s.kind === 'binarize') return v >= s.threshold ? 1 : -1;
+  return v;
+}
+
+function oneHot(spec: PreprocessSpec, col: CategoricalColumnSpec, index: Map<string, number>, value: string, out: Float64Array, o: number): boolean {
+  const off = spec.scaling.kind === 'binarize' ? -1 : 0;
+  const k = col.categories.length;
+  for (let j = 0; j < k; j++) out[o + j] = off;
+  const j = index.get(value);
+  if (j === undefined) return false;
+  out[o + j] = 1;
+  return true;
+}
+
+/** Result of encoding rows: inputs row-major [rows, featureWidth], class index per row (-1 = no label). */
+export interface Encoded {
+  X: Float64Array;
+  labels: Int32Array;
+  rows: number;
+  /** Cells whose category was not seen in training (encoded as no category). */
+  unknownCategories: number;
+}
+
+function unknownLabelError(spec: PreprocessSpec, value: string, loc: { file?: string; line?: number; column?: number }): CsvError {
+  const classes = spec.label.classes;
+  const list = classes.length <= 20 ? classes.map(q).join(', ') : classes.slice(0, 20).map(q).join(', ') + ', ...';
+  return new CsvError('unknownLabel', `label ${q(value)} in column ${q(spec.label.name)} is not one of the model's ${classes.length} classes (${list}).`, loc);
+}
+
+/**
+ * Turns CSV records into network inputs with a fitted spec; the file's columns are matched to the spec's
+ * by name, so their order may differ and extra columns are ignored.
+ */
+export class RowEncoder {
+  readonly spec: PreprocessSpec;
+  readonly width: number;
+  /** Column index of the label in the file, -1 when absent. */
+  readonly labelIndex: number;
+  private readonly header: string[];
+  private readonly file?: string;
+  private readonly sources: number[];
+  private readonly catIndex: (Map<string, number> | null)[];
+  private readonly classIndex: Map<string, number>;
+  unknownCategories = 0;
+
+  constructor(spec: PreprocessSpec, header: string[], opts: { file?: string; requireLabel: boolean }) {
+    this.spec = spec;
+    this.header = header;
+    this.file = opts.file;
+    this.width = featureWidth(spec);
+    const byName = new Map(header.map((h, j) => [h, j] as const));
+    const missing = spec.columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
+    if (missing.length > 0) {
+      const extra = header.filter((h) => h !== spec.label.name && !spec.columns.some((c) => c.name === h));
+      throw new CsvError(
+        'columnMismatch',
+        `the model expects ${spec.columns.length} feature columns, and ${missing.length} of them ${missing.length === 1 ? 'is' : 'are'} missing from the header: ` +
+          `${missing.slice(0, 8).map(q).join(', ')}${missing.length > 8 ? ', ...' : ''}` +
+          (extra.length > 0 ? `; the file has other columns: ${extra.slice(0, 8).map(q).join(', ')}${extra.length > 8 ? ', ...' : ''}` : '') +
+          '. The columns must have the names they had in the training file.',
+        { file: opts.file, line: 1 },
+      );
+    }
+    this.sources = spec.columns.map((c) => byName.get(c.name)!);
+    this.catIndex = spec.columns.map((c) => (c.kind === 'categorical' ? new Map(c.categories.map((v, j) => [v, j] as const)) : null));
+    this.classIndex = new Map(spec.label.classes.map((c, k) => [c, k] as const));
+    this.labelIndex = byName.get(spec.label.name) ?? -1;
+    if (opts.requireLabel && this.labelIndex < 0) {
+      throw new CsvError('labelColumn', `the label column ${q(spec.label.name)} the model was trained with is not in the header; evaluation needs labels.`, {
+        file: opts.file,
+        line: 1,
+      });
+    }
+  }
+
+  /** Write row `cells` (from file line `line`) at out[o..]; returns the class index, or -1 when there is no label. */
+  encode(cells: string[], line: number, out: Float64Array, o: number): number {
+    if (cells.length !== this.header.length) throw raggedError({ file: this.file, header: this.header }, cells.length, line);
+    const spec = this.spec;
+    for (let i = 0; i < spec.columns.length; i++) {
+      const col = spec.columns[i];
+      const j = this.sources[i];
+      const cell = cells[j];
+      if (col.kind === 'numeric') {
+        let v = parseNumberCell(cell);
+        if (v === 'missing' && col.fill !== undefined) v = col.fill;
+        if (typeof v !== 'number') throw numberCellError(v, cell, col.name, { file: this.file, line, column: j + 1 });
+        out[o++] = scaleNumeric(spec, col, v);
+      } else {
+        let value = cell.trim();
+        if (isMissingCell(value)) {
+          if (col.fill === undefined) throw missingCategoryError(cell, col.name, { file: this.file, line, column: j + 1 });
+          value = col.fill;
+        }
+        if (!oneHot(spec, col, this.catIndex[i]!, value, out, o)) this.unknownCategories++;
+        o += col.categories.length;
+      }
+    }
+    if (this.labelIndex < 0) return -1;
+    const value = cells[this.labelIndex].trim();
+    const k = this.classIndex.get(value);
+    if (k === undefined) {
+      const loc = { file: this.file, line, column: this.labelIndex + 1 };
+      if (isMissingCell(value)) throw new CsvError('missing', `the label column ${q(spec.label.name)} is empty, expected a class label.`, loc);
+      throw unknownLabelError(spec, value, loc);
+    }
+    return k;
+  }
+}
+
+/**
+ * Encode rows of a table read with the same column kinds (training rows, a `--test` file).
+ * Columns are matched by name. Missing cells take the spec's fill values.
+ */
+export function encodeTable(spec: PreprocessSpec, raw: RawTable, rows?: ArrayLike<number>): Encoded {
+  const plan = raw.plan;
+  const idx = rows ?? Int32Array.from({ length: raw.rows }, (_, i) => i);
+  const width = featureWidth(spec);
+  const n = idx.length;
+  const X = new Float64Array(n * width);
+  const labels = new Int32Array(n).fill(-1);
+  const pos = new Map(plan.features.map((f, i) => [f.name, i] as const));
+  const numPos = new Map(raw.numericCols.map((fi, i) => [fi, i] as const));
+  const catPos = new Map(raw.categoricalCols.map((fi, i) => [fi, i] as const));
+  const missing = spec.columns.filter((c) => !pos.has(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    throw new CsvError(
+      'columnMismatch',
+      `${missing.length} of the ${spec.columns.length} feature columns of the training data ${missing.length === 1 ? 'is' : 'are'} missing: ${missing.slice(0, 8).map(q).join(', ')}${missing.length > 8 ? ', ...' : ''}.`,
+      { file: plan.file, line: 1 },
+    );
+  }
+  const classIndex = new Map(spec.label.classes.map((c, k) => [c, k] as const));
+  const nn = raw.numericCols.length;
+  let unknown = 0;
+  let o = 0;
+  const colSrc = spec.columns.map((c) => {
+    const fi = pos.get(c.name)!;
+    const kind = plan.features[fi].kind;
+    if (kind !== c.kind) {
+      throw new CsvError('columnMismatch', `column ${q(c.name)} is ${c.kind} in the model but was read as ${kind}.`, { file: plan.file, line: 1 });
+    }
+    return { fi, p: c.kind === 'numeric' ? numPos.get(fi)! : catPos.get(fi)!, index: c.kind === 'categorical' ? new Map(c.categories.map((v, j) => [v, j] as const)) : null };
+  });
+  for (let r = 0; r < n; r++) {
+    const row = idx[r];
+    for (let i = 0; i < spec.columns.length; i++) {
+      const col = spec.columns[i];
+      const src = colSrc[i];
+      if (col.kind === 'numeric') {
+        let v = raw.numeric[row * nn + src.p];
+        if (Number.isNaN(v)) {
+          if (col.fill === undefined) {
+            throw numberCellError('missing', '', col.name, { file: plan.file, line: raw.lines[row], column: plan.features[src.fi].index + 1 });
+          }
+          v = col.fill;
+        }
+        X[o++] = scaleNumeric(spec, col, v);
+      } else {
+        let value = raw.categorical[src.p][row];
+        if (value === '') {
+          if (col.fill === undefined) throw missingCategoryError('', col.name, { file: plan.file, line: raw.lines[row], column: plan.features[src.fi].index + 1 });
+          value = col.fill;
+        }
+        if (!oneHot(spec, col, src.index!, value, X, o)) unknown++;
+        o += col.categories.length;
+      }
+    }
+    if (plan.labelIndex >= 0) {
+      const k = classIndex.get(raw.labels[row]);
+      if (k === undefined) throw unknownLabelError(spec, raw.labels[row], { file: plan.file, line: raw.lines[row], column: plan.labelIndex + 1 });
+      labels[r] = k;
+    }
+  }
+  return { X, labels, rows: n, unknownCategories: unknown };
+}
+
+/** Check a spec read from a model file; throws {@link ModelFormatError} naming the bad field. */
+export function validatePreprocessSpec(v: unknown): PreprocessSpec {
+  const bad = (what: string): never => {
+    throw new ModelFormatError(`the model's preprocessing is invalid: ${what}.`);
+  };
+  const o = v as Record<string, unknown>;
+  if (!o || typeof o !== 'object') bad('not an object');
+  if (o.version !== 1) bad(`unknown preprocessing version ${JSON.stringify(o.version)}`);
+  const label = o.label as Record<string, unknown>;
+  if (!label || typeof label.name !== 'string' || !Array.isArray(label.classes) || label.classes.length < 2 || !label.classes.every((c) => typeof c === 'string')) {
+    bad('label must have a name and at least 2 class names');
+  }
+  if (new Set(label.classes as string[]).size !== (label.classes as string[]).length) bad('class names repeat');
+  if (!Array.isArray(o.columns) || o.columns.length === 0) bad('no input columns');
+  const names = new Set<string>();
+  for (const c of o.columns as Record<string, unknown>[]) {
+    if (!c || typeof c.name !== 'string') bad('a column has no name');
+    if (names.has(c.name as string)) bad(`column ${q(c.name as string)} repeats`);
+    names.add(c.name as string);
+    const finiteOrUndef = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x));
+    if (c.kind === 'numeric') {
+      if (!finiteOrUndef(c.fill) || !finiteOrUndef(c.mean) || !finiteOrUndef(c.std) || (c.std !== undefined && !((c.std as number) > 0))) bad(`statistics of column ${q(c.name as string)}`);
+    } else if (c.kind === 'categorical') {
+      if (!Array.isArray(c.categories) || !c.categories.every((x) => typeof x === 'string')) bad(`categories of column ${q(c.name as string)}`);
+      if (c.fill !== undefined && typeof c.fill !== 'string') bad(`fill value of column ${q(c.name as string)}`);
+    } else bad(`column ${q(String(c.name))} has unknown kind ${JSON.stringify(c.kind)}`);
+  }
+  const s = o.scaling as Record<string, unknown>;
+  if (!s || !['none', 'standardize', 'binarize'].includes(s.kind as string)) bad('unknown scaling');
+  if (s.kind === 'binarize' && !(typeof s.threshold === 'number' && Number.isFinite(s.threshold))) bad('binarize threshold');
+  if (!['none', 'mean', 'median'].includes(o.impute as string)) bad('unknown imputation method');
+  return o as unknown as PreprocessSpec;
+}

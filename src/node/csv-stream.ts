@@ -1,0 +1,174 @@
+import * as fs from 'fs';
+import { Writable } from 'stream';
+import { pipeline } from 'stream/promises';
+import * as zlib from 'zlib';
+import { parse } from 'csv-parse';
+import { EbpError, IoError } from '../errors';
+import {
+  checkHeader,
+  csvParseOptions,
+  CsvError,
+  detectDelimiter,
+  fromCsvParseError,
+  LineTracker,
+  planColumns,
+  TableBuilder,
+  type ColumnOptions,
+  type Delimiter,
+  type RawTable,
+} from '../data/csv';
+
+/**
+ * Streaming CSV files (RFC 4180 through csv-parse): the file is read in chunks, optionally gunzipped
+ * (detected by content), and every record is handed to a callback with the line it starts on, so files
+ * larger than memory can be processed. Every problem is an {@link IoError} (the file cannot be read) or a
+ * {@link CsvError} naming the file, line and column.
+ */
+
+export interface CsvStreamOptions {
+  /** Field delimiter; detected from the start of the file when omitted. */
+  delimiter?: Delimiter;
+  /** Exit code for a missing or unreadable file (default 2, data). */
+  ioExitCode?: number;
+  /** The file name used in messages (default: the path). */
+  displayName?: string;
+}
+
+export interface CsvHandlers {
+  /** The checked header row (names trimmed). */
+  header(names: string[], delimiter: Delimiter): void;
+  /** One data record with its 1-based first line. Return `false` to stop reading (the rest is skipped). */
+  row(cells: string[], line: number): void | boolean;
+}
+
+const SAMPLE_BYTES = 65536;
+
+function ioError(file: string, e: unknown, exitCode?: number): IoError {
+  const err = e as NodeJS.ErrnoException;
+  const why =
+    err.code === 'ENOENT'
+      ? 'no such file'
+      : err.code === 'EISDIR'
+        ? 'it is a directory, expected a file'
+        : err.code === 'EACCES' || err.code === 'EPERM'
+          ? 'permission denied'
+          : (err.message ?? String(e));
+  return new IoError(`cannot read ${file}: ${why}.`, exitCode);
+}
+
+function isGzip(b: Buffer): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** The first bytes of a file (gunzipped when compressed), as text, for delimiter detection. */
+function sampleFile(file: string, shown: string, exitCode?: number): { text: string; gzip: boolean; bytes: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw ioError(shown, e, exitCode);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw ioError(shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }), exitCode);
+    const buf = Buffer.alloc(SAMPLE_BYTES);
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, SAMPLE_BYTES, 0);
+    } catch (e) {
+      throw ioError(shown, e, exitCode);
+    }
+    const head = buf.subarray(0, n);
+    if (isGzip(head)) {
+      let text: Buffer;
+      try {
+        text = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      } catch {
+        throw new CsvError('syntax', 'the file starts like gzip but is not valid gzip data.', { file: shown });
+      }
+      return { text: text.toString('utf8'), gzip: true, bytes: st.size };
+    }
+    return { text: head.toString('utf8'), gzip: false, bytes: st.size };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+class Stop extends Error {}
+
+/**
+ * Stream the records of a CSV file. Resolves with the number of data rows seen (and whether a handler
+ * stopped early). The header must be followed by at least one data row.
+ */
+export async function streamCsv(file: string, opts: CsvStreamOptions, handlers: CsvHandlers): Promise<{ rows: number; stopped: boolean; delimiter: Delimiter }> {
+  const shown = opts.displayName ?? file;
+  const sample = sampleFile(file, shown, opts.ioExitCode);
+  const text = sample.text.charCodeAt(0) === 0xfeff ? sample.text.slice(1) : sample.text;
+  if (text.trim() === '' && sample.bytes <= SAMPLE_BYTES) {
+    throw new CsvError('empty', 'the file is empty, expected a header row and at least one data row.', { file: shown, line: 1 });
+  }
+  const delimiter = opts.delimiter ?? detectDelimiter(text);
+  const tracker = new LineTracker();
+  let header: string[] | null = null;
+  let rows = 0;
+  let stopped = false;
+  const sink = new Writable({
+    objectMode: true,
+    write(chunk: { record: string[]; info: { empty_lines: number } }, _enc, done) {
+      try {
+        const line = tracker.next(chunk.record, chunk.info.empty_lines);
+        if (header === null) {
+          header = checkHeader(chunk.record, shown);
+          handlers.header(header, delimiter);
+        } else {
+          rows++;
+          if (handlers.row(chunk.record, line) === false) {
+            stopped = true;
+            throw new Stop();
+          }
+        }
+        done();
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+  });
+  const source = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const parser = parse(csvParseOptions(delimiter));
+  try {
+    if (sample.gzip) await pipeline(source, zlib.createGunzip(), parser, sink);
+    else await pipeline(source, parser, sink);
+  } catch (e) {
+    if (e instanceof Stop) return { rows, stopped: true, delimiter };
+    if (e instanceof EbpError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    const code = typeof err?.code === 'string' ? err.code : '';
+    if (code.startsWith('CSV_')) throw fromCsvParseError(e, shown);
+    if (code.startsWith('Z_') || code.startsWith('ERR_ZLIB')) {
+      throw new CsvError('syntax', `the gzip data is corrupt or truncated (${err.message}).`, { file: shown });
+    }
+    if (typeof err?.errno === 'number' || err?.syscall) throw ioError(shown, e, opts.ioExitCode);
+    throw e;
+  }
+  if (header === null) throw new CsvError('empty', 'the file is empty, expected a header row and at least one data row.', { file: shown, line: 1 });
+  if (rows === 0) throw new CsvError('headerOnly', 'the file has a header but no data rows, expected at least one.', { file: shown, line: 2 });
+  return { rows, stopped, delimiter };
+}
+
+/** Options of {@link readCsvTable}. */
+export interface ReadCsvTableOptions extends ColumnOptions, CsvStreamOptions {}
+
+/** Read a whole CSV file into a {@link RawTable} (training data). */
+export async function readCsvTable(file: string, opts: ReadCsvTableOptions = {}): Promise<RawTable> {
+  let builder: TableBuilder | null = null;
+  const shown = opts.displayName ?? opts.file ?? file;
+  const { delimiter } = await streamCsv(file, { ...opts, displayName: shown }, {
+    header: (names) => {
+      builder = new TableBuilder(planColumns(names, { ...opts, file: shown }));
+    },
+    row: (cells, line) => {
+      builder!.push(cells, line);
+    },
+  });
+  return (builder as unknown as TableBuilder).finish(delimiter);
+}
