@@ -46,8 +46,11 @@ class Xoshiro128 implements Rng {
   private spare = NaN;
 
   constructor(seed: number) {
-    // Mix the high part of a (possibly > 2^32) integer seed in as well.
-    const sm = splitmix32((seed >>> 0) ^ Math.imul(Math.floor(seed / 4294967296) | 0, 0x27d4eb2d));
+    // Both 32-bit halves of the (up to 2^53) integer seed go through splitmix32, so nearby seeds and
+    // seeds that differ only above bit 32 give unrelated streams.
+    const lo = seed >>> 0;
+    const hi = Math.floor(seed / 4294967296) >>> 0;
+    const sm = splitmix32(lo ^ splitmix32(hi ^ 0x6a09e667)());
     this.a = sm();
     this.b = sm();
     this.c = sm();
@@ -112,8 +115,10 @@ class Xoshiro128 implements Rng {
     return new Xoshiro128(this.nextUint32() * 4294967296 + this.nextUint32());
   }
 
+  /** [a, b, c, d, hasSpare, spare]: plain finite numbers, so the state survives JSON. */
   getState(): number[] {
-    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, this.spare];
+    const has = Number.isNaN(this.spare) ? 0 : 1;
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, has, has ? this.spare : 0];
   }
 
   setState(state: readonly number[]): void {
@@ -121,7 +126,7 @@ class Xoshiro128 implements Rng {
     this.b = state[1] | 0;
     this.c = state[2] | 0;
     this.d = state[3] | 0;
-    this.spare = state.length > 4 ? Number(state[4]) : NaN;
+    this.spare = state[4] === 1 ? Number(state[5]) : NaN;
   }
 }
 

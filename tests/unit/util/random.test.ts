@@ -177,17 +177,16 @@ describe('createRng', () => {
     expect([q2.normal(), q2.normal(), q2.next()]).toEqual(e2);
   });
 
-  // BUG (src/util/random.ts, getState/setState): with no normal pending, getState() holds NaN as its 5th
-  // entry; JSON turns it into null and setState reads Number(null) = 0 as a pending normal, so the first
-  // normal() after restoring a JSON checkpoint returns 0 instead of the next Box–Muller value.
-  test.failing('getState survives a JSON round trip when no normal is pending (checkpoints)', () => {
+  // Regression: getState() once held NaN for "no pending normal", which JSON turns into null and
+  // setState read back as a pending 0.
+  test('getState survives a JSON round trip when no normal is pending (checkpoints)', () => {
     const q = createRng(12);
     q.next();
     const state = JSON.parse(JSON.stringify(q.getState()));
     const expected = [q.normal(), q.normal(), q.next()];
     const r = createRng(0);
     r.setState(state);
-    expect([r.normal(), r.normal(), r.next()]).toEqual(expected); // actual: [0, 1.1235…, …]
+    expect([r.normal(), r.normal(), r.next()]).toEqual(expected);
   });
 
   test('fork: deterministic, and the child stream is independent of the parent', () => {
@@ -215,4 +214,10 @@ describe('createRng', () => {
     for (let i = 0; i < n; i++) sxy += (p.next() - 0.5) * (ch.next() - 0.5);
     expect(Math.abs(sxy / n / (1 / 12))).toBeLessThan(5 / Math.sqrt(n));
   });
+});
+
+test('seeds that differ only above bit 32, or by sign, give different streams', () => {
+  const first = (seed: number) => createRng(seed).nextUint32();
+  const seeds = [0, 1, 2, -1, -2, 2 ** 32, 2 ** 32 + 1, 2 ** 33, 2 ** 52 + 1];
+  expect(new Set(seeds.map(first)).size).toBe(seeds.length);
 });
