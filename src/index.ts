@@ -30,3 +30,11 @@ export { packSigns, unpackSigns, packedWords, type PackedMatrix } from './xnor/b
 export { popcount32, xnorDot } from './xnor/popcount';
 export type { XnorBackend } from './kernels/xnor';
 export { formatSummary, type ModelSummary, type LayerSummary } from './model/summary';
+export { encodeModel, encodeCheckpoint, type PackedModel, type EncodeOptions } from './model/encode';
+export {
+  decodeModel, decodeCheckpoint, readModelContainer, type DecodedModel, type DecodedCheckpoint, type DecodeOptions, type ModelContainer,
+} from './model/decode';
+export {
+  FORMAT_VERSION, type ModelMeta, type MetaValue, type TrainingMeta, type ModelHeader, type TensorEntry, type LayerEntry,
+} from './model/format';
+export { crc32 } from './model/crc32';
