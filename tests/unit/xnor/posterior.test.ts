@@ -106,7 +106,8 @@ describe('XnorNetwork.sampleEnsemble', () => {
   test('prediction = argmax of the mean sign output; vote shares sum to 1 and agree with it', () => {
     const ens = XnorNetwork.sampleEnsemble(s, { members: 9, seed: 1 });
     const mean = new Float64Array(50 * 5);
-    for (const m of ens.members) m.scores(X).data.forEach((v, i) => (mean[i] += (v < 0 ? -1 : 1) / 9));
+    for (const m of ens.members) m.scores(X).data.forEach((v, i) => (mean[i] += v < 0 ? -1 : 1));
+    for (let i = 0; i < mean.length; i++) mean[i] /= 9; // integer vote sums: ties stay exact ties
     const sc = ens.scores(X).data;
     mean.forEach((v, i) => expect(sc[i]).toBeCloseTo(v, 12));
     const pred = ens.predict(X);
