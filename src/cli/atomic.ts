@@ -36,17 +36,17 @@ export function existsError(file: string, what = 'output file'): IoError {
 }
 
 /** Throw unless `file` may be written: it must not exist (without force) and must not be a directory. */
-export function checkWritable(file: string, force: boolean, what = 'output file'): void {
+export function checkWritable(file: string, force: boolean, what = 'output file', shown = file): void {
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(file);
   } catch {
     st = undefined;
   }
-  if (st?.isDirectory()) throw new IoError(`cannot write ${what} ${file}: it is a directory.`, EXIT_CODES.usage);
-  if (st && !force) throw existsError(file, what);
+  if (st?.isDirectory()) throw new IoError(`cannot write ${what} ${shown}: it is a directory.`, EXIT_CODES.usage);
+  if (st && !force) throw existsError(shown, what);
   const dir = path.dirname(file);
-  if (!fs.existsSync(dir)) throw new IoError(`cannot write ${what} ${file}: the directory ${dir} does not exist.`, EXIT_CODES.data);
+  if (!fs.existsSync(dir)) throw new IoError(`cannot write ${what} ${shown}: the directory ${path.dirname(shown)} does not exist.`, EXIT_CODES.data);
 }
 
 function tempName(file: string): string {
@@ -66,7 +66,7 @@ function syncDir(dir: string): void {
   }
 }
 
-function commit(tmp: string, file: string, force: boolean, what: string): void {
+function commit(tmp: string, file: string, force: boolean, what: string, shown: string): void {
   if (force) {
     fs.renameSync(tmp, file);
   } else {
@@ -74,10 +74,10 @@ function commit(tmp: string, file: string, force: boolean, what: string): void {
       fs.linkSync(tmp, file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw existsError(file, what);
+      if (code === 'EEXIST') throw existsError(shown, what);
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
       // File systems without hard links: check, then rename (a small race, but never a partial file).
-      if (fs.existsSync(file)) throw existsError(file, what);
+      if (fs.existsSync(file)) throw existsError(shown, what);
       fs.renameSync(tmp, file);
       return;
     }
@@ -94,7 +94,7 @@ function removeQuietly(file: string): void {
 }
 
 /** Write `data` to `file` atomically. */
-export function writeFileAtomic(file: string, data: Uint8Array | string, opts: { force: boolean; what?: string }): void {
+export function writeFileAtomic(file: string, data: Uint8Array | string, opts: { force: boolean; what?: string; shownAs?: string }): void {
   const w = new AtomicWriter(file, opts);
   try {
     w.write(data);
@@ -115,25 +115,27 @@ export class AtomicWriter {
   private fd: number | null;
   private readonly force: boolean;
   private readonly what: string;
+  private readonly shown: string;
   private pending: string[] = [];
   private pendingLength = 0;
   private done = false;
 
-  constructor(file: string, opts: { force: boolean; what?: string }) {
+  constructor(file: string, opts: { force: boolean; what?: string; shownAs?: string }) {
     this.file = file;
     this.force = opts.force;
     this.what = opts.what ?? 'output file';
-    checkWritable(file, opts.force, this.what);
+    this.shown = opts.shownAs ?? file;
+    checkWritable(file, opts.force, this.what, this.shown);
     this.tmp = tempName(file);
     try {
       this.fd = fs.openSync(this.tmp, 'wx', 0o644);
     } catch (e) {
-      throw new IoError(`cannot write ${this.what} ${file}: ${describe(e)}.`, EXIT_CODES.data);
+      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e)}.`, EXIT_CODES.data);
     }
   }
 
   write(data: Uint8Array | string): void {
-    if (this.fd === null) throw new IoError(`internal: ${this.file} is already closed.`);
+    if (this.fd === null) throw new IoError(`internal: ${this.shown} is already closed.`);
     if (typeof data === 'string') {
       this.pending.push(data);
       this.pendingLength += data.length;
@@ -149,7 +151,7 @@ export class AtomicWriter {
       let off = 0;
       while (off < b.length) off += fs.writeSync(this.fd!, b, off, b.length - off);
     } catch (e) {
-      throw new IoError(`cannot write ${this.what} ${this.file}: ${describe(e)}.`, EXIT_CODES.data);
+      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e)}.`, EXIT_CODES.data);
     }
   }
 
@@ -169,13 +171,13 @@ export class AtomicWriter {
       fs.fsyncSync(this.fd!);
       fs.closeSync(this.fd!);
       this.fd = null;
-      commit(this.tmp, this.file, this.force, this.what);
+      commit(this.tmp, this.file, this.force, this.what, this.shown);
       this.done = true;
       syncDir(path.dirname(this.file));
     } catch (e) {
       this.abort();
       if (e instanceof IoError) throw e;
-      throw new IoError(`cannot write ${this.what} ${this.file}: ${describe(e)}.`, EXIT_CODES.data);
+      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e)}.`, EXIT_CODES.data);
     }
   }
 

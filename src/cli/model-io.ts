@@ -285,24 +285,24 @@ function validateState(v: unknown, file: string): TrainingState {
 }
 
 /** Read and decode a model file. A missing or unreadable file is an {@link IoError} with exit code 3. */
-export function loadModel(file: string): LoadedModel {
+export function loadModel(file: string, shownAs: string = file): LoadedModel {
   let bytes: Buffer;
   try {
     const st = fs.statSync(file);
-    if (st.isDirectory()) throw new IoError(`cannot read model ${file}: it is a directory, expected a model file.`, EXIT_CODES.model);
+    if (st.isDirectory()) throw new IoError(`cannot read model ${shownAs}: it is a directory, expected a model file.`, EXIT_CODES.model);
     bytes = fs.readFileSync(file);
   } catch (e) {
     if (e instanceof EbpError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new IoError(`cannot read model ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}.`, EXIT_CODES.model);
+    throw new IoError(`cannot read model ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}.`, EXIT_CODES.model);
   }
-  return decodeModelFile(bytes, file);
+  return decodeModelFile(bytes, shownAs);
 }
 
 /** Write a model file atomically (refusing to replace an existing file unless `force`). Returns its size. */
-export function saveModel(file: string, store: PosteriorStore, meta: ModelMeta, opts: { force: boolean; what?: string }): number {
+export function saveModel(file: string, store: PosteriorStore, meta: ModelMeta, opts: { force: boolean; what?: string; shownAs?: string }): number {
   const bytes = encodeModelFile(store, meta);
-  writeFileAtomic(file, bytes, { force: opts.force, what: opts.what ?? 'model file' });
+  writeFileAtomic(file, bytes, { force: opts.force, what: opts.what ?? 'model file', shownAs: opts.shownAs });
   return bytes.length;
 }
 

@@ -393,6 +393,11 @@ export class LineTracker {
     this.end = start + breaks;
     return start;
   }
+
+  /** The first line after the last record (where an unfinished record started, blank lines aside). */
+  nextStart(): number {
+    return this.end + 1;
+  }
 }
 
 /** csv-parse options shared by the sync and streaming readers. */
@@ -416,13 +421,17 @@ interface CsvParseErrorLike {
 }
 
 /** Turn an error thrown by csv-parse into a {@link CsvError} with the line. */
-export function fromCsvParseError(e: unknown, file?: string): CsvError {
+export function fromCsvParseError(e: unknown, file?: string, recordStart?: number): CsvError {
   const err = (e ?? {}) as CsvParseErrorLike;
   const line = typeof err.lines === 'number' && err.lines > 0 ? err.lines : undefined;
   const loc: DataLocation = { file, line };
   switch (err.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
-      return new CsvError('syntax', 'a quoted field is never closed: the file ends inside quotes, expected a closing double quote (").', loc);
+      return new CsvError(
+        'syntax',
+        `a quoted field ${recordStart !== undefined ? `in the row starting here ` : ''}is never closed: the file ends inside quotes, expected a closing double quote (").`,
+        { file, line: recordStart ?? line },
+      );
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE': {
       const m = /got "(.*)" at line/.exec(err.message ?? '');

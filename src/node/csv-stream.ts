@@ -143,7 +143,7 @@ export async function streamCsv(file: string, opts: CsvStreamOptions, handlers: 
     if (e instanceof EbpError) throw e;
     const err = e as NodeJS.ErrnoException;
     const code = typeof err?.code === 'string' ? err.code : '';
-    if (code.startsWith('CSV_')) throw fromCsvParseError(e, shown);
+    if (code.startsWith('CSV_')) throw fromCsvParseError(e, shown, code === 'CSV_QUOTE_NOT_CLOSED' ? tracker.nextStart() : undefined);
     if (code.startsWith('Z_') || code.startsWith('ERR_ZLIB')) {
       throw new CsvError('syntax', `the gzip data is corrupt or truncated (${err.message}).`, { file: shown });
     }

@@ -22,7 +22,7 @@ function fmt(x: number | null, digits = 4): string {
 
 /** `ebp eval model.ebpb test.csv`: error, confusion matrix and (with probabilities) NLL, Brier score, ECE. */
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
-  const model = loadModel(path.resolve(io.cwd, args.model));
+  const model = loadModel(path.resolve(io.cwd, args.model), args.model);
   const predictor = createPredictor(model, args.mode, { members: args.members, seed: args.seed });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);

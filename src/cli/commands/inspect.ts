@@ -75,7 +75,7 @@ function pct(x: unknown): string {
 
 /** `ebp inspect model.ebpb`: layers, bits, bytes, compression, preprocessing, classes, training metadata. */
 export function inspectCommand(args: { model: string; json: boolean }, io: CliIo): number {
-  const m = loadModel(path.resolve(io.cwd, args.model));
+  const m = loadModel(path.resolve(io.cwd, args.model), args.model);
   const s = modelSummary(m, args.model);
   if (args.json) {
     io.stdout(JSON.stringify(s) + '\n');

@@ -36,11 +36,11 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
   if (args.proba && mode === 'deterministic') {
     throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
   }
-  const model = loadModel(path.resolve(io.cwd, args.model));
+  const model = loadModel(path.resolve(io.cwd, args.model), args.model);
   const predictor = createPredictor(model, mode, { members: args.members, seed: args.seed });
   const classes = model.meta.preprocess.label.classes;
   const names = classes.map(csvField);
-  const writer = args.out !== undefined ? new AtomicWriter(path.resolve(io.cwd, args.out), { force: args.force, what: 'output file' }) : null;
+  const writer = args.out !== undefined ? new AtomicWriter(path.resolve(io.cwd, args.out), { force: args.force, what: 'output file', shownAs: args.out }) : null;
   const emit = (s: string) => (writer ? writer.write(s) : io.stdout(s));
   let res: Awaited<ReturnType<typeof streamEncoded>>;
   try {

@@ -153,7 +153,7 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
   const resumeFile = argsIn.resume !== undefined ? resolve(argsIn.resume) : undefined;
 
   // Refuse to clobber before spending any time.
-  checkWritable(out, argsIn.force, 'output file');
+  checkWritable(out, argsIn.force, 'output file', argsIn.out);
   if (fs.existsSync(ckpt) && ckpt !== resumeFile && !argsIn.force) {
     throw new IoError(
       `a checkpoint of an earlier run exists: ${show(checkpointPath(argsIn.out))}. Continue it with --resume ${show(checkpointPath(argsIn.out))}, or pass --force to start over.`,
@@ -164,7 +164,7 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
   let args = argsIn;
   let resumed: { store: NonNullable<ReturnType<typeof loadModel>['store']>; meta: ModelMeta; state: TrainingState } | null = null;
   if (resumeFile) {
-    const model = loadModel(resumeFile);
+    const model = loadModel(resumeFile, argsIn.resume);
     if (!model.store || !model.meta.training || !model.meta.state) {
       throw new IoError(`${argsIn.resume} holds no training state (posterior, settings and data order), so training cannot resume from it.`, EXIT_CODES.model);
     }
@@ -292,7 +292,7 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     state,
   });
   const writeCheckpoint = (state: TrainingState) => {
-    saveModel(ckpt, trainer.store, meta(state, state.epochsDone, null), { force: true, what: 'checkpoint' });
+    saveModel(ckpt, trainer.store, meta(state, state.epochsDone, null), { force: true, what: 'checkpoint', shownAs: checkpointPath(argsIn.out) });
   };
   const onEpoch = (r: EpochReport) => {
     reports.push(r);
@@ -368,7 +368,7 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
 
   const val = validation ? evaluateErrors(trainer.store, validation) : null;
   const finalState: TrainingState = { epochsDone: trainer.epoch, batchesDone: 0, rngState: encodeRngState(trainer.rngState()), dataHash: hash };
-  const bytes = saveModel(out, trainer.store, meta(finalState, trainer.epoch, val), { force: args.force });
+  const bytes = saveModel(out, trainer.store, meta(finalState, trainer.epoch, val), { force: args.force, shownAs: args.out });
   try {
     if (fs.existsSync(ckpt)) fs.unlinkSync(ckpt);
   } catch {

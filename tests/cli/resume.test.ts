@@ -1,0 +1,109 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cli, BC_TRAIN, tempDir } from './helpers';
+import { loadModel } from '../../src/cli/model-io';
+
+/**
+ * Resume must be exact: the posterior, the completed epochs and the data-order generator are checkpointed,
+ * so an interrupted run continued with --resume ends with the same bytes as an uninterrupted one.
+ */
+const T = tempDir('ebp-resume-');
+afterAll(() => T.cleanup());
+
+const COMMON = ['--hidden', '16', '--batch', '10', '--seed', '7', '--split', '0.25', '--standardize', '--quiet'];
+
+async function train(extra: string[], opts: { interrupted?: () => boolean } = {}) {
+  return cli(['train', BC_TRAIN, ...COMMON, ...extra], { cwd: T.dir, ...opts });
+}
+
+let reference: Buffer;
+beforeAll(async () => {
+  const r = await train(['--epochs', '4', '--out', 'full.ebpb']);
+  expect(r.code).toBe(0);
+  reference = fs.readFileSync(path.join(T.dir, 'full.ebpb'));
+  expect(fs.existsSync(path.join(T.dir, 'full.ebpb.ckpt'))).toBe(false);
+});
+
+test('2 epochs, then --resume to 4, gives the bytes of an uninterrupted 4-epoch run', async () => {
+  expect((await train(['--epochs', '2', '--out', 'two.ebpb'])).code).toBe(0);
+  const r = await train(['--epochs', '4', '--out', 'resumed.ebpb', '--resume', 'two.ebpb']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(fs.readFileSync(path.join(T.dir, 'resumed.ebpb')).equals(reference)).toBe(true);
+});
+
+test('a kill -9 after epoch 2 of 4 loses at most that epoch: the per-epoch checkpoint resumes to identical bytes', async () => {
+  // Take a copy of the checkpoint file as it is on disk when epoch 3 starts: what a kill -9 would leave.
+  let batches = 0;
+  const perEpoch = Math.ceil(Math.round(427 * 0.75) / 10);
+  const ckpt = path.join(T.dir, 'killed.ebpb.ckpt');
+  const r = await train(['--epochs', '4', '--out', 'killed.ebpb'], {
+    interrupted: () => {
+      if (batches++ === 2 * perEpoch) fs.copyFileSync(ckpt, path.join(T.dir, 'snapshot.ckpt'));
+      return false;
+    },
+  });
+  expect(r.code).toBe(0);
+  expect(fs.existsSync(ckpt)).toBe(false); // removed after the model was written
+  expect(loadModel(path.join(T.dir, 'snapshot.ckpt')).meta.state).toMatchObject({ epochsDone: 2, batchesDone: 0 });
+  const again = await train(['--epochs', '4', '--out', 'from-snapshot.ebpb', '--resume', 'snapshot.ckpt']);
+  expect(again.code).toBe(0);
+  expect(fs.readFileSync(path.join(T.dir, 'from-snapshot.ebpb')).equals(reference)).toBe(true);
+});
+
+test('Ctrl-C at an epoch boundary writes a checkpoint and exits 130; --resume finishes to identical bytes', async () => {
+  let batches = 0;
+  const perEpoch = Math.ceil(Math.round(427 * 0.75) / 10);
+  const r = await train(['--epochs', '4', '--out', 'stopped.ebpb'], { interrupted: () => batches++ >= 2 * perEpoch });
+  expect(r.code).toBe(130);
+  expect(fs.existsSync(path.join(T.dir, 'stopped.ebpb'))).toBe(false);
+  expect(loadModel(path.join(T.dir, 'stopped.ebpb.ckpt')).meta.state).toMatchObject({ epochsDone: 2, batchesDone: 0 });
+  const again = await train(['--epochs', '4', '--out', 'stopped.ebpb', '--resume', 'stopped.ebpb.ckpt']);
+  expect(again.code).toBe(0);
+  expect(fs.readFileSync(path.join(T.dir, 'stopped.ebpb')).equals(reference)).toBe(true);
+  expect(fs.existsSync(path.join(T.dir, 'stopped.ebpb.ckpt'))).toBe(false);
+});
+
+test('Ctrl-C in the middle of an epoch (twice) still resumes to identical bytes', async () => {
+  let calls = 0;
+  const r1 = await train(['--epochs', '4', '--out', 'mid.ebpb'], { interrupted: () => calls++ >= 45 });
+  expect(r1.code).toBe(130);
+  expect(r1.stderr).toContain('interrupted after epoch 1 and 13 minibatches');
+  expect(r1.stderr).toContain('--resume mid.ebpb.ckpt');
+  expect(loadModel(path.join(T.dir, 'mid.ebpb.ckpt')).meta.state).toMatchObject({ epochsDone: 1, batchesDone: 13 });
+  // Interrupt again inside the finished-off epoch, then go to the end.
+  calls = 0;
+  const r2 = await train(['--epochs', '4', '--out', 'mid.ebpb', '--resume', 'mid.ebpb.ckpt'], { interrupted: () => calls++ >= 5 });
+  expect(r2.code).toBe(130);
+  expect(loadModel(path.join(T.dir, 'mid.ebpb.ckpt')).meta.state).toMatchObject({ epochsDone: 1, batchesDone: 18 });
+  const r3 = await train(['--epochs', '4', '--out', 'mid.ebpb', '--resume', 'mid.ebpb.ckpt']);
+  expect(r3.code).toBe(0);
+  expect(fs.readFileSync(path.join(T.dir, 'mid.ebpb')).equals(reference)).toBe(true);
+});
+
+test('without --resume an existing checkpoint is not silently discarded', async () => {
+  let calls = 0;
+  expect((await train(['--epochs', '3', '--out', 'left.ebpb'], { interrupted: () => calls++ >= 40 })).code).toBe(130);
+  const r = await train(['--epochs', '3', '--out', 'left.ebpb']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('a checkpoint of an earlier run exists: left.ebpb.ckpt');
+  expect(r.stderr).toContain('--resume left.ebpb.ckpt');
+  expect((await train(['--epochs', '3', '--out', 'left.ebpb', '--force'])).code).toBe(0);
+});
+
+test('flags that contradict the checkpoint are refused; omitted ones are taken from it', async () => {
+  const r = await train(['--epochs', '4', '--out', 'x.ebpb', '--resume', 'two.ebpb', '--hidden', '32']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/--hidden \[32\] differs from the checkpoint's \[16\]/);
+  const r2 = await cli(['train', BC_TRAIN, '--split', '0.25', '--epochs', '4', '--out', 'y.ebpb', '--resume', 'two.ebpb', '--quiet'], { cwd: T.dir });
+  expect(r2.code).toBe(0);
+  expect(fs.readFileSync(path.join(T.dir, 'y.ebpb')).equals(reference)).toBe(true);
+});
+
+test('resuming on other data is refused', async () => {
+  const other = T.file('other.csv', fs.readFileSync(BC_TRAIN, 'utf8').replace('\n17.99,', '\n18.99,'));
+  fs.copyFileSync(other, path.join(T.dir, 'breast_cancer_train.csv'));
+  const r = await cli(['train', 'breast_cancer_train.csv', ...COMMON, '--epochs', '4', '--out', 'z.ebpb', '--resume', 'two.ebpb'], { cwd: T.dir });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('does not hold the data the checkpoint two.ebpb was trained on');
+});
