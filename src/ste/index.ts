@@ -1,0 +1,8 @@
+export {
+  SteTrainer, type SteTrainerConfig, type SteFitOptions, type SteEpochReport, type SteTrainReport, type StePrediction,
+} from './trainer';
+export { SteNetwork, type SteBackend, type SteLayerParameters, type SteLayerGradients } from './network';
+export { foldNeuron, firesFolded, firesAffine, type SignLayer, type SignNetwork } from './fold';
+export { lossAndGradient, type SteLoss } from './loss';
+export { adamCoefficients, adamStep, ADAM_DEFAULTS, type AdamSettings, type AdamCoefficients } from './adam';
+export { bnForwardTrain, bnBackward, bnUpdateRunning, bnInferenceAffine } from './batchnorm';

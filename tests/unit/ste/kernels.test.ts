@@ -1,0 +1,161 @@
+// The STE kernels: the WebAssembly SIMD set (wasm/ste_kernels.c) and the TypeScript set (src/ste/kernels-js.ts)
+// give the same bits, and both equal a naive loop in the documented order (float32 sums through Math.fround for
+// gemmF32, float64 for gemmF64). adamUpdate is checked against adamStep (the same formula) plus clip and sign.
+import { createRng } from '../../../src';
+import { createSteHeap, heapAlloc, jsSteKernels, wasmSteKernels, type SteAlloc, type SteKernels } from '../../../src/ste/kernels';
+import { adamCoefficients, adamStep } from '../../../src/ste/adam';
+
+const heap = createSteHeap(8 << 20);
+const wasm = heap ? wasmSteKernels(heap) : null;
+const halloc: SteAlloc | null = heap ? heapAlloc(heap) : null;
+
+test('WebAssembly SIMD is available in this Node (the fast path is exercised)', () => {
+  expect(heap).not.toBeNull();
+});
+
+function naiveF32(A: Float32Array, ais: number, aps: number, B: Float32Array, bqs: number, rows: number, panels: number, depth: number): Float32Array {
+  const out = new Float32Array(rows * panels * 8);
+  for (let i = 0; i < rows; i++) {
+    for (let q = 0; q < panels; q++) {
+      for (let l = 0; l < 8; l++) {
+        let s = 0;
+        for (let p = 0; p < depth; p++) s = Math.fround(s + Math.fround(A[i * ais + p * aps] * B[q * bqs + p * 8 + l]));
+        out[(i * panels + q) * 8 + l] = s;
+      }
+    }
+  }
+  return out;
+}
+
+function naiveF64(A: Float64Array, ais: number, aps: number, B: Float64Array, bqs: number, rows: number, panels: number, depth: number): Float64Array {
+  const out = new Float64Array(rows * panels * 8);
+  for (let i = 0; i < rows; i++) {
+    for (let q = 0; q < panels; q++) {
+      for (let l = 0; l < 8; l++) {
+        let s = 0;
+        for (let p = 0; p < depth; p++) s += A[i * ais + p * aps] * B[q * bqs + p * 8 + l];
+        out[(i * panels + q) * 8 + l] = s;
+      }
+    }
+  }
+  return out;
+}
+
+const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 2, 5], [4, 1, 7], [5, 3, 9], [9, 2, 17], [13, 4, 33], [100, 3, 64]];
+
+describe.each(SHAPES)('gemm rows %i, panels %i, depth %i', (rows, panels, depth) => {
+  const rng = createRng(rows * 1000 + panels * 100 + depth);
+  for (const transposedA of [false, true]) {
+    test(`float32, A ${transposedA ? 'column' : 'row'}-major: JS = WebAssembly = naive order, bit for bit`, () => {
+      const ais = transposedA ? 1 : depth + 3;
+      const aps = transposedA ? rows + 2 : 1;
+      const bqs = depth * 8 + 8;
+      const lenA = (rows - 1) * ais + (depth - 1) * aps + 1;
+      const lenB = (panels - 1) * bqs + depth * 8;
+      const fill = (a: Float32Array, pm1: boolean) => {
+        for (let i = 0; i < a.length; i++) a[i] = pm1 ? (rng.next() < 0.5 ? -1 : 1) : rng.normal();
+      };
+      const A = new Float32Array(lenA);
+      const B = new Float32Array(lenB);
+      fill(A, false);
+      fill(B, depth % 2 === 0);
+      const expected = naiveF32(A, ais, aps, B, bqs, rows, panels, depth);
+      // Output in row-major order [rows, panels*8]: cis = panels*8, cqs = 8.
+      const cj = new Float32Array(rows * panels * 8);
+      jsSteKernels.gemmF32(A, ais, aps, B, bqs, cj, panels * 8, 8, rows, panels, depth);
+      expect(Array.from(cj)).toEqual(Array.from(expected));
+      if (wasm && halloc) {
+        const Aw = halloc.f32(lenA);
+        Aw.set(A);
+        const Bw = halloc.f32(lenB);
+        Bw.set(B);
+        const cw = halloc.f32(rows * panels * 8);
+        wasm.gemmF32(Aw, ais, aps, Bw, bqs, cw, panels * 8, 8, rows, panels, depth);
+        expect(Buffer.from(cw.buffer, cw.byteOffset, cw.byteLength).equals(Buffer.from(cj.buffer))).toBe(true);
+      }
+    });
+  }
+
+  test('float64: JS = WebAssembly = naive sequential sum, bit for bit (panel-layout output)', () => {
+    const ais = depth;
+    const aps = 1;
+    const bqs = depth * 8;
+    const A = new Float64Array(rows * depth).map(() => rng.normal());
+    const B = new Float64Array(panels * bqs).map(() => (rng.next() < 0.5 ? -1 : 1));
+    const expected = naiveF64(A, ais, aps, B, bqs, rows, panels, depth);
+    // Output in panel layout [panels][rows][8]: cis = 8, cqs = rows*8.
+    const cj = new Float64Array(rows * panels * 8);
+    jsSteKernels.gemmF64(A, ais, aps, B, bqs, cj, 8, rows * 8, rows, panels, depth);
+    for (let i = 0; i < rows; i++) for (let q = 0; q < panels; q++) for (let l = 0; l < 8; l++) {
+      expect(cj[(q * rows + i) * 8 + l]).toBe(expected[(i * panels + q) * 8 + l]);
+    }
+    if (wasm && halloc) {
+      const Aw = halloc.f64(A.length);
+      Aw.set(A);
+      const Bw = halloc.f64(B.length);
+      Bw.set(B);
+      const cw = halloc.f64(cj.length);
+      wasm.gemmF64(Aw, ais, aps, Bw, bqs, cw, 8, rows * 8, rows, panels, depth);
+      expect(Array.from(cw)).toEqual(Array.from(cj));
+    }
+  });
+});
+
+describe('adamUpdate', () => {
+  const K = 11;
+  const N = 13; // 2 panels, the second one half padding
+  const P = 2;
+  const n = P * K * 8;
+
+  function run(k: SteKernels, alloc: SteAlloc, steps: number) {
+    const rng = createRng(7);
+    const w = alloc.f64(n);
+    const m = alloc.f64(n);
+    const v = alloc.f64(n);
+    const g = alloc.f32(n);
+    const s = alloc.f32(n);
+    const st = alloc.f32(16 * N);
+    for (let e = 0; e < n; e++) w[e] = 2 * rng.next() - 1;
+    w[3] = 0; // sign(0) = +1
+    w[5] = -0;
+    for (let t = 1; t <= steps; t++) {
+      for (let e = 0; e < n; e++) g[e] = Math.fround(rng.normal() * (e % 3 === 0 ? 10 : 0.1));
+      const c = adamCoefficients(t === 2 ? 0.5 : 0.003, t, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+      k.adamUpdate(w, m, v, g, s, st, K, N, P, c.b1, c.c1, c.b2, c.c2, c.step, c.ibc2, c.eps, 1);
+    }
+    return { w: Float64Array.from(w), m: Float64Array.from(m), v: Float64Array.from(v), s: Float32Array.from(s), st: Float32Array.from(st), g: Float32Array.from(g) };
+  }
+
+  test('one step equals adamStep (the scalar formula) followed by the clip, and s = sign(w), st its transpose', () => {
+    const rng = createRng(7);
+    const w0 = new Float64Array(n);
+    for (let e = 0; e < n; e++) w0[e] = 2 * rng.next() - 1;
+    w0[3] = 0;
+    w0[5] = -0;
+    const g = new Float64Array(n);
+    for (let e = 0; e < n; e++) g[e] = Math.fround(rng.normal() * (e % 3 === 0 ? 10 : 0.1));
+    const out = run(jsSteKernels, { f64: (k) => new Float64Array(k), f32: (k) => new Float32Array(k) }, 1);
+    const p = w0.slice();
+    const c = adamCoefficients(0.003, 1, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    adamStep(p, g, new Float64Array(n), new Float64Array(n), c);
+    for (let e = 0; e < n; e++) {
+      expect(out.w[e]).toBe(Math.min(Math.max(p[e], -1), 1));
+      expect(out.s[e]).toBe(out.w[e] >= 0 ? 1 : -1);
+    }
+    // Transposed buffer: element (n, k) of W at st[(k>>3)*N*8 + n*8 + (k&7)], n < N only.
+    for (let nn = 0; nn < N; nn++) for (let k = 0; k < K; k++) {
+      expect(out.st[(k >> 3) * N * 8 + nn * 8 + (k & 7)]).toBe(out.s[(nn >> 3) * K * 8 + k * 8 + (nn & 7)]);
+    }
+  });
+
+  test('JS and WebAssembly give the same bits over several steps (clipping active)', () => {
+    const a = run(jsSteKernels, { f64: (k) => new Float64Array(k), f32: (k) => new Float32Array(k) }, 4);
+    expect(a.w.some((x) => x === 1) && a.w.some((x) => x === -1)).toBe(true);
+    expect(a.w.every((x) => x >= -1 && x <= 1)).toBe(true);
+    if (!wasm || !halloc) return;
+    const b = run(wasm, halloc, 4);
+    for (const key of ['w', 'm', 'v', 's', 'st'] as const) {
+      expect(Buffer.from(b[key].buffer).equals(Buffer.from(a[key].buffer))).toBe(true);
+    }
+  });
+});
