@@ -38,3 +38,7 @@ export {
   FORMAT_VERSION, type ModelMeta, type MetaValue, type TrainingMeta, type ModelHeader, type TensorEntry, type LayerEntry,
 } from './model/format';
 export { crc32 } from './model/crc32';
+export {
+  SteTrainer, type SteTrainerConfig, type SteFitOptions, type SteEpochReport, type SteTrainReport, type StePrediction,
+  type SteLayerParameters, type SteLayerGradients, type SteBackend, type SteLoss, type SignLayer, type SignNetwork,
+} from './ste';
