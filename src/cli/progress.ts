@@ -9,6 +9,7 @@ export class TrainProgress {
   private bar: SingleBar | null = null;
   private readonly t0 = performance.now();
   private samples = 0;
+  private batchesSeen = 0;
   private last = { nlz: '-', val: '-' };
   private total = 0;
 
@@ -29,25 +30,36 @@ export class TrainProgress {
     this.bar = new SingleBar({
       stream,
       format:
-        'epoch {epoch}/{epochs} [{bar}] batch {value}/{total} | {speed} samples/s | ETA {eta_formatted} | -logZ {nlz} | val err {val}',
+        'epoch {epoch}/{epochs} [{bar}] batch {value}/{total} | {speed} samples/s | ETA {etaAll} | -logZ {nlz} | val err {val}',
       barsize: 24,
       hideCursor: false,
       clearOnComplete: true,
       fps: 8,
       etaBuffer: 50,
     });
-    this.bar.start(batchesPerEpoch, batchesDone, { epoch: firstEpoch, epochs: this.epochs, speed: '-', nlz: this.last.nlz, val: this.last.val });
+    this.bar.start(batchesPerEpoch, batchesDone, { epoch: firstEpoch, epochs: this.epochs, speed: '-', etaAll: '-', nlz: this.last.nlz, val: this.last.val });
   }
 
-  batch(info: { epoch: number; batch: number; batches: number; samples: number }, offset = 0, sampleSize = 1): void {
+  batch(info: { epoch: number; batch: number; batches: number }, batchSize: number): void {
     if (!this.bar) return;
-    this.samples += sampleSize;
-    if (info.batches + offset !== this.total) {
-      this.total = info.batches + offset;
+    this.samples += batchSize;
+    this.batchesSeen++;
+    if (info.batches !== this.total) {
+      this.total = info.batches;
       this.bar.setTotal(this.total);
     }
     const s = (performance.now() - this.t0) / 1000;
-    this.bar.update(info.batch + offset, { epoch: info.epoch, epochs: this.epochs, speed: s > 0 ? Math.round(this.samples / s) : '-', nlz: this.last.nlz, val: this.last.val });
+    // ETA of the whole run: minibatches left over the rate so far (evaluation time included).
+    const left = (this.epochs - info.epoch) * this.total + (this.total - info.batch);
+    const eta = s > 0 ? (left * s) / this.batchesSeen : NaN;
+    this.bar.update(info.batch, {
+      epoch: info.epoch,
+      epochs: this.epochs,
+      speed: s > 0 ? Math.round(this.samples / s) : '-',
+      etaAll: formatSeconds(eta),
+      nlz: this.last.nlz,
+      val: this.last.val,
+    });
   }
 
   epoch(r: { epoch: number; meanNegLogZ: number; validationErrorP: number; validationErrorD: number }): void {
@@ -64,4 +76,13 @@ export class TrainProgress {
       this.bar = null;
     }
   }
+}
+
+/** 75 → "1m15s", 3725 → "1h02m". */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '-';
+  const t = Math.round(s);
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
+  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -100,10 +100,27 @@ test('flags that contradict the checkpoint are refused; omitted ones are taken f
   expect(fs.readFileSync(path.join(T.dir, 'y.ebpb')).equals(reference)).toBe(true);
 });
 
-test('resuming on other data is refused', async () => {
+test('resuming on other data (training or validation rows) is refused', async () => {
   const other = T.file('other.csv', fs.readFileSync(BC_TRAIN, 'utf8').replace('\n17.99,', '\n18.99,'));
   fs.copyFileSync(other, path.join(T.dir, 'breast_cancer_train.csv'));
   const r = await cli(['train', 'breast_cancer_train.csv', ...COMMON, '--epochs', '4', '--out', 'z.ebpb', '--resume', 'two.ebpb'], { cwd: T.dir });
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('does not hold the data the checkpoint two.ebpb was trained on');
+});
+
+test('the CLI trains exactly what EbpTrainer.fit computes (its epochs run in slices, same minibatches)', async () => {
+  const { readNumericCsv } = await import('../../src/node/csv-numeric');
+  const { EbpTrainer } = await import('../../src/ebp/trainer');
+  const r = await cli(['train', BC_TRAIN, '--hidden', '16', '--epochs', '3', '--seed', '4', '--quiet', '--out', 'lib.ebpb'], { cwd: T.dir });
+  expect(r.code).toBe(0);
+  const ds = readNumericCsv(BC_TRAIN);
+  const trainer = EbpTrainer.create({ inputs: 30, hidden: [16], outputs: 2, weights: 'binary', seed: 4 });
+  trainer.fit(ds, { epochs: 3, batchSize: 10 });
+  const m = loadModel(path.join(T.dir, 'lib.ebpb'));
+  m.store!.layers.forEach((L, l) => {
+    const E = trainer.store.layers[l];
+    expect(Buffer.from(L.h.buffer, L.h.byteOffset, L.h.byteLength).equals(Buffer.from(E.h.buffer, E.h.byteOffset, E.h.byteLength))).toBe(true);
+    expect(Array.from(L.b)).toEqual(Array.from(E.b));
+  });
+  expect(m.meta.state!.rngState.slice(0, 4)).toEqual(trainer.rngState().slice(0, 4));
 });

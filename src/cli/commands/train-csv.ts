@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ArgumentError, EXIT_CODES, IoError } from '../../errors';
 import type { Delimiter, RawTable } from '../../data/csv';
-import { makeDataset, subset, type Dataset } from '../../data/dataset';
+import { makeDataset, type Dataset } from '../../data/dataset';
 import { encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, type ImputeMethod, type PreprocessSpec, type Scaling } from '../../data/preprocess';
 import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
 import { ternary, type WeightKind } from '../../ebp/weights';
@@ -23,6 +23,7 @@ import {
   type TrainingState,
   type ValidationSource,
 } from '../model-io';
+import { runEpochs } from '../epochs';
 import { TrainProgress } from '../progress';
 import { epochJson, formatEpoch } from './train';
 
@@ -114,12 +115,16 @@ function adoptCheckpoint(args: TrainCsvArgs, cfg: TrainingConfig, file: string):
   return a;
 }
 
-function dataHash(ds: Dataset, batch: number): string {
+/** sha256 of the encoded training (and validation) rows: a resumed run must see the same data. */
+function dataHash(train: Dataset, validation: Dataset | undefined, batch: number): string {
   const h = crypto.createHash('sha256');
-  h.update(`${ds.X.shape[0]}x${ds.X.shape[1]};classes=${ds.numClasses};batch=${batch};`);
-  const X = ds.X.data.subarray(ds.X.offset, ds.X.offset + ds.X.shape[0] * ds.X.shape[1]);
-  h.update(new Uint8Array(X.buffer, X.byteOffset, X.byteLength));
-  h.update(new Uint8Array(ds.labels.buffer, ds.labels.byteOffset, ds.labels.byteLength));
+  h.update(`batch=${batch};`);
+  for (const ds of validation ? [train, validation] : [train]) {
+    h.update(`${ds.X.shape[0]}x${ds.X.shape[1]};classes=${ds.numClasses};`);
+    const X = ds.X.data.subarray(ds.X.offset, ds.X.offset + ds.X.shape[0] * ds.X.shape[1]);
+    h.update(new Uint8Array(X.buffer, X.byteOffset, X.byteLength));
+    h.update(new Uint8Array(ds.labels.buffer, ds.labels.byteOffset, ds.labels.byteLength));
+  }
   return h.digest('hex');
 }
 
@@ -219,7 +224,7 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
   const K = spec.label.classes.length;
   const width = featureWidth(spec);
   const sizes = [width, ...args.hidden, K];
-  const hash = dataHash(train, args.batch);
+  const hash = dataHash(train, validation, args.batch);
   const config: TrainingConfig = {
     trainer: 'ebp',
     weights: args.weights,
@@ -269,13 +274,9 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     );
   }
 
-  // Run the epochs; keep the data-order state of the current epoch's start for mid-epoch checkpoints.
-  let epochStartRng = trainer.rngState();
+  // Run the epochs (in slices, so that Ctrl-C is seen between minibatches).
   const progress = new TrainProgress(io, args.epochs);
   const batches = Math.ceil(train.labels.length / args.batch);
-  let lastBatch = 0;
-  let interrupted = false;
-  let interruptedBatches = 0;
   const reports: EpochReport[] = [];
   const meta = (state: TrainingState, resultEpochs: number, val: { errorP: number; errorD: number } | null): ModelMeta => ({
     preprocess: spec,
@@ -296,8 +297,6 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
   };
   const onEpoch = (r: EpochReport) => {
     reports.push(r);
-    lastBatch = 0;
-    epochStartRng = trainer.rngState();
     progress.epoch(r);
     if (args.json) io.stdout(JSON.stringify(epochJson(r, args.epochs)) + '\n');
     else if (!args.quiet) {
@@ -312,57 +311,32 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
       writeCheckpoint({ epochsDone: trainer.epoch, batchesDone: 0, rngState: encodeRngState(trainer.rngState()), dataHash: hash });
     }
   };
-  const shouldStop = () => Boolean(io.interrupted?.());
-  const runFit = (data: Dataset, epochs: number, offset: number, shuffle: boolean) => {
-    if (epochs <= 0) return;
-    const rep = trainer.fit(data, {
-      epochs,
-      batchSize: args.batch,
-      shuffle,
-      validation,
-      shouldStop,
-      onEpoch,
-      onBatch: (info) => {
-        lastBatch = info.batch;
-        progress.batch(info, offset, Math.min(args.batch, data.labels.length - (info.batch - 1) * args.batch));
-      },
-    });
-    const last = rep.epochs[rep.epochs.length - 1];
-    if (last?.interrupted) {
-      interrupted = true;
-      interruptedBatches = offset + lastBatch;
-    }
-  };
 
   if (!args.json && !args.quiet) progress.start(batches, trainer.epoch + 1, batchesDone);
+  let run: Awaited<ReturnType<typeof runEpochs>>;
   try {
-    if (batchesDone > 0) {
-      // Finish the epoch a Ctrl-C checkpoint stopped in: the same order, minus the minibatches already done.
-      // The trainer's generator moves on to where that epoch's shuffle left it (a fit without shuffling
-      // does not draw from it), while a second interruption still records the epoch's start.
-      epochStartRng = trainer.rngState();
-      const rng = createRng(0);
-      rng.setState(epochStartRng);
-      const order = new Int32Array(train.labels.length);
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      rng.shuffle(order);
-      trainer.setRngState(rng.getState());
-      runFit(subset(train, order.subarray(batchesDone * args.batch)), 1, batchesDone, false);
-    }
-    if (!interrupted) runFit(train, args.epochs - trainer.epoch, 0, true);
+    run = await runEpochs(trainer, train, {
+      epochs: args.epochs,
+      batchSize: args.batch,
+      validation,
+      startBatch: batchesDone,
+      shouldStop: () => Boolean(io.interrupted?.()),
+      onBatch: (info) => progress.batch(info, args.batch),
+      onEpoch,
+    });
   } finally {
     progress.stop();
   }
 
-  if (interrupted) {
-    const state: TrainingState = { epochsDone: trainer.epoch, batchesDone: interruptedBatches, rngState: encodeRngState(epochStartRng), dataHash: hash };
-    writeCheckpoint(state);
+  if (run.interrupted) {
+    const done = run.batchesDone;
+    writeCheckpoint({ epochsDone: trainer.epoch, batchesDone: done, rngState: encodeRngState(run.epochStartRng), dataHash: hash });
     const shown = checkpointPath(argsIn.out);
     io.stderr(
-      `interrupted after epoch ${trainer.epoch}${interruptedBatches ? ` and ${interruptedBatches} minibatches of the next` : ''}; checkpoint written to ${shown}.\n` +
+      `interrupted after epoch ${trainer.epoch}${done ? ` and ${done} minibatches of the next` : ''}; checkpoint written to ${shown}.\n` +
         `Continue with the same command and --resume ${shown}.\n`,
     );
-    if (args.json) io.stdout(JSON.stringify({ summary: true, interrupted: true, epochs: trainer.epoch, batchesDone: interruptedBatches, checkpoint: shown }) + '\n');
+    if (args.json) io.stdout(JSON.stringify({ summary: true, interrupted: true, epochs: trainer.epoch, batchesDone: done, checkpoint: shown }) + '\n');
     return 130;
   }
 
