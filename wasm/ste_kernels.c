@@ -177,3 +177,139 @@ EXPORT(adam_update) void adam_update(double* w, double* m, double* v, const floa
     }
   }
 }
+
+// Training-mode batch normalisation forward over the B rows of a (float32, row stride lda), N columns, as
+// src/ste/batchnorm.ts: per column, mean = (sum over m in order of a)/B, var = (sum over m in order of
+// (a - mean)^2)/B, invstd = 1/sqrt(var + eps); xhat = (a - mean)*invstd, z = gamma*xhat + beta (row-major [B, N]);
+// when h != 0 also h[m*ldh + n] = z >= 0 ? 1 : -1 (float32 signs of a hidden layer).
+static inline v128_t load2f(const float* p) { return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p)); }
+
+EXPORT(bn_forward) void bn_forward(const float* a, int lda, int B, int N, const double* gamma, const double* beta, double eps,
+                                   double* xhat, double* z, double* mean, double* var, double* invstd, float* h, int ldh) {
+  const int N2 = N & ~1;
+  const v128_t vB = wasm_f64x2_splat((double)B), veps = wasm_f64x2_splat(eps), one = wasm_f64x2_splat(1.0);
+  for (int n = 0; n < N2; n += 2) {
+    v128_t s = wasm_f64x2_splat(0.0);
+    for (int m = 0; m < B; m++) s = wasm_f64x2_add(s, load2f(a + m * lda + n));
+    const v128_t mu = wasm_f64x2_div(s, vB);
+    v128_t ss = wasm_f64x2_splat(0.0);
+    for (int m = 0; m < B; m++) {
+      const v128_t d = wasm_f64x2_sub(load2f(a + m * lda + n), mu);
+      ss = wasm_f64x2_add(ss, wasm_f64x2_mul(d, d));
+    }
+    const v128_t v = wasm_f64x2_div(ss, vB);
+    const v128_t r = wasm_f64x2_div(one, wasm_f64x2_sqrt(wasm_f64x2_add(v, veps)));
+    wasm_v128_store(mean + n, mu);
+    wasm_v128_store(var + n, v);
+    wasm_v128_store(invstd + n, r);
+  }
+  for (int n = N2; n < N; n++) {
+    double s = 0.0;
+    for (int m = 0; m < B; m++) s += (double)a[m * lda + n];
+    const double mu = s / B;
+    double ss = 0.0;
+    for (int m = 0; m < B; m++) {
+      const double d = (double)a[m * lda + n] - mu;
+      ss += d * d;
+    }
+    const double v = ss / B;
+    mean[n] = mu;
+    var[n] = v;
+    invstd[n] = 1.0 / __builtin_sqrt(v + eps);
+  }
+  for (int m = 0; m < B; m++) {
+    const float* am = a + m * lda;
+    double* xm = xhat + m * N;
+    double* zm = z + m * N;
+    int n = 0;
+    for (; n < N2; n += 2) {
+      const v128_t xh = wasm_f64x2_mul(wasm_f64x2_sub(load2f(am + n), wasm_v128_load(mean + n)), wasm_v128_load(invstd + n));
+      const v128_t zz = wasm_f64x2_add(wasm_f64x2_mul(wasm_v128_load(gamma + n), xh), wasm_v128_load(beta + n));
+      wasm_v128_store(xm + n, xh);
+      wasm_v128_store(zm + n, zz);
+    }
+    for (; n < N; n++) {
+      const double xh = ((double)am[n] - mean[n]) * invstd[n];
+      xm[n] = xh;
+      zm[n] = gamma[n] * xh + beta[n];
+    }
+    if (h) {
+      float* hm = h + m * ldh;
+      for (n = 0; n < N; n++) hm[n] = zm[n] >= 0.0 ? 1.0f : -1.0f;
+    }
+  }
+}
+
+// Row-major da [B, N] (float64) as float32 into the panel buffer dAp ([panels][C][8], lanes n >= N zero) and,
+// when dAr != 0, row-major into dAr [B, N].
+static void panels(const double* da, float* dAp, int B, int N, int C, float* dAr) {
+  const int P = (N + 7) >> 3;
+  for (int m = 0; m < B; m++) {
+    const double* src = da + m * N;
+    for (int q = 0; q < P; q++) {
+      float* o = dAp + (q * C + m) * 8;
+      const int nEnd = N - 8 * q < 8 ? N - 8 * q : 8;
+      int l = 0;
+      for (; l < nEnd; l++) o[l] = (float)src[8 * q + l];
+      for (; l < 8; l++) o[l] = 0.0f;
+    }
+    if (dAr) {
+      float* r = dAr + m * N;
+      for (int n = 0; n < N; n++) r[n] = (float)src[n];
+    }
+  }
+}
+
+EXPORT(to_panels) void to_panels(const double* da, float* dAp, int B, int N, int C, float* dAr) { panels(da, dAp, B, N, C, dAr); }
+
+// Hard-tanh straight-through gradient: dz[m*K + k] = |z[m*K + k]| <= 1 ? dH[m*ldh + k] : 0.
+EXPORT(htanh_grad) void htanh_grad(const double* z, const float* dH, int ldh, double* dz, int B, int K) {
+  for (int m = 0; m < B; m++) {
+    const double* zm = z + m * K;
+    const float* hm = dH + m * ldh;
+    double* dm = dz + m * K;
+    for (int k = 0; k < K; k++) dm[k] = (zm[k] <= 1.0 && zm[k] >= -1.0) ? (double)hm[k] : 0.0;
+  }
+}
+
+// Training-mode batch normalisation backward (src/ste/batchnorm.ts bnBackward): dbeta = sum over m of dz,
+// dgamma = sum over m of dz*xhat (in order), da = ((gamma*invstd)/B) * ((B*dz - dbeta) - xhat*dgamma); then da as
+// float32 into the panel buffer dAp ([panels][C][8], lanes n >= N zero) and, when dAr != 0, row-major into dAr.
+EXPORT(bn_backward) void bn_backward(const double* dz, const double* xhat, const double* gamma, const double* invstd, int B, int N,
+                                     double* da, double* dgamma, double* dbeta, float* dAp, int C, float* dAr) {
+  for (int n = 0; n < N; n++) {
+    dbeta[n] = 0.0;
+    dgamma[n] = 0.0;
+  }
+  const int N2 = N & ~1;
+  for (int m = 0; m < B; m++) {
+    const double* dm = dz + m * N;
+    const double* xm = xhat + m * N;
+    int n = 0;
+    for (; n < N2; n += 2) {
+      const v128_t d = wasm_v128_load(dm + n);
+      wasm_v128_store(dbeta + n, wasm_f64x2_add(wasm_v128_load(dbeta + n), d));
+      wasm_v128_store(dgamma + n, wasm_f64x2_add(wasm_v128_load(dgamma + n), wasm_f64x2_mul(d, wasm_v128_load(xm + n))));
+    }
+    for (; n < N; n++) {
+      dbeta[n] += dm[n];
+      dgamma[n] += dm[n] * xm[n];
+    }
+  }
+  const double Bd = (double)B;
+  const v128_t vB = wasm_f64x2_splat(Bd);
+  for (int m = 0; m < B; m++) {
+    const double* dm = dz + m * N;
+    const double* xm = xhat + m * N;
+    double* out = da + m * N;
+    int n = 0;
+    for (; n < N2; n += 2) {
+      const v128_t k = wasm_f64x2_div(wasm_f64x2_mul(wasm_v128_load(gamma + n), wasm_v128_load(invstd + n)), vB);
+      const v128_t t = wasm_f64x2_sub(wasm_f64x2_sub(wasm_f64x2_mul(vB, wasm_v128_load(dm + n)), wasm_v128_load(dbeta + n)),
+                                      wasm_f64x2_mul(wasm_v128_load(xm + n), wasm_v128_load(dgamma + n)));
+      wasm_v128_store(out + n, wasm_f64x2_mul(k, t));
+    }
+    for (; n < N; n++) out[n] = ((gamma[n] * invstd[n]) / Bd) * ((Bd * dm[n] - dbeta[n]) - xm[n] * dgamma[n]);
+  }
+  panels(da, dAp, B, N, C, dAr);
+}

@@ -8,6 +8,8 @@
  *   C[i*cis + q*cqs + l] = Σ_{p = 0..depth−1, in order} A[i*ais + p*aps] · B[q*bqs + p*8 + l],  l = 0..7.
  */
 
+import { bnBackward, bnForwardTrain } from './batchnorm';
+
 const fround = Math.fround;
 
 /** float32 panel GEMM (training passes); see the module comment. */
@@ -100,6 +102,62 @@ export function adamUpdate(
         const dst = (k >> 3) * N * 8 + (k & 7);
         for (let l = 0; l < nEnd; l++) st[dst + (q * 8 + l) * 8] = s[sp + l];
       }
+    }
+  }
+}
+
+/**
+ * Training-mode batch-norm forward (batchnorm.ts bnForwardTrain, same order of operations), and, unless h is null,
+ * the float32 signs h[m·ldh + n] = z ≥ 0 ? 1 : −1 of a hidden layer.
+ */
+export function bnForward(
+  a: Float32Array, lda: number, B: number, N: number, gamma: Float64Array, beta: Float64Array, eps: number,
+  xhat: Float64Array, z: Float64Array, mean: Float64Array, varB: Float64Array, invStd: Float64Array, h: Float32Array | null, ldh: number,
+): void {
+  bnForwardTrain(a, lda, B, N, gamma, beta, eps, xhat, z, mean, varB, invStd);
+  if (h !== null) {
+    for (let m = 0; m < B; m++) {
+      const o = m * ldh;
+      const r = m * N;
+      for (let n = 0; n < N; n++) h[o + n] = z[r + n] >= 0 ? 1 : -1;
+    }
+  }
+}
+
+/** Row-major da [B, N] as float32 into the panel buffer dAp ([panels][C][8], padded lanes 0) and, unless null, row-major into dAr. */
+export function toPanels(da: Float64Array, dAp: Float32Array, B: number, N: number, C: number, dAr: Float32Array | null): void {
+  const P = (N + 7) >> 3;
+  for (let m = 0; m < B; m++) {
+    const src = m * N;
+    for (let q = 0; q < P; q++) {
+      const o = (q * C + m) * 8;
+      const s0 = src + 8 * q;
+      const nEnd = Math.min(8, N - 8 * q);
+      let lane = 0;
+      for (; lane < nEnd; lane++) dAp[o + lane] = da[s0 + lane];
+      for (; lane < 8; lane++) dAp[o + lane] = 0;
+    }
+    if (dAr !== null) for (let n = 0; n < N; n++) dAr[src + n] = da[src + n];
+  }
+}
+
+/** Training-mode batch-norm backward (batchnorm.ts bnBackward), then {@link toPanels}. */
+export function bnBackwardPanels(
+  dz: Float64Array, xhat: Float64Array, gamma: Float64Array, invStd: Float64Array, B: number, N: number,
+  da: Float64Array, dgamma: Float64Array, dbeta: Float64Array, dAp: Float32Array, C: number, dAr: Float32Array | null,
+): void {
+  bnBackward(dz, xhat, gamma, invStd, B, N, da, dgamma, dbeta);
+  toPanels(da, dAp, B, N, C, dAr);
+}
+
+/** Hard-tanh straight-through gradient: dz[m·K + k] = |z[m·K + k]| ≤ 1 ? dH[m·ldh + k] : 0. */
+export function htanhGrad(z: Float64Array, dH: Float32Array, ldh: number, dz: Float64Array, B: number, K: number): void {
+  for (let m = 0; m < B; m++) {
+    const r = m * K;
+    const o = m * ldh;
+    for (let k = 0; k < K; k++) {
+      const zz = z[r + k];
+      dz[r + k] = zz <= 1 && zz >= -1 ? dH[o + k] : 0;
     }
   }
 }

@@ -12,9 +12,22 @@ export interface SteKernels {
   gemmF32: typeof js.gemmF32;
   gemmF64: typeof js.gemmF64;
   adamUpdate: typeof js.adamUpdate;
+  bnForward: typeof js.bnForward;
+  bnBackwardPanels: typeof js.bnBackwardPanels;
+  toPanels: typeof js.toPanels;
+  htanhGrad: typeof js.htanhGrad;
 }
 
-export const jsSteKernels: SteKernels = { name: 'js', gemmF32: js.gemmF32, gemmF64: js.gemmF64, adamUpdate: js.adamUpdate };
+export const jsSteKernels: SteKernels = {
+  name: 'js',
+  gemmF32: js.gemmF32,
+  gemmF64: js.gemmF64,
+  adamUpdate: js.adamUpdate,
+  bnForward: js.bnForward,
+  bnBackwardPanels: js.bnBackwardPanels,
+  toPanels: js.toPanels,
+  htanhGrad: js.htanhGrad,
+};
 
 type P = number;
 interface SteWasmExports extends WebAssembly.Exports {
@@ -22,6 +35,10 @@ interface SteWasmExports extends WebAssembly.Exports {
   gemm_f64(A: P, ais: number, aps: number, B: P, bqs: number, C: P, cis: number, cqs: number, rows: number, panels: number, depth: number): void;
   adam_update(w: P, m: P, v: P, g: P, s: P, st: P, K: number, N: number, panels: number,
     b1: number, c1: number, b2: number, c2: number, step: number, ibc2: number, eps: number, clip: number): void;
+  bn_forward(a: P, lda: number, B: number, N: number, gamma: P, beta: P, eps: number, xhat: P, z: P, mean: P, varB: P, invStd: P, h: P, ldh: number): void;
+  bn_backward(dz: P, xhat: P, gamma: P, invStd: P, B: number, N: number, da: P, dgamma: P, dbeta: P, dAp: P, C: number, dAr: P): void;
+  to_panels(da: P, dAp: P, B: number, N: number, C: number, dAr: P): void;
+  htanh_grad(z: P, dH: P, ldh: number, dz: P, B: number, K: number): void;
 }
 
 export type SteHeap = WasmHeap<SteWasmExports>;
@@ -62,5 +79,11 @@ export function wasmSteKernels(heap: SteHeap): SteKernels {
       x.gemm_f64(o(A), ais, aps, o(B), bqs, o(C), cis, cqs, rows, panels, depth),
     adamUpdate: (w, m, v, g, s, st, K, N, panels, b1, c1, b2, c2, step, ibc2, eps, clip) =>
       x.adam_update(o(w), o(m), o(v), o(g), o(s), st === null ? 0 : o(st), K, N, panels, b1, c1, b2, c2, step, ibc2, eps, clip),
+    bnForward: (a, lda, B, N, gamma, beta, eps, xhat, z, mean, varB, invStd, h, ldh) =>
+      x.bn_forward(o(a), lda, B, N, o(gamma), o(beta), eps, o(xhat), o(z), o(mean), o(varB), o(invStd), h === null ? 0 : o(h), ldh),
+    bnBackwardPanels: (dz, xhat, gamma, invStd, B, N, da, dgamma, dbeta, dAp, C, dAr) =>
+      x.bn_backward(o(dz), o(xhat), o(gamma), o(invStd), B, N, o(da), o(dgamma), o(dbeta), o(dAp), C, dAr === null ? 0 : o(dAr)),
+    toPanels: (da, dAp, B, N, C, dAr) => x.to_panels(o(da), o(dAp), B, N, C, dAr === null ? 0 : o(dAr)),
+    htanhGrad: (z, dH, ldh, dz, B, K) => x.htanh_grad(o(z), o(dH), ldh, o(dz), B, K),
   };
 }

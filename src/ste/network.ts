@@ -15,7 +15,7 @@
 import { ArgumentError, NumericError } from '../errors';
 import type { Rng } from '../util/random';
 import { adamCoefficients, adamStep, type AdamSettings } from './adam';
-import { bnBackward, bnForwardTrain, bnInferenceAffine, bnUpdateRunning } from './batchnorm';
+import { bnInferenceAffine, bnUpdateRunning } from './batchnorm';
 import { createSteHeap, heapAlloc, jsSteAlloc, jsSteKernels, wasmSteKernels, type SteAlloc, type SteHeap, type SteKernels } from './kernels';
 import { lossAndGradient, type SteLoss } from './loss';
 
@@ -189,6 +189,8 @@ export class SteNetwork {
       if (l + 1 < shapes.length) f32.push(capacity * Np); // h
       f64.push(PREDICT_CHUNK * Np);
       if (l + 1 < shapes.length) f64.push(PREDICT_CHUNK * Np);
+      for (let i = 0; i < 19; i++) f64.push(N); // per-neuron parameters, Adam moments, gradients, statistics
+      for (let i = 0; i < 4; i++) f64.push(capacity * N); // xhat, z, dz, da
     }
     f32.push(capacity * K0);
     f64.push(PREDICT_CHUNK * K0);
@@ -239,31 +241,36 @@ export class SteNetwork {
         h64: hidden ? alloc.f64(PREDICT_CHUNK * Np) : null,
       });
       const oldSmall = this.small[l];
-      const N1 = N;
+      const keep = (old: Float64Array | undefined, init: number) => {
+        const a = alloc.f64(N);
+        if (old) a.set(old);
+        else if (init !== 0) a.fill(init);
+        return a;
+      };
       const sm: SmallArrays = {
-        gamma: oldSmall?.gamma ?? new Float64Array(N1).fill(1),
-        beta: oldSmall?.beta ?? new Float64Array(N1),
-        runningMean: oldSmall?.runningMean ?? new Float64Array(N1),
-        runningVar: oldSmall?.runningVar ?? new Float64Array(N1).fill(1),
-        bias: oldSmall?.bias ?? new Float64Array(N1),
-        mGamma: oldSmall?.mGamma ?? new Float64Array(N1),
-        vGamma: oldSmall?.vGamma ?? new Float64Array(N1),
-        mBeta: oldSmall?.mBeta ?? new Float64Array(N1),
-        vBeta: oldSmall?.vBeta ?? new Float64Array(N1),
-        mBias: oldSmall?.mBias ?? new Float64Array(N1),
-        vBias: oldSmall?.vBias ?? new Float64Array(N1),
-        dGamma: new Float64Array(N1),
-        dBeta: new Float64Array(N1),
-        dBias: new Float64Array(N1),
-        xhat: new Float64Array(capacity * N1),
-        z: new Float64Array(capacity * N1),
-        dz: new Float64Array(capacity * N1),
-        da: new Float64Array(capacity * N1),
-        mean: new Float64Array(N1),
-        varB: new Float64Array(N1),
-        invStd: new Float64Array(N1),
-        scale: new Float64Array(N1),
-        shift: new Float64Array(N1),
+        gamma: keep(oldSmall?.gamma, 1),
+        beta: keep(oldSmall?.beta, 0),
+        runningMean: keep(oldSmall?.runningMean, 0),
+        runningVar: keep(oldSmall?.runningVar, 1),
+        bias: keep(oldSmall?.bias, 0),
+        mGamma: keep(oldSmall?.mGamma, 0),
+        vGamma: keep(oldSmall?.vGamma, 0),
+        mBeta: keep(oldSmall?.mBeta, 0),
+        vBeta: keep(oldSmall?.vBeta, 0),
+        mBias: keep(oldSmall?.mBias, 0),
+        vBias: keep(oldSmall?.vBias, 0),
+        dGamma: alloc.f64(N),
+        dBeta: alloc.f64(N),
+        dBias: alloc.f64(N),
+        xhat: alloc.f64(capacity * N),
+        z: alloc.f64(capacity * N),
+        dz: alloc.f64(capacity * N),
+        da: alloc.f64(capacity * N),
+        mean: alloc.f64(N),
+        varB: alloc.f64(N),
+        invStd: alloc.f64(N),
+        scale: alloc.f64(N),
+        shift: alloc.f64(N),
       };
       this.small[l] = sm;
     }
@@ -315,12 +322,12 @@ export class SteNetwork {
       const sm = this.small[l];
       kernels.gemmF32(input, stride, 1, this.big[l].s, K * 8, bb.a, Np, 8, B, P, K);
       if (bn) {
-        bnForwardTrain(bb.a, Np, B, N, sm.gamma, sm.beta, settings.bnEpsilon, sm.xhat, sm.z, sm.mean, sm.varB, sm.invStd);
+        kernels.bnForward(bb.a, Np, B, N, sm.gamma, sm.beta, settings.bnEpsilon, sm.xhat, sm.z, sm.mean, sm.varB, sm.invStd, bb.h, Np);
         if (updateRunning) bnUpdateRunning(sm.runningMean, sm.runningVar, sm.mean, sm.varB, B, settings.bnMomentum);
       } else {
         scaledBias(bb.a, Np, sm.bias, 1 / Math.sqrt(K + 1), sm.z, B, N);
+        if (l + 1 < L) signRows(sm.z, bb.h as Float32Array, B, N, Np);
       }
-      if (l + 1 < L) signRows(sm.z, bb.h as Float32Array, B, N, Np);
     }
     // Loss and online error.
     const out = this.small[L - 1];
@@ -334,26 +341,25 @@ export class SteNetwork {
       const sm = this.small[l];
       const bb = this.buf[l];
       const da = sm.da;
+      // dA in panel layout (padded outputs 0) for the weight gradient, row-major (float32) for the gradient to the inputs.
       if (bn) {
-        bnBackward(sm.dz, sm.xhat, sm.gamma, sm.invStd, B, N, da, sm.dGamma, sm.dBeta);
+        kernels.bnBackwardPanels(sm.dz, sm.xhat, sm.gamma, sm.invStd, B, N, da, sm.dGamma, sm.dBeta, bb.dAp, C, bb.dAr);
       } else {
         scaledBiasBackward(sm.dz, 1 / Math.sqrt(K + 1), da, sm.dBias, B, N);
+        kernels.toPanels(da, bb.dAp, B, N, C, bb.dAr);
       }
-      // dA in panel layout (padded outputs 0) for the weight gradient, row-major for the gradient to the inputs.
-      toPanels(da, bb.dAp, B, N, P, C);
       const input = l === 0 ? this.x0 : (this.buf[l - 1].h as Float32Array);
       const stride = l === 0 ? K : shapes[l - 1].Np;
       // g(k, n) = Σ_m input(m, k)·dA(m, n), written in panel layout.
       kernels.gemmF32(input, 1, stride, bb.dAp, C * 8, this.big[l].g, 8, K * 8, K, P, B);
       if (l > 0) {
         const dAr = bb.dAr as Float32Array;
-        for (let i = 0; i < B * N; i++) dAr[i] = da[i];
         const dH = bb.dH as Float32Array;
         // dH(m, k) = Σ_n dA(m, n)·sign W(n, k).
         kernels.gemmF32(dAr, N, 1, this.big[l].st as Float32Array, N * 8, dH, Kp, 8, B, Kp / 8, N);
         // Hard-tanh straight-through gradient of the sign activation below: passes where |z| ≤ 1.
         const below = this.small[l - 1];
-        hardTanhGrad(below.z, dH, Kp, below.dz, B, K);
+        kernels.htanhGrad(below.z, dH, Kp, below.dz, B, K);
       }
     }
     return { loss, errors };
@@ -562,33 +568,6 @@ function scaledBiasBackward(dz: Float64Array, c: number, da: Float64Array, db: F
       const d = dz[r + n] * c;
       da[r + n] = d;
       db[n] += d;
-    }
-  }
-}
-
-/** Row-major [B, N] into panel layout [P][C][8] (float32), padded outputs 0. */
-function toPanels(da: Float64Array, dAp: Float32Array, B: number, N: number, P: number, C: number): void {
-  for (let m = 0; m < B; m++) {
-    const src = m * N;
-    for (let q = 0; q < P; q++) {
-      const o = (q * C + m) * 8;
-      const s0 = src + 8 * q;
-      const nEnd = Math.min(8, N - 8 * q);
-      let lane = 0;
-      for (; lane < nEnd; lane++) dAp[o + lane] = da[s0 + lane];
-      for (; lane < 8; lane++) dAp[o + lane] = 0;
-    }
-  }
-}
-
-/** dz(m, k) = dH(m, k) where |z(m, k)| ≤ 1, else 0. */
-function hardTanhGrad(z: Float64Array, dH: Float32Array, ldh: number, dz: Float64Array, B: number, K: number): void {
-  for (let m = 0; m < B; m++) {
-    const r = m * K;
-    const o = m * ldh;
-    for (let k = 0; k < K; k++) {
-      const zz = z[r + k];
-      dz[r + k] = zz <= 1 && zz >= -1 ? dH[o + k] : 0;
     }
   }
 }

@@ -159,3 +159,61 @@ describe('adamUpdate', () => {
     }
   });
 });
+
+describe('batch-norm, panel and hard-tanh kernels', () => {
+  const jsAlloc: SteAlloc = { f64: (k) => new Float64Array(k), f32: (k) => new Float32Array(k) };
+
+  function run(k: SteKernels, alloc: SteAlloc, B: number, N: number, lda: number, C: number) {
+    const rng = createRng(B * 100 + N);
+    const a = alloc.f32(B * lda);
+    for (let i = 0; i < a.length; i++) a[i] = Math.fround(3 * rng.normal() + 0.5);
+    const gamma = alloc.f64(N);
+    const beta = alloc.f64(N);
+    for (let n = 0; n < N; n++) {
+      gamma[n] = rng.normal();
+      beta[n] = rng.normal();
+    }
+    const xhat = alloc.f64(B * N);
+    const z = alloc.f64(B * N);
+    const mean = alloc.f64(N);
+    const varB = alloc.f64(N);
+    const invStd = alloc.f64(N);
+    const h = alloc.f32(B * lda);
+    k.bnForward(a, lda, B, N, gamma, beta, 1e-4, xhat, z, mean, varB, invStd, h, lda);
+    const dz = alloc.f64(B * N);
+    for (let i = 0; i < dz.length; i++) dz[i] = rng.normal();
+    const da = alloc.f64(B * N);
+    const dg = alloc.f64(N);
+    const db = alloc.f64(N);
+    const P = Math.ceil(N / 8);
+    const dAp = alloc.f32(P * C * 8);
+    dAp.fill(7); // padded lanes must be overwritten with 0
+    const dAr = alloc.f32(B * N);
+    k.bnBackwardPanels(dz, xhat, gamma, invStd, B, N, da, dg, db, dAp, C, dAr);
+    const dAp2 = alloc.f32(P * C * 8);
+    k.toPanels(dz, dAp2, B, N, C, null);
+    const dH = alloc.f32(B * lda);
+    for (let i = 0; i < dH.length; i++) dH[i] = Math.fround(rng.normal());
+    const dzBelow = alloc.f64(B * N);
+    k.htanhGrad(z, dH, lda, dzBelow, B, N);
+    const copy = (x: Float64Array | Float32Array) => Buffer.from(x.slice().buffer);
+    return { xhat: copy(xhat), z: copy(z), mean: copy(mean), varB: copy(varB), invStd: copy(invStd), h: copy(h.subarray(0, B * lda)), da: copy(da), dg: copy(dg), db: copy(db), dAp: copy(dAp), dAr: copy(dAr), dAp2: copy(dAp2), dzBelow: copy(dzBelow), raw: { z, h, dAp, da, dzBelow, dH } };
+  }
+
+  test.each([[2, 1, 3, 4], [5, 7, 9, 6], [100, 200, 200, 100], [37, 10, 16, 40]])('B %i, N %i, lda %i, capacity %i: JS = WebAssembly bit for bit; layouts and masks as documented', (B, N, lda, C) => {
+    const j = run(jsSteKernels, jsAlloc, B, N, lda, C);
+    const { z, h, dAp, da, dzBelow, dH } = j.raw;
+    for (let m = 0; m < B; m++) for (let n = 0; n < N; n++) {
+      expect(h[m * lda + n]).toBe(z[m * N + n] >= 0 ? 1 : -1);
+      expect(dAp[(Math.floor(n / 8) * C + m) * 8 + (n % 8)]).toBe(Math.fround(da[m * N + n]));
+      const zz = z[m * N + n];
+      expect(dzBelow[m * N + n]).toBe(Math.abs(zz) <= 1 ? dH[m * lda + n] : 0);
+    }
+    for (let n = N; n < 8 * Math.ceil(N / 8); n++) for (let m = 0; m < B; m++) expect(dAp[(Math.floor(n / 8) * C + m) * 8 + (n % 8)]).toBe(0);
+    if (!wasm || !halloc) return;
+    const w = run(wasm, halloc, B, N, lda, C);
+    for (const key of ['xhat', 'z', 'mean', 'varB', 'invStd', 'h', 'da', 'dg', 'db', 'dAp', 'dAr', 'dAp2', 'dzBelow'] as const) {
+      if (!w[key].equals(j[key])) throw new Error(`${key} differs between JS and WebAssembly`);
+    }
+  });
+});

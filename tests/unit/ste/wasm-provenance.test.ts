@@ -14,7 +14,15 @@ import { jsSteKernels } from '../../../src/ste/kernels';
 const ROOT = path.join(__dirname, '..', '..', '..');
 const SOURCE = path.join(ROOT, 'wasm', 'ste_kernels.c');
 const GENERATED = path.join(ROOT, 'src', 'ste', 'ste-wasm.generated.ts');
-const KERNEL_EXPORTS: Record<string, string> = { gemmF32: 'gemm_f32', gemmF64: 'gemm_f64', adamUpdate: 'adam_update' };
+const KERNEL_EXPORTS: Record<string, string> = {
+  gemmF32: 'gemm_f32',
+  gemmF64: 'gemm_f64',
+  adamUpdate: 'adam_update',
+  bnForward: 'bn_forward',
+  bnBackwardPanels: 'bn_backward',
+  toPanels: 'to_panels',
+  htanhGrad: 'htanh_grad',
+};
 
 describe('STE WebAssembly provenance', () => {
   const bytes = Buffer.from(STE_WASM_BASE64, 'base64');
