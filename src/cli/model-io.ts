@@ -1,25 +1,27 @@
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { EbpError, EXIT_CODES, IoError, ModelFormatError } from '../errors';
-import { PosteriorStore } from '../ebp/posterior';
-import { normalizeWeightKind, isDiscrete, type WeightKind } from '../ebp/weights';
-import { featureWidth, validatePreprocessSpec, type ImputeMethod, type PreprocessSpec, type Scaling } from '../data/preprocess';
+import type { PosteriorStore } from '../ebp/posterior';
+import type { WeightKind } from '../ebp/weights';
+import { encodedFeatureNames, featureWidth, validatePreprocessSpec, type ImputeMethod, type PreprocessSpec, type Scaling } from '../data/preprocess';
+import { encodeCheckpoint, encodeModel, type PackedModel } from '../model/encode';
+import { decodeCheckpoint, decodeModel, readModelContainer } from '../model/decode';
+import type { MetaValue, ModelMeta as FileMeta } from '../model/format';
+import { XnorNetwork } from '../xnor/network';
 import { writeFileAtomic } from './atomic';
 
 /**
- * The one place where the CLI reads and writes model files.
- *
- * INTERIM: until `src/model` (`encodeModel` / `decodeModel`, with an optional posterior group) lands, this
- * module writes a minimal container with the layout of docs/architecture §2.6 — magic `EBPBNN\0\0`, u32
- * format version, u32 header length, a JSON header padded to 8 bytes, then little-endian float64 tensors
- * (`layer{l}/h`, `layer{l}/b`, group `posterior`) and a sha256 checksum of the payload in the header.
- * The CLI's own metadata (preprocessing, class names, training settings and resume state) lives in
- * `header.meta`. Switching to the real encoder only changes {@link encodeModelFile} / {@link decodeModelFile}.
+ * The one place where the CLI reads and writes `.ebpb` model files (src/model: JSON header, little-endian
+ * payload, CRC-32). What `ebp train` writes:
+ * - the packed network (`XnorNetwork.fromPosterior`: EBP-D) when the weights are ±1 (binary); Gaussian and
+ *   ternary posteriors have no packed form in format version 1, so their files hold the posterior only;
+ * - the posterior group (h and b, float64): probabilistic and ensemble modes and `--resume` need it;
+ * - `classNames`, `featureNames` (the network inputs, one-hot inputs as `column=category`);
+ * - `preprocess`: the CLI's {@link PreprocessSpec} (columns, statistics, categories, imputation values);
+ * - `training`: { trainer, epochs, seed, rngState, config, result, state } (no timings, so a resumed run
+ *   writes the same bytes as an uninterrupted one).
+ * Files written by the library (`encodeModel` without `preprocess`) are read too: their `featureNames` are
+ * taken as numeric CSV columns, used as they are.
  */
-
-export const MAGIC = Buffer.from('EBPBNN\0\0', 'latin1');
-export const FORMAT_VERSION = 1;
-const CREATED_BY = 'ebp-bnn@0.1.0';
 
 export type CliWeights = 'binary' | 'gaussian' | 'ternary';
 export type ValidationSource = { kind: 'none' } | { kind: 'split'; fraction: number } | { kind: 'file'; file: string };
@@ -57,9 +59,9 @@ export interface TrainingState {
   epochsDone: number;
   /** Minibatches done in the next epoch (non-zero only for a checkpoint written on Ctrl-C). */
   batchesDone: number;
-  /** The data-order generator's state at the start of the next epoch (a NaN is stored as null). */
+  /** The data-order generator's state at the start of the next epoch (NaN written as null). */
   rngState: (number | null)[];
-  /** sha256 of the encoded training inputs and labels. */
+  /** sha256 of the encoded training and validation rows. */
   dataHash: string;
 }
 
@@ -69,19 +71,18 @@ export interface ModelMeta {
   state?: TrainingState;
 }
 
-export interface LayerSummary {
-  inputs: number;
-  outputs: number;
-}
-
 /** A model read from a file. */
 export interface LoadedModel {
   file: string;
   fileBytes: number;
   formatVersion: number;
   createdBy: string;
+  kind: 'inference' | 'checkpoint';
   sizes: number[];
+  /** The weight kind of the posterior ('binary' for inference-only files). */
   weights: WeightKind;
+  /** The packed network (EBP-D) or ensemble, when the file has one. */
+  network: PackedModel | null;
   /** The EBP posterior (h and b), needed by the probabilistic and ensemble modes and by --resume. */
   store: PosteriorStore | null;
   meta: ModelMeta;
@@ -91,197 +92,123 @@ function fail(file: string, what: string): never {
   throw new ModelFormatError(`${file}: ${what}`);
 }
 
-interface TensorEntry {
-  name: string;
-  dtype: string;
-  shape: number[];
-  group?: string;
-  byteOffset: number;
-  byteLength: number;
+/** Whether a posterior has a packed (±1) form. */
+export function hasSignWeights(store: PosteriorStore): boolean {
+  const w = store.weights as unknown;
+  if (w === 'binary') return true;
+  const levels = (w as { levels?: readonly number[] } | null)?.levels;
+  return Array.isArray(levels) && levels.length === 2 && levels[0] === -1 && levels[1] === 1;
 }
 
-/** Encode a posterior and the CLI metadata as model-file bytes. */
+/** Encode a posterior and the CLI metadata as `.ebpb` bytes. */
 export function encodeModelFile(store: PosteriorStore, meta: ModelMeta): Uint8Array {
-  const tensors: TensorEntry[] = [];
-  let offset = 0;
-  const parts: Float64Array[] = [];
-  store.layers.forEach((L, l) => {
-    for (const [name, data, shape] of [
-      [`layer${l}/h`, L.h, [L.outputs, L.inputs]],
-      [`layer${l}/b`, L.b, [L.outputs]],
-    ] as const) {
-      tensors.push({ name, dtype: 'float64', shape: [...shape], group: 'posterior', byteOffset: offset, byteLength: data.length * 8 });
-      parts.push(data);
-      offset += data.length * 8;
-    }
-  });
-  const payload = Buffer.alloc(offset);
-  let o = 0;
-  for (const p of parts) {
-    for (let i = 0; i < p.length; i++, o += 8) payload.writeDoubleLE(p[i], o);
-  }
-  const weights = isDiscrete(store.weights) ? { levels: [...store.weights.levels], prior: [...(store.weights.prior ?? [])] } : store.weights;
-  const header = {
-    format: 'ebp-bnn',
-    version: FORMAT_VERSION,
-    createdBy: CREATED_BY,
-    trainer: 'ebp',
-    weights,
-    ...(store.weights === 'gaussian' ? { weightVariance: store.weightVariance } : {}),
-    layers: store.layers.map((L) => ({ type: 'binaryDense', inputs: L.inputs, outputs: L.outputs, activation: 'sign' })),
-    tensors,
-    meta,
-    checksum: { algo: 'sha256', payload: crypto.createHash('sha256').update(payload).digest('hex') },
+  const spec = meta.preprocess;
+  const fileMeta: FileMeta = {
+    classNames: spec.label.classes.slice(),
+    featureNames: encodedFeatureNames(spec),
+    preprocess: spec as unknown as MetaValue,
   };
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (8 - (json.length % 8)) % 8;
-  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const head = Buffer.alloc(16);
-  MAGIC.copy(head, 0);
-  head.writeUInt32LE(FORMAT_VERSION, 8);
-  head.writeUInt32LE(json.length, 12);
-  return new Uint8Array(Buffer.concat([head, json, payload]));
+  if (meta.training || meta.state) {
+    const t = meta.training;
+    const s = meta.state;
+    fileMeta.training = {
+      trainer: 'ebp',
+      ...(t ? { epochs: t.result.epochsDone, seed: t.config.seed } : {}),
+      ...(s ? { rngState: s.rngState.map((x) => (x === null ? NaN : x)) } : {}),
+      ...(t ? { config: t.config as unknown as MetaValue, result: t.result as unknown as MetaValue } : {}),
+      ...(s ? { state: { epochsDone: s.epochsDone, batchesDone: s.batchesDone, dataHash: s.dataHash } } : {}),
+    };
+  }
+  if (hasSignWeights(store)) return encodeModel(XnorNetwork.fromPosterior(store), fileMeta, { posterior: store });
+  return encodeCheckpoint(store, fileMeta);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
-/** Decode model-file bytes; every defect is a {@link ModelFormatError} naming the file and the problem. */
+/** Decode `.ebpb` bytes; every defect is a {@link ModelFormatError} naming the file and the problem. */
 export function decodeModelFile(bytes: Uint8Array, file = 'model'): LoadedModel {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 16) {
-    if (buf.length >= 6 && buf.subarray(0, 6).toString('latin1') !== 'EBPBNN'.slice(0, Math.min(6, buf.length))) {
-      fail(file, 'not an ebp-bnn model file (it does not start with the bytes "EBPBNN").');
-    }
-    fail(file, `the file is truncated: ${buf.length} bytes, expected at least 16 (magic, version, header length).`);
-  }
-  if (!buf.subarray(0, 8).equals(MAGIC)) fail(file, 'not an ebp-bnn model file (it does not start with the bytes "EBPBNN\\0\\0").');
-  const version = buf.readUInt32LE(8);
-  if (version > FORMAT_VERSION) {
-    throw new ModelFormatError(`${file}: model format version ${version} is newer than this ebp-bnn reads (version ${FORMAT_VERSION}); upgrade ebp-bnn.`, 'ebp.unsupportedVersion');
-  }
-  if (version < 1) fail(file, `invalid model format version ${version}, expected ${FORMAT_VERSION}.`);
-  const H = buf.readUInt32LE(12);
-  if (16 + H > buf.length) fail(file, `the file is truncated: the header needs ${H} bytes but only ${buf.length - 16} follow.`);
-  let header: Record<string, unknown>;
+  let d: { network: PackedModel | null; posterior?: PosteriorStore; meta: FileMeta; kind: 'inference' | 'checkpoint'; formatVersion: number; createdBy: string };
   try {
-    header = JSON.parse(buf.subarray(16, 16 + H).toString('utf8')) as Record<string, unknown>;
-  } catch {
-    fail(file, 'the header is corrupt (not valid JSON).');
-  }
-  if (!isObject(header) || header.format !== 'ebp-bnn') fail(file, 'the header is corrupt (no "format": "ebp-bnn").');
-  const payload = buf.subarray(16 + H);
-  const tensors = header.tensors;
-  if (!Array.isArray(tensors)) fail(file, 'the header is corrupt (no tensor list).');
-  const checksum = header.checksum as Record<string, unknown> | undefined;
-  const layers = header.layers;
-  if (!Array.isArray(layers) || layers.length === 0) fail(file, 'the header is corrupt (no layers).');
-  const sizes: number[] = [];
-  (layers as unknown[]).forEach((L, l) => {
-    if (!isObject(L) || !Number.isSafeInteger(L.inputs) || !Number.isSafeInteger(L.outputs) || (L.inputs as number) < 1 || (L.outputs as number) < 1) {
-      fail(file, `layer ${l} of the header is corrupt.`);
-    }
-    if (l === 0) sizes.push(L.inputs as number);
-    else if (sizes[l] !== L.inputs) fail(file, `layer ${l} has ${L.inputs} inputs but layer ${l - 1} has ${sizes[l]} outputs.`);
-    sizes.push(L.outputs as number);
-  });
-  let needed = 0;
-  for (const t of tensors as unknown[]) {
-    if (!isObject(t) || typeof t.name !== 'string' || !Array.isArray(t.shape) || !Number.isSafeInteger(t.byteOffset) || !Number.isSafeInteger(t.byteLength)) {
-      fail(file, 'the tensor list is corrupt.');
-    }
-    const end = (t.byteOffset as number) + (t.byteLength as number);
-    if ((t.byteOffset as number) < 0 || (t.byteLength as number) < 0) fail(file, `tensor ${t.name} has a negative offset or length.`);
-    needed = Math.max(needed, end);
-  }
-  if (payload.length < needed) fail(file, `the file is truncated: the payload has ${payload.length} bytes, the header declares ${needed}.`);
-  if (payload.length > needed) fail(file, `the file has ${payload.length - needed} unexpected bytes after the payload (corrupt or concatenated).`);
-  if (!isObject(checksum) || checksum.algo !== 'sha256' || typeof checksum.payload !== 'string') fail(file, 'the header has no sha256 checksum.');
-  const digest = crypto.createHash('sha256').update(payload).digest('hex');
-  if (digest !== checksum.payload) fail(file, 'the payload checksum does not match: the file is corrupt.');
-  let weights: WeightKind;
-  try {
-    weights = normalizeWeightKind(header.weights);
-  } catch {
-    fail(file, `unknown weight kind ${JSON.stringify(header.weights)}.`);
-  }
-  const byName = new Map((tensors as TensorEntry[]).map((t) => [t.name, t] as const));
-  let store: PosteriorStore | null = null;
-  if (byName.has('layer0/h')) {
-    const wv = header.weightVariance;
-    if (wv !== undefined && !(typeof wv === 'number' && wv > 0 && Number.isFinite(wv))) fail(file, 'invalid weight variance.');
-    try {
-      store = PosteriorStore.init(sizes, { weights, weightVariance: wv as number | undefined, seed: 0 });
-    } catch (e) {
-      if (e instanceof EbpError) fail(file, `the layer sizes are invalid (${e.message}).`);
-      throw e;
-    }
-    for (let l = 0; l < sizes.length - 1; l++) {
-      const L = store.layers[l];
-      for (const [name, dst, shape] of [
-        [`layer${l}/h`, L.h, [L.outputs, L.inputs]],
-        [`layer${l}/b`, L.b, [L.outputs]],
-      ] as const) {
-        const t = byName.get(name);
-        if (!t) fail(file, `tensor ${name} is missing.`);
-        if (t.dtype !== 'float64' || t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-          fail(file, `tensor ${name} has dtype ${t.dtype} and shape [${t.shape}], expected float64 [${shape}].`);
-        }
-        if (t.byteLength !== dst.length * 8) fail(file, `tensor ${name} has ${t.byteLength} bytes, expected ${dst.length * 8}.`);
-        for (let i = 0; i < dst.length; i++) {
-          const v = payload.readDoubleLE(t.byteOffset + 8 * i);
-          if (!Number.isFinite(v)) fail(file, `tensor ${name} holds ${v} at index ${i}; parameters must be finite.`);
-          dst[i] = v;
-        }
-      }
-    }
-    store.refresh();
-  }
-  const metaRaw = header.meta;
-  if (!isObject(metaRaw)) fail(file, 'the header has no CLI metadata (preprocessing and class names); was it written by `ebp train`?');
-  let preprocess: PreprocessSpec;
-  try {
-    preprocess = validatePreprocessSpec(metaRaw.preprocess);
+    const kind = readModelContainer(bytes).header.kind;
+    d = kind === 'checkpoint' ? decodeCheckpoint(bytes) : decodeModel(bytes);
   } catch (e) {
-    if (e instanceof ModelFormatError) fail(file, e.message);
+    if (e instanceof ModelFormatError) throw new ModelFormatError(`${file}: ${e.message}`, e.code as 'ebp.modelFormat' | 'ebp.unsupportedVersion');
+    if (e instanceof EbpError) fail(file, e.message);
     throw e;
   }
-  if (featureWidth(preprocess) !== sizes[0]) {
-    fail(file, `the preprocessing produces ${featureWidth(preprocess)} inputs but the first layer has ${sizes[0]}.`);
+  const store = d.posterior ?? null;
+  const sizes = (d.network ? d.network.sizes : store!.sizes).slice();
+  const K0 = sizes[0];
+  const KL = sizes[sizes.length - 1];
+  let preprocess: PreprocessSpec;
+  if (d.meta.preprocess !== undefined) {
+    try {
+      preprocess = validatePreprocessSpec(d.meta.preprocess);
+    } catch (e) {
+      if (e instanceof ModelFormatError) fail(file, e.message.replace(/^./, (c) => c.toLowerCase()));
+      throw e;
+    }
+  } else {
+    // A model written by the library: numeric inputs named by featureNames, used as they are.
+    const names = d.meta.featureNames;
+    if (!names) fail(file, 'the model has neither preprocessing nor feature names, so CSV columns cannot be matched to its inputs.');
+    const classes = d.meta.classNames ?? Array.from({ length: KL === 1 ? 2 : KL }, (_, k) => String(k));
+    try {
+      preprocess = validatePreprocessSpec({
+        version: 1,
+        label: { name: 'label', classes },
+        columns: names.map((name) => ({ name, kind: 'numeric' })),
+        scaling: { kind: 'none' },
+        impute: 'none',
+      });
+    } catch (e) {
+      if (e instanceof ModelFormatError) fail(file, e.message.replace(/^./, (c) => c.toLowerCase()));
+      throw e;
+    }
   }
-  const K = sizes[sizes.length - 1];
+  if (featureWidth(preprocess) !== K0) fail(file, `the preprocessing produces ${featureWidth(preprocess)} inputs but the first layer has ${K0}.`);
   const nc = preprocess.label.classes.length;
-  if (K === 1 ? nc !== 2 : nc !== K) fail(file, `the model has ${nc} class names but ${K} outputs.`);
+  if (KL === 1 ? nc !== 2 : nc !== KL) fail(file, `the model has ${nc} class names but ${KL} outputs.`);
   const meta: ModelMeta = { preprocess };
-  if (isObject(metaRaw.training)) meta.training = metaRaw.training as unknown as ModelMeta['training'];
-  if (metaRaw.state !== undefined) meta.state = validateState(metaRaw.state, file);
+  const t = d.meta.training as Record<string, unknown> | undefined;
+  if (t && isObject(t.config) && isObject(t.result)) {
+    meta.training = { config: t.config as unknown as TrainingConfig, result: t.result as unknown as TrainingResult };
+  }
+  if (t && isObject(t.state)) meta.state = validateState({ ...t.state, rngState: t.rngState }, file);
   return {
     file,
-    fileBytes: buf.length,
-    formatVersion: version,
-    createdBy: typeof header.createdBy === 'string' ? header.createdBy : 'unknown',
+    fileBytes: bytes.length,
+    formatVersion: d.formatVersion,
+    createdBy: d.createdBy,
+    kind: d.kind,
     sizes,
-    weights,
+    weights: store ? store.weights : 'binary',
+    network: d.network,
     store,
     meta,
   };
 }
 
-function validateState(v: unknown, file: string): TrainingState {
-  const s = v as Record<string, unknown>;
+function validateState(s: Record<string, unknown>, file: string): TrainingState {
+  const rng = s.rngState;
   const ok =
-    isObject(s) &&
     Number.isSafeInteger(s.epochsDone) &&
     (s.epochsDone as number) >= 0 &&
     Number.isSafeInteger(s.batchesDone) &&
     (s.batchesDone as number) >= 0 &&
-    Array.isArray(s.rngState) &&
-    s.rngState.length >= 4 &&
-    s.rngState.every((x) => x === null || (typeof x === 'number' && Number.isFinite(x))) &&
+    Array.isArray(rng) &&
+    rng.length >= 4 &&
+    rng.every((x) => typeof x === 'number' && (Number.isFinite(x) || Number.isNaN(x))) &&
     typeof s.dataHash === 'string';
   if (!ok) fail(file, 'the training state (for --resume) is corrupt.');
-  return s as unknown as TrainingState;
+  return {
+    epochsDone: s.epochsDone as number,
+    batchesDone: s.batchesDone as number,
+    rngState: (rng as number[]).map((x) => (Number.isNaN(x) ? null : x)),
+    dataHash: s.dataHash as string,
+  };
 }
 
 /** Read and decode a model file. A missing or unreadable file is an {@link IoError} with exit code 3. */
@@ -296,7 +223,7 @@ export function loadModel(file: string, shownAs: string = file): LoadedModel {
     const code = (e as NodeJS.ErrnoException).code;
     throw new IoError(`cannot read model ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}.`, EXIT_CODES.model);
   }
-  return decodeModelFile(bytes, shownAs);
+  return decodeModelFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), shownAs);
 }
 
 /** Write a model file atomically (refusing to replace an existing file unless `force`). Returns its size. */
@@ -306,7 +233,7 @@ export function saveModel(file: string, store: PosteriorStore, meta: ModelMeta, 
   return bytes.length;
 }
 
-/** rngState with NaN written as null (JSON), and back. */
+/** rngState with NaN written as null, and back. */
 export function encodeRngState(s: readonly number[]): (number | null)[] {
   return s.map((x) => (Number.isNaN(x) ? null : x));
 }

@@ -5,18 +5,20 @@ import type { PosteriorStore } from '../ebp/posterior';
 import { isDiscrete } from '../ebp/weights';
 import { matrix } from '../tensor/matrix';
 import { createRng, type Rng } from '../util/random';
-import type { LoadedModel } from './model-io';
+import { XnorNetwork } from '../xnor/network';
+import { hasSignWeights, type LoadedModel } from './model-io';
 
 /**
  * Class decisions and probabilities for `eval` and `predict`:
- * - `deterministic` (EBP-D): the sign network with the most probable weights; no probabilities.
+ * - `deterministic` (EBP-D): the sign network with the most probable weights, run by the packed XNOR
+ *   engine (the file's `XnorNetwork`); posteriors without a packed form (Gaussian, ternary) run the float
+ *   EBP-D network of src/ebp. No probabilities.
  * - `probabilistic` (EBP-P): the mean-field output ⟨v_k⟩ = 2Φ(z_k) − 1; class probabilities
  *   p_k ∝ P(v_k = +1) = (1 + ⟨v_k⟩)/2, normalised over the classes (one output: p_1 = (1 + ⟨v⟩)/2).
- * - `ensemble`: `members` sign networks with weights drawn from the posterior (seeded); each votes for
- *   its argmax class and p_k = (votes_k + 1/K)/(members + 1) (a pseudo-count keeps NLL finite).
- *
- * INTERIM: deterministic and ensemble run on the float kernels of src/ebp; they switch to the packed
- * engine (`XnorNetwork.fromPosterior` / `XnorNetwork.sampleEnsemble`) once src/xnor lands.
+ * - `ensemble`: `members` networks with weights drawn from the posterior (seeded; packed
+ *   `XnorNetwork.sampleEnsemble` for ±1 weights), combined by the mean of their sign outputs s̄_k; the class
+ *   is argmax s̄_k and the vote shares q_k = (1 + s̄_k)/Σ_j (1 + s̄_j) are smoothed as
+ *   p_k = (M q_k + 1/K)/(M + 1), one uniform pseudo-member, so that NLL stays finite.
  */
 export type PredictMode = 'deterministic' | 'probabilistic' | 'ensemble';
 export const PREDICT_MODES: readonly PredictMode[] = ['deterministic', 'probabilistic', 'ensemble'];
@@ -71,6 +73,8 @@ export function createPredictor(model: LoadedModel, mode: PredictMode, opts: Pre
   const inputs = model.sizes[0];
   const KL = model.sizes[model.sizes.length - 1];
   if (mode === 'deterministic') {
+    const net = model.network;
+    if (net) return { mode, numClasses, inputs, run: (X, rows) => ({ classes: net.predict(X.subarray(0, rows * inputs)), proba: null }) };
     const store = requireStore(model, mode);
     return {
       mode,
@@ -115,32 +119,54 @@ export function createPredictor(model: LoadedModel, mode: PredictMode, opts: Pre
     const store = requireStore(model, mode);
     const members = opts.members ?? 16;
     if (!Number.isSafeInteger(members) || members < 1) throw new ArgumentError(`--members must be a positive integer, got ${members}.`);
-    const rng = createRng(opts.seed ?? 1);
-    const sampled = Array.from({ length: members }, () => sampleWeights(store, rng));
-    const work = store.clone();
+    const seed = opts.seed ?? 1;
+    let meanSign: (X: Float64Array, rows: number) => Float64Array;
+    if (hasSignWeights(store)) {
+      const ens = XnorNetwork.sampleEnsemble(store, { members, seed });
+      meanSign = (X, rows) => {
+        const s = ens.scores(X.subarray(0, rows * inputs));
+        return s.data.subarray(s.offset, s.offset + rows * KL) as Float64Array;
+      };
+    } else {
+      // Gaussian or multi-level weights: sampled float sign networks (src/ebp kernels).
+      const rng = createRng(seed);
+      const sampled = Array.from({ length: members }, () => sampleWeights(store, rng));
+      const work = store.clone();
+      meanSign = (X, rows) => {
+        const acc = new Float64Array(rows * KL);
+        const Xm = matrix(X.subarray(0, rows * inputs), rows, inputs);
+        for (const w of sampled) {
+          work.layers.forEach((L, l) => L.map.set(w[l]));
+          const s = deterministicScores(work, Xm);
+          const d = s.data;
+          for (let i = 0; i < rows * KL; i++) acc[i] += d[s.offset + i] < 0 ? -1 : 1;
+        }
+        for (let i = 0; i < acc.length; i++) acc[i] /= members;
+        return acc;
+      };
+    }
     return {
       mode,
       numClasses,
       inputs,
       run: (X, rows) => {
-        const votes = new Float64Array(rows * numClasses);
-        const cls = new Int32Array(rows);
-        const Xm = matrix(X.subarray(0, rows * inputs), rows, inputs);
-        for (const w of sampled) {
-          work.layers.forEach((L, l) => L.map.set(w[l]));
-          const s = deterministicScores(work, Xm);
-          argmaxRows(s.data.subarray(s.offset, s.offset + rows * KL) as Float64Array, rows, KL, cls);
-          for (let n = 0; n < rows; n++) votes[n * numClasses + cls[n]]++;
-        }
-        const proba = new Float64Array(rows * numClasses);
+        const sbar = meanSign(X, rows);
         const classes = new Int32Array(rows);
+        argmaxRows(sbar, rows, KL, classes);
+        const proba = new Float64Array(rows * numClasses);
         for (let n = 0; n < rows; n++) {
-          let best = 0;
-          for (let k = 0; k < numClasses; k++) {
-            proba[n * numClasses + k] = (votes[n * numClasses + k] + 1 / numClasses) / (members + 1);
-            if (votes[n * numClasses + k] > votes[n * numClasses + best]) best = k;
+          if (KL === 1) {
+            const p1 = (1 + sbar[n]) / 2;
+            proba[2 * n] = (members * (1 - p1) + 0.5) / (members + 1);
+            proba[2 * n + 1] = (members * p1 + 0.5) / (members + 1);
+            continue;
           }
-          classes[n] = best;
+          let total = 0;
+          for (let k = 0; k < KL; k++) total += 1 + sbar[n * KL + k];
+          for (let k = 0; k < KL; k++) {
+            const share = total > 0 ? (1 + sbar[n * KL + k]) / total : 1 / KL;
+            proba[n * KL + k] = (members * share + 1 / KL) / (members + 1);
+          }
         }
         return { classes, proba };
       },

@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { cli, BC_TRAIN, BC_TEST, CSV, tempDir, strayFiles } from './helpers';
+import { crc32 } from '../../src/model/crc32';
+
+const opts = () => ({ cwd: T.dir });
 
 /**
  * Every error the CLI reports on purpose: a stable code, an exit code (usage 1, data 2, model file 3,
@@ -132,8 +135,8 @@ const cases: Case[] = [
 
   // Model files (exit 3).
   { name: 'missing model file', argv: ['inspect', 'none.ebpb'], exit: 3, code: 'ebp.io', stderr: ['error: cannot read model none.ebpb: no such file.'] },
-  { name: 'not a model file', files: { 'text.ebpb': 'hello world, this is text\n' }, argv: ['inspect', 'text.ebpb'], exit: 3, code: 'ebp.modelFormat', stderr: ['error: text.ebpb: not an ebp-bnn model file'] },
-  { name: 'empty model file', files: { 'empty.ebpb': '' }, argv: ['eval', 'empty.ebpb', BC_TEST], exit: 3, code: 'ebp.modelFormat', stderr: ['error: empty.ebpb: the file is truncated: 0 bytes'] },
+  { name: 'not a model file', files: { 'text.ebpb': 'hello world, this is text\n' }, argv: ['inspect', 'text.ebpb'], exit: 3, code: 'ebp.modelFormat', stderr: ['error: text.ebpb: not an ebp-bnn model file: it starts with 68 65 6c 6c 6f 20 77 6f, expected the magic 45 42 50 42 4e 4e 00 00'] },
+  { name: 'empty model file', files: { 'empty.ebpb': '' }, argv: ['eval', 'empty.ebpb', BC_TEST], exit: 3, code: 'ebp.modelFormat', stderr: ['error: empty.ebpb: the file is truncated: it has 0 bytes, fewer than the 24-byte preamble.'] },
 ];
 
 describe.each(cases)('$name', (c) => {
@@ -165,7 +168,7 @@ describe('model file damage', () => {
       T.file('trunc.ebpb', bytes.subarray(0, n));
       const r = await cli(['eval', 'trunc.ebpb', BC_TEST], { cwd: T.dir });
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/^error: trunc\.ebpb: the file is truncated/);
+      expect(r.stderr).toMatch(/^error: trunc\.ebpb: the file is truncated: it has \d+ bytes/);
     }
   });
 
@@ -175,23 +178,28 @@ describe('model file damage', () => {
     T.file('flip.ebpb', b);
     const r = await cli(['predict', 'flip.ebpb', BC_TEST], { cwd: T.dir });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe('error: flip.ebpb: the payload checksum does not match: the file is corrupt.\n');
+    expect(r.stderr).toMatch(/^error: flip\.ebpb: checksum mismatch: the file records CRC-32 0x[0-9a-f]{8}, its bytes give 0x[0-9a-f]{8}; the file is corrupt\.\n$/);
     expect(r.stdout).toBe('');
   });
 
-  test('corrupt header', async () => {
+  test('corrupt header (with a valid checksum)', async () => {
     const b = Buffer.from(bytes);
-    b[20] = 0x7b; // '{' in the middle of the JSON
-    b[17] = 0x00;
+    const H = b.readUInt32LE(12);
+    b.fill(0x20, 24, 24 + H); // spaces: not JSON
+    b.write('{"format":', 24, 'latin1');
+    const end = b.length - 4;
+    b.writeUInt32LE(crc32(b, 0, end), end);
     T.file('head.ebpb', b);
-    const r = await cli(['inspect', 'head.ebpb'], { cwd: T.dir });
+    const r = await cli(['inspect', 'head.ebpb'], opts());
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('error: head.ebpb: the header is corrupt');
+    expect(r.stderr).toMatch(/^error: head\.ebpb: the header is not valid JSON/);
   });
 
   test('newer format version', async () => {
     const b = Buffer.from(bytes);
     b.writeUInt32LE(2, 8);
+    const end = b.length - 4;
+    b.writeUInt32LE(crc32(b, 0, end), end);
     T.file('v2.ebpb', b);
     const r = await cli(['inspect', 'v2.ebpb', '--json'], { cwd: T.dir });
     expect(r.code).toBe(3);

@@ -4,52 +4,65 @@ import { isDiscrete, type WeightKind } from '../../ebp/weights';
 import type { CliIo } from '../io';
 import { loadModel, type LoadedModel } from '../model-io';
 
-/** Bits per weight of the inference network: 1 (binary, packed), 2 (discrete levels), 32 (Gaussian means). */
-function bitsPerWeight(w: WeightKind): number {
-  if (w === 'binary') return 1;
-  if (isDiscrete(w)) return Math.max(1, Math.ceil(Math.log2(w.levels.length)));
-  return 32;
-}
-
 function weightsName(w: WeightKind): string {
   if (!isDiscrete(w)) return w;
   if (w.levels.length === 3 && w.levels[0] === -1 && w.levels[1] === 0 && w.levels[2] === 1) return 'ternary';
   return `levels ${w.levels.join(',')}`;
 }
 
+interface LayerRow {
+  layer: number;
+  inputs: number;
+  outputs: number;
+  binaryParams: number;
+  realParams: number;
+  packedBytes: number;
+  float32Bytes: number;
+}
+
 /** The model summary as a plain object (the `--json` output). */
 export function modelSummary(m: LoadedModel, shownAs: string): Record<string, unknown> {
-  const bits = bitsPerWeight(m.weights);
-  const layers = m.sizes.slice(1).map((outputs, l) => {
-    const inputs = m.sizes[l];
-    const words = Math.ceil((inputs * bits) / 32);
-    return {
+  let layers: LayerRow[];
+  let packed: { members: number; packedBytes: number; float32Bytes: number; compression: number } | null = null;
+  if (m.network) {
+    const s = m.network.summary();
+    layers = s.layers.map((L) => ({
+      layer: L.index,
+      inputs: L.inputs,
+      outputs: L.outputs,
+      binaryParams: L.binaryParams,
+      realParams: L.realParams,
+      packedBytes: L.packedBytes,
+      float32Bytes: L.float32Bytes,
+    }));
+    packed = { members: s.members, packedBytes: s.packedBytes, float32Bytes: s.float32Bytes, compression: Math.round(s.compression * 100) / 100 };
+  } else {
+    // No packed form (Gaussian or multi-level weights): the parameters as they are used, float64.
+    layers = m.sizes.slice(1).map((outputs, l) => ({
       layer: l,
-      inputs,
+      inputs: m.sizes[l],
       outputs,
-      weights: inputs * outputs,
-      bitsPerWeight: bits,
-      weightBytes: bits === 32 ? inputs * outputs * 4 : outputs * words * 4,
-      biasBytes: outputs * 4,
-    };
-  });
-  const packed = layers.reduce((a, L) => a + L.weightBytes + L.biasBytes, 0);
-  const float32 = layers.reduce((a, L) => a + (L.weights + L.outputs) * 4, 0);
+      binaryParams: 0,
+      realParams: m.sizes[l] * outputs + outputs,
+      packedBytes: 0,
+      float32Bytes: (m.sizes[l] * outputs + outputs) * 4,
+    }));
+  }
+  const params = m.sizes.slice(1).reduce((a, o, l) => a + m.sizes[l] * o + o, 0);
   const spec = m.meta.preprocess;
   const t = m.meta.training;
   return {
     file: shownAs,
     bytes: m.fileBytes,
     formatVersion: m.formatVersion,
+    kind: m.kind,
     createdBy: m.createdBy,
     sizes: m.sizes,
     weights: weightsName(m.weights),
     layers,
-    parameters: layers.reduce((a, L) => a + L.weights + L.outputs, 0),
-    inferenceBytes: packed,
-    float32Bytes: float32,
-    compression: Math.round((float32 / packed) * 100) / 100,
-    posterior: m.store ? { dtype: 'float64', bytes: layers.reduce((a, L) => a + (L.weights + L.outputs) * 8, 0) } : null,
+    parameters: params,
+    packed,
+    posterior: m.store ? { dtype: 'float64', bytes: params * 8 } : null,
     label: spec.label.name,
     classes: spec.label.classes,
     columns: spec.columns.map((c) => (c.kind === 'numeric' ? { name: c.name, kind: c.kind } : { name: c.name, kind: c.kind, categories: c.categories })),
@@ -81,19 +94,28 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
     io.stdout(JSON.stringify(s) + '\n');
     return 0;
   }
-  const layers = s.layers as { layer: number; inputs: number; outputs: number; weights: number; bitsPerWeight: number; weightBytes: number; biasBytes: number }[];
+  const layers = s.layers as LayerRow[];
+  const packed = s.packed as { members: number; packedBytes: number; float32Bytes: number; compression: number } | null;
   const spec = m.meta.preprocess;
   const out: string[] = [];
-  out.push(`${args.model}: ebp-bnn model, format version ${m.formatVersion}, ${m.fileBytes} bytes (${m.createdBy})`);
+  out.push(`${args.model}: ebp-bnn ${m.kind} file, format version ${m.formatVersion}, ${m.fileBytes} bytes (${m.createdBy})`);
   out.push(`network ${m.sizes.join('-')}, ${s.weights} weights, sign activations, ${s.parameters} parameters`);
   out.push('');
-  out.push('layer  inputs  outputs  weights  bits/weight  weight bytes  bias bytes');
-  for (const L of layers) {
+  if (packed) {
+    out.push('layer  inputs  outputs  1-bit weights  real params  packed bytes  float32 bytes');
+    for (const L of layers) {
+      out.push(
+        `${String(L.layer).padEnd(5)}  ${String(L.inputs).padStart(6)}  ${String(L.outputs).padStart(7)}  ${String(L.binaryParams).padStart(13)}  ${String(L.realParams).padStart(11)}  ${String(L.packedBytes).padStart(12)}  ${String(L.float32Bytes).padStart(13)}`,
+      );
+    }
     out.push(
-      `${String(L.layer).padEnd(5)}  ${String(L.inputs).padStart(6)}  ${String(L.outputs).padStart(7)}  ${String(L.weights).padStart(7)}  ${String(L.bitsPerWeight).padStart(11)}  ${String(L.weightBytes).padStart(12)}  ${String(L.biasBytes).padStart(10)}`,
+      `packed network${packed.members > 1 ? ` (${packed.members} members)` : ''}: ${packed.packedBytes} bytes vs ${packed.float32Bytes} bytes as float32: ${packed.compression}x smaller (XNOR/popcount inference)`,
     );
+  } else {
+    out.push('layer  inputs  outputs  parameters');
+    for (const L of layers) out.push(`${String(L.layer).padEnd(5)}  ${String(L.inputs).padStart(6)}  ${String(L.outputs).padStart(7)}  ${String(L.realParams).padStart(10)}`);
+    out.push(`no packed network: ${s.weights} weights have no 1-bit form; deterministic mode runs the float EBP-D network`);
   }
-  out.push(`inference size ${s.inferenceBytes} bytes vs ${s.float32Bytes} bytes as float32: ${s.compression}x smaller`);
   const post = s.posterior as { bytes: number } | null;
   out.push(post ? `posterior: h and b as float64, ${post.bytes} bytes (probabilistic and ensemble modes, --resume)` : 'posterior: not stored (deterministic mode only)');
   out.push('');
