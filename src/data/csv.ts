@@ -458,14 +458,20 @@ export function splitCsvText(text: string, opts: { delimiter?: Delimiter; file?:
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') throw new CsvError('empty', 'the file is empty, expected a header row and at least one data row.', { file: opts.file, line: 1 });
   const delimiter = opts.delimiter ?? detectDelimiter(body.slice(0, 65536));
-  let out: { record: string[]; info: { empty_lines: number } }[];
-  try {
-    out = parseSync(body, { ...csvParseOptions(delimiter), bom: false }) as unknown as typeof out;
-  } catch (e) {
-    throw fromCsvParseError(e, opts.file);
-  }
   const tracker = new LineTracker();
-  const records = out.map((r) => ({ cells: r.record, line: tracker.next(r.record, r.info.empty_lines) }));
+  let records: { cells: string[]; line: number }[];
+  try {
+    const options: Record<string, unknown> = {
+      ...csvParseOptions(delimiter),
+      bom: false,
+      info: false,
+      on_record: (record: string[], ctx: { empty_lines: number }) => ({ cells: record, line: tracker.next(record, ctx.empty_lines) }),
+    };
+    records = (parseSync as (input: string, options: Record<string, unknown>) => unknown)(body, options) as typeof records;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw fromCsvParseError(e, opts.file, code === 'CSV_QUOTE_NOT_CLOSED' ? tracker.nextStart() : undefined);
+  }
   const first = records.shift();
   if (!first) throw new CsvError('empty', 'the file is empty, expected a header row and at least one data row.', { file: opts.file, line: 1 });
   return { header: checkHeader(first.cells, opts.file), records, delimiter };

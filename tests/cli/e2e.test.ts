@@ -93,3 +93,13 @@ test('SIGINT: the current minibatch finishes, a checkpoint is written, exit 130;
   expect(fs.readFileSync(path.join(T.dir, 'k9.ebpb')).equals(reference)).toBe(true);
   expect(fs.readdirSync(T.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 });
+
+test('the README main job still runs: ebp train --dataset mnist (built-in MNIST-10k)', () => {
+  const r = ebp(['train', '--dataset', 'mnist', '--hidden', '10', '--epochs', '1', '--json']);
+  expect(r.code).toBe(0);
+  const [epoch, summary] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  expect(epoch).toMatchObject({ epoch: 1, epochs: 1 });
+  for (const k of ['testErrorP', 'testErrorD', 'samplesPerSecond', 'meanNegLogZ']) expect(typeof epoch[k]).toBe('number');
+  expect(summary).toMatchObject({ summary: true, dataset: 'mnist', sizes: [784, 10, 10], weights: 'binary', epochs: 1 });
+  expect(summary.testErrorP).toBeLessThan(0.3);
+});

@@ -136,15 +136,6 @@ describe('ebp train data.csv', () => {
     expect(r.code).toBe(0);
     expect([...new Set(seen)]).toEqual([2]);
   });
-
-  test('the built-in MNIST job is unchanged (ebp train --dataset mnist)', async () => {
-    const r = await cli(['train', '--dataset', 'mnist', '--hidden', '10', '--epochs', '1', '--json'], opts);
-    expect(r.code).toBe(0);
-    const [epoch, summary] = jsonLines(r.stdout);
-    expect(epoch).toMatchObject({ epoch: 1, epochs: 1 });
-    expect(summary).toMatchObject({ summary: true, dataset: 'mnist', sizes: [784, 10, 10], weights: 'binary', epochs: 1 });
-    expect(summary.testErrorP as number).toBeLessThan(0.3);
-  });
 });
 
 describe('help', () => {

@@ -1,0 +1,137 @@
+import { CsvError, parseCsvText } from '../../../src/data/csv';
+import {
+  encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
+} from '../../../src/data/preprocess';
+import { ModelFormatError } from '../../../src/errors';
+
+const TEXT = 'x,color,y,label\n1,red,10,b\n3,blue,,a\n,red,30,b\n4,green,40,c\n';
+const raw = (allowMissing = true) => parseCsvText(TEXT, { categorical: ['color'], allowMissing, file: 't.csv' });
+
+describe('fitPreprocess', () => {
+  test('classes sorted (text by code units), categories sorted, nothing fitted without options', () => {
+    const spec = fitPreprocess(raw());
+    expect(spec.label).toEqual({ name: 'label', classes: ['a', 'b', 'c'] });
+    expect(spec.columns).toEqual([
+      { name: 'x', kind: 'numeric' },
+      { name: 'color', kind: 'categorical', categories: ['blue', 'green', 'red'] },
+      { name: 'y', kind: 'numeric' },
+    ]);
+    expect(featureWidth(spec)).toBe(5);
+    expect(encodedFeatureNames(spec)).toEqual(['x', 'color=blue', 'color=green', 'color=red', 'y']);
+  });
+
+  test('numeric class labels sort by value', () => {
+    expect(sortClassNames(['10', '9', '-1', '2'])).toEqual(['-1', '2', '9', '10']);
+    expect(sortClassNames(['1.5', '0.25', '10'])).toEqual(['0.25', '1.5', '10']);
+    expect(sortClassNames(['b', 'B', 'a', '1'])).toEqual(['1', 'B', 'a', 'b']);
+  });
+
+  test('mean and median imputation from the fitting rows; the most frequent category', () => {
+    const mean = fitPreprocess(raw(), { impute: 'mean' });
+    expect(mean.columns[0]).toMatchObject({ fill: (1 + 3 + 4) / 3 });
+    expect(mean.columns[2]).toMatchObject({ fill: (10 + 30 + 40) / 3 });
+    expect(mean.columns[1]).toMatchObject({ fill: 'red' });
+    const med = fitPreprocess(raw(), { impute: 'median' });
+    expect(med.columns[0]).toMatchObject({ fill: 3 });
+    expect(med.columns[2]).toMatchObject({ fill: 30 });
+    const firstTwo = fitPreprocess(raw(), { impute: 'median', rows: [0, 1] });
+    expect(firstTwo.columns[0]).toMatchObject({ fill: 2 });
+    expect(firstTwo.columns[2]).toMatchObject({ fill: 10 });
+  });
+
+  test('standardization statistics of the imputed columns; a constant column gets std 1', () => {
+    const t = parseCsvText('a,b,label\n1,5,x\n3,5,y\n', {});
+    const spec = fitPreprocess(t, { scaling: { kind: 'standardize' } });
+    expect(spec.columns[0]).toMatchObject({ mean: 2, std: 1 });
+    expect(spec.columns[1]).toMatchObject({ mean: 5, std: 1 });
+    const enc = encodeTable(spec, t);
+    expect(Array.from(enc.X)).toEqual([-1, 0, 1, 0]);
+  });
+
+  test('a single class is an error naming the column', () => {
+    const t = parseCsvText('a,b,label\n1,2,x\n3,4,x\n', { file: 'one.csv' });
+    expect(() => fitPreprocess(t)).toThrow(CsvError);
+    expect(() => fitPreprocess(t)).toThrow('one.csv, column 3: the label column "label" holds a single class ("x") in all 2 rows');
+  });
+
+  test('a column without any value cannot be imputed', () => {
+    const t = parseCsvText('a,b,label\n,2,x\n,4,y\n', { allowMissing: true, file: 'e.csv' });
+    expect(() => fitPreprocess(t, { impute: 'mean' })).toThrow('e.csv, column 1: column "a" has no values in the training rows');
+  });
+});
+
+describe('encoding', () => {
+  test('one-hot 1/0, imputed cells, labels by class index', () => {
+    const spec = fitPreprocess(raw(), { impute: 'median' });
+    const e = encodeTable(spec, raw());
+    expect(Array.from(e.labels)).toEqual([1, 0, 1, 2]);
+    expect(Array.from(e.X)).toEqual([
+      1, 0, 0, 1, 10,
+      3, 1, 0, 0, 30,
+      3, 0, 0, 1, 30,
+      4, 0, 1, 0, 40,
+    ]);
+  });
+
+  test('binarization: x >= T → +1 else −1, one-hot as ±1', () => {
+    const spec = fitPreprocess(raw(), { impute: 'mean', scaling: { kind: 'binarize', threshold: 3 } });
+    const e = encodeTable(spec, raw());
+    expect(Array.from(e.X.subarray(0, 10))).toEqual([-1, -1, -1, 1, 1, 1, 1, -1, -1, 1]);
+  });
+
+  test('RowEncoder matches columns by name, ignores extra columns, counts unseen categories', () => {
+    const spec = fitPreprocess(raw(), { impute: 'median' });
+    const enc = new RowEncoder(spec, ['extra', 'y', 'label', 'color', 'x'], { file: 'p.csv', requireLabel: false });
+    const out = new Float64Array(5);
+    expect(enc.encode(['zzz', '20', 'c', 'purple', '2'], 2, out, 0)).toBe(2);
+    expect(Array.from(out)).toEqual([2, 0, 0, 0, 20]);
+    expect(enc.unknownCategories).toBe(1);
+    expect(enc.encode(['zzz', '', 'a', '', '2'], 3, out, 0)).toBe(0);
+    expect(Array.from(out)).toEqual([2, 0, 0, 1, 30]);
+  });
+
+  test('RowEncoder: no label column needed for prediction, required for evaluation', () => {
+    const spec = fitPreprocess(raw());
+    const enc = new RowEncoder(spec, ['x', 'color', 'y'], { requireLabel: false });
+    expect(enc.labelIndex).toBe(-1);
+    expect(enc.encode(['1', 'red', '2'], 2, new Float64Array(5), 0)).toBe(-1);
+    expect(() => new RowEncoder(spec, ['x', 'color', 'y'], { file: 'e.csv', requireLabel: true })).toThrow(
+      'e.csv, line 1: the label column "label" the model was trained with is not in the header; evaluation needs labels.',
+    );
+  });
+
+  test('RowEncoder errors name line and column', () => {
+    const spec = fitPreprocess(raw());
+    const enc = new RowEncoder(spec, ['x', 'color', 'y', 'label'], { file: 'e.csv', requireLabel: true });
+    const out = new Float64Array(5);
+    expect(() => enc.encode(['1', 'red', '', 'a'], 7, out, 0)).toThrow('e.csv, line 7, column 3: column "y" has a missing value');
+    expect(() => enc.encode(['1', 'red', '2', 'zz'], 8, out, 0)).toThrow('e.csv, line 8, column 4: label "zz" in column "label" is not one of the model\'s 3 classes ("a", "b", "c").');
+    expect(() => enc.encode(['1', 'red', '2'], 9, out, 0)).toThrow('e.csv, line 9, column 4: found 3 cells, expected 4');
+    expect(() => enc.encode(['1', 'red', 'inf', 'a'], 9, out, 0)).toThrow('holds "inf", expected a finite number');
+    expect(() => new RowEncoder(spec, ['x', 'colour', 'label'], { file: 'e.csv', requireLabel: false })).toThrow(
+      'e.csv, line 1: the model expects 3 feature columns, and 2 of them are missing from the header: "color", "y"; the file has other columns: "colour".',
+    );
+  });
+});
+
+describe('validatePreprocessSpec (model files)', () => {
+  const good: PreprocessSpec = fitPreprocess(raw(), { impute: 'mean', scaling: { kind: 'standardize' } });
+  test('accepts a fitted spec, JSON round trip', () => {
+    expect(validatePreprocessSpec(JSON.parse(JSON.stringify(good)))).toEqual(good);
+  });
+  test.each([
+    [null, 'not an object'],
+    [{ ...good, version: 2 }, 'unknown preprocessing version 2'],
+    [{ ...good, label: { name: 'l', classes: ['a'] } }, 'at least 2 class names'],
+    [{ ...good, label: { name: 'l', classes: ['a', 'a'] } }, 'class names repeat'],
+    [{ ...good, columns: [] }, 'no input columns'],
+    [{ ...good, columns: [{ name: 'x', kind: 'numeric', std: 0 }] }, 'statistics of column "x"'],
+    [{ ...good, columns: [{ name: 'x', kind: 'date' }] }, 'unknown kind "date"'],
+    [{ ...good, columns: [{ name: 'x', kind: 'numeric' }, { name: 'x', kind: 'numeric' }] }, 'column "x" repeats'],
+    [{ ...good, scaling: { kind: 'binarize' } }, 'binarize threshold'],
+    [{ ...good, impute: 'mode' }, 'unknown imputation method'],
+  ])('%#: rejects with a precise message', (spec, msg) => {
+    expect(() => validatePreprocessSpec(spec)).toThrow(ModelFormatError);
+    expect(() => validatePreprocessSpec(spec)).toThrow(msg);
+  });
+});
