@@ -48,30 +48,37 @@ void pack_binarize(const f64 *x, i32 B, i32 K, const f64 *thr, u64 *out, i32 KW)
 
 /*
  * Bit planes of q = quantize((x - offset) / scale) in 0..2^bits - 1 (round half up; NaN and values below
- * 0.5 give 0, values at or above the top level give the top level): planes[(n * bits + b) * KW + w].
- * qsum[n] = sum_j q[n, j].
+ * 0.5 give 0, values at or above the top level give the top level), word-major: planes[(n * KW + w) * bits + b]
+ * holds bit b of the q of inputs 64w..64w+63. qsum[n] = sum_j q[n, j]. nz[n * (KW + 1)] = the number of
+ * words w where some plane is non-zero, followed by those w in increasing order (sparse inputs such as
+ * images skip their empty words).
  */
 EXPORT(pack_planes)
-void pack_planes(const f64 *x, i32 B, i32 K, f64 scale, f64 offset, i32 bits, u64 *planes, i32 KW, f64 *qsum) {
+void pack_planes(const f64 *x, i32 B, i32 K, f64 scale, f64 offset, i32 bits, u64 *planes, i32 KW, f64 *qsum, i32 *nz) {
   const f64 top = (f64)((1 << bits) - 1);
   for (i32 n = 0; n < B; n++) {
     const f64 *xr = x + (i64)n * K;
-    u64 *pl = planes + (i64)n * bits * KW;
+    u64 *pl = planes + (i64)n * KW * bits;
+    i32 *list = nz + (i64)n * (KW + 1);
+    i32 count = 0;
     f64 total = 0;
     for (i32 w = 0; w < KW; w++) {
       i32 j0 = w * 64;
       i32 m = K - j0 < 64 ? K - j0 : 64;
-      u64 acc[16];
+      u64 *acc = pl + (i64)w * bits;
+      u64 any = 0;
       for (i32 b = 0; b < bits; b++) acc[b] = 0;
       for (i32 t = 0; t < m; t++) {
         f64 v = (xr[j0 + t] - offset) / scale;
         f64 q = !(v >= 0.5) ? 0.0 : v >= top ? top : __builtin_floor(v + 0.5);
         total += q;
         u64 qi = (u64)q;
-        for (i32 b = 0; b < bits; b++) acc[b] |= ((qi >> b) & 1) << t;
+        any |= qi;
+        for (u64 r = qi; r; r &= r - 1) acc[__builtin_ctzll(r)] |= (u64)1 << t;
       }
-      for (i32 b = 0; b < bits; b++) pl[(i64)b * KW + w] = acc[b];
+      if (any) list[1 + count++] = w;
     }
+    list[0] = count;
     qsum[n] = total;
   }
 }
@@ -94,23 +101,6 @@ static inline void xor_counts4(const u64 *x, const u64 *w, i32 KW, i64 *cnt) {
     a1 += pc(u ^ w[1]);
     a2 += pc(u ^ w[2]);
     a3 += pc(u ^ w[3]);
-    OPAQUE4(a0, a1, a2, a3);
-  }
-  cnt[0] = a0;
-  cnt[1] = a1;
-  cnt[2] = a2;
-  cnt[3] = a3;
-}
-
-static inline void and_counts4(const u64 *x, const u64 *w, i32 KW, i64 *cnt) {
-  i64 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-#pragma clang loop vectorize(disable) interleave(disable)
-  for (i32 k = 0; k < KW; k++, w += 4) {
-    u64 u = x[k];
-    a0 += pc(u & w[0]);
-    a1 += pc(u & w[1]);
-    a2 += pc(u & w[2]);
-    a3 += pc(u & w[3]);
     OPAQUE4(a0, a1, a2, a3);
   }
   cnt[0] = a0;
@@ -172,22 +162,37 @@ void xnor_scores(const u64 *x, i32 B, i32 KW, i32 K, const u64 *wp, i32 N, const
 
 /*
  * Bit-plane inputs: sum_j q_j w_j = qsum - 2 sum_b 2^b popcount(plane_b & wbits) exactly (BNN paper);
- * pre[n, k] = scale * dotq + rowc[k], where rowc[k] = offset * sum_j w_kj.
+ * pre[n, k] = scale * dotq + rowc[k], where rowc[k] = offset * sum_j w_kj. Only the words listed in nz
+ * (see pack_planes) are visited; the 4 weight words of a panel are loaded once for all planes.
  */
-EXPORT(planes_pre)
-void planes_pre(const u64 *planes, const f64 *qsum, i32 B, i32 KW, i32 bits, const u64 *wp, i32 N, f64 scale,
-                const f64 *rowc, f64 *pre) {
+static inline __attribute__((always_inline)) void planes_core(const u64 *planes, const f64 *qsum, const i32 *nz, i32 B,
+                                                               i32 KW, const i32 bits, const u64 *wp, i32 N, f64 scale,
+                                                               const f64 *rowc, f64 *pre) {
   i32 P = (N + 3) >> 2;
   for (i32 n = 0; n < B; n++) {
-    const u64 *pl = planes + (i64)n * bits * KW;
+    const u64 *pl = planes + (i64)n * KW * bits;
+    const i32 *list = nz + (i64)n * (KW + 1);
+    const i32 count = list[0];
+    const i32 *idx = list + 1;
     f64 *o = pre + (i64)n * N;
     for (i32 p = 0; p < P; p++) {
       const u64 *wpan = wp + (i64)p * KW * 4;
-      i64 A[4] = {0, 0, 0, 0}, a[4];
-      for (i32 b = 0; b < bits; b++) {
-        and_counts4(pl + (i64)b * KW, wpan, KW, a);
-        for (i32 r = 0; r < 4; r++) A[r] += a[r] << b;
+      i64 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (i32 i = 0; i < count; i++) {
+        i32 k = idx[i];
+        const u64 *x = pl + (i64)k * bits;
+        const u64 *w = wpan + k * 4;
+        u64 w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        for (i32 b = 0; b < bits; b++) {
+          u64 u = x[b];
+          a0 += pc(u & w0) << b;
+          a1 += pc(u & w1) << b;
+          a2 += pc(u & w2) << b;
+          a3 += pc(u & w3) << b;
+          OPAQUE4(a0, a1, a2, a3);
+        }
       }
+      i64 A[4] = {a0, a1, a2, a3};
       for (i32 r = 0; r < 4; r++) {
         i32 k = 4 * p + r;
         if (k < N) o[k] = scale * (qsum[n] - 2.0 * (f64)A[r]) + rowc[k];
@@ -196,24 +201,38 @@ void planes_pre(const u64 *planes, const f64 *qsum, i32 B, i32 KW, i32 bits, con
   }
 }
 
+EXPORT(planes_pre)
+void planes_pre(const u64 *planes, const f64 *qsum, const i32 *nz, i32 B, i32 KW, i32 bits, const u64 *wp, i32 N, f64 scale,
+                const f64 *rowc, f64 *pre) {
+  /* 8-bit inputs (images) get a copy with the plane loop unrolled */
+  if (bits == 8) planes_core(planes, qsum, nz, B, KW, 8, wp, N, scale, rowc, pre);
+  else planes_core(planes, qsum, nz, B, KW, bits, wp, N, scale, rowc, pre);
+}
+
 /*
- * Real inputs with +-1 weights, sums without multiplies. With fewer than LUT_MIN_ROWS outputs: s = sum_j
- * (bit ? -x_j : x_j) in input order. Otherwise, per sample, a table of the 256 signed sums of every group
- * of 8 inputs, T[g][m] = T[g][m & (m - 1)] - 2 x_{8g + ctz m}, T[g][0] = x_{8g} + ... + x_{8g+7}; then
- * s = sum_g T[g][byte g of the row] in group order. `table` has room for 256 * ceil(K / 8) doubles.
+ * Real inputs with +-1 weights, sums without multiplies; zero inputs are skipped (sparse rows such as
+ * images). With fewer than LUT_MIN_ROWS outputs: s = sum over the non-zero x_j, in input order, of
+ * (bit ? -x_j : x_j). Otherwise, per sample, a table of the 256 signed sums of every group of 8 inputs
+ * that has a non-zero input: T[g][m] = T[g][m & (m - 1)] - 2 x_{8g + ctz m}, T[g][0] = x_{8g} + ... + x_{8g+7};
+ * then s = sum over those groups, in increasing g, of T[g][byte g of the row]. `table` has room for
+ * 256 * ceil(K / 8) doubles, `list` for max(K, ceil(K / 8)) integers.
  */
 EXPORT(real_pre)
-void real_pre(const f64 *x, i32 B, i32 K, const u64 *wp, i32 N, i32 KW, f64 *table, f64 *pre) {
+void real_pre(const f64 *x, i32 B, i32 K, const u64 *wp, i32 N, i32 KW, f64 *table, i32 *list, f64 *pre) {
   i32 P = (N + 3) >> 2;
   i32 G = (K + 7) >> 3;
   for (i32 n = 0; n < B; n++) {
     const f64 *xr = x + (i64)n * K;
     f64 *o = pre + (i64)n * N;
     if (N < LUT_MIN_ROWS) {
+      i32 count = 0;
+      for (i32 j = 0; j < K; j++)
+        if (xr[j] != 0) list[count++] = j;
       for (i32 k = 0; k < N; k++) {
         const u64 *w = wp + (i64)(k >> 2) * KW * 4 + (k & 3);
         f64 s = 0;
-        for (i32 j = 0; j < K; j++) {
+        for (i32 i = 0; i < count; i++) {
+          i32 j = list[i];
           f64 v = xr[j];
           s += ((w[(j >> 6) * 4] >> (j & 63)) & 1) ? -v : v;
         }
@@ -221,9 +240,16 @@ void real_pre(const f64 *x, i32 B, i32 K, const u64 *wp, i32 N, i32 KW, f64 *tab
       }
       continue;
     }
+    i32 count = 0;
     for (i32 g = 0; g < G; g++) {
       f64 xs[8];
-      for (i32 i = 0; i < 8; i++) xs[i] = 8 * g + i < K ? xr[8 * g + i] : 0.0;
+      i32 any = 0;
+      for (i32 i = 0; i < 8; i++) {
+        xs[i] = 8 * g + i < K ? xr[8 * g + i] : 0.0;
+        any |= xs[i] != 0;
+      }
+      if (!any) continue;
+      list[count++] = g;
       f64 *t = table + (i64)g * 256;
       f64 s = xs[0];
       for (i32 i = 1; i < 8; i++) s += xs[i];
@@ -231,16 +257,16 @@ void real_pre(const f64 *x, i32 B, i32 K, const u64 *wp, i32 N, i32 KW, f64 *tab
       for (i32 m = 1; m < 256; m++) t[m] = t[m & (m - 1)] - 2.0 * xs[__builtin_ctz(m)];
     }
     for (i32 p = 0; p < P; p++) {
-      const u64 *w = wp + (i64)p * KW * 4;
+      const uint8_t *wb = (const uint8_t *)(wp + (i64)p * KW * 4);
       f64 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (i32 g = 0; g < G; g++) {
-        const u64 *wk = w + (g >> 3) * 4;
-        i32 sh = 8 * (g & 7);
+      for (i32 i = 0; i < count; i++) {
+        i32 g = list[i];
+        const uint8_t *b = wb + (g >> 3) * 32 + (g & 7);
         const f64 *t = table + (i64)g * 256;
-        s0 += t[(wk[0] >> sh) & 255];
-        s1 += t[(wk[1] >> sh) & 255];
-        s2 += t[(wk[2] >> sh) & 255];
-        s3 += t[(wk[3] >> sh) & 255];
+        s0 += t[b[0]];
+        s1 += t[b[8]];
+        s2 += t[b[16]];
+        s3 += t[b[24]];
       }
       f64 s[4] = {s0, s1, s2, s3};
       for (i32 r = 0; r < 4; r++) {

@@ -70,44 +70,32 @@ export function xorCounts4(X: Int32Array, xo: number, W: Int32Array, wo: number,
   cnt[3] = r3;
 }
 
-/** cnt[r] = Σ_k popcount(X[xo + k] & W[wo + 4k + r]) (bit-plane layers). */
-export function andCounts4(X: Int32Array, xo: number, W: Int32Array, wo: number, KW: number, cnt: Int32Array): void {
+/**
+ * Bit-plane counts of one panel: cnt[r] = Σ_i Σ_b 2^b·popcount(planes[po + k_i·bits + b] & W[wo + 4k_i + r])
+ * over the listed words k_i = list[lo + i], i < count (words where the input has a non-zero bit).
+ */
+export function planeCounts4(
+  planes: Int32Array, po: number, bits: number, W: Int32Array, wo: number, list: Int32Array, lo: number, count: number, cnt: Int32Array,
+): void {
   let r0 = 0;
   let r1 = 0;
   let r2 = 0;
   let r3 = 0;
-  let k = 0;
-  const full = KW - (KW % 3);
-  while (k < full) {
-    const lim = Math.min(full, k + 30);
-    let c0 = 0;
-    let c1 = 0;
-    let c2 = 0;
-    let c3 = 0;
-    for (; k < lim; k += 3, wo += 12) {
-      const x0 = X[xo + k];
-      const x1 = X[xo + k + 1];
-      const x2 = X[xo + k + 2];
-      let s = (nib(x0 & W[wo]) + nib(x1 & W[wo + 4]) + nib(x2 & W[wo + 8])) | 0;
-      c0 = (c0 + (s & M4) + ((s >>> 4) & M4)) | 0;
-      s = (nib(x0 & W[wo + 1]) + nib(x1 & W[wo + 5]) + nib(x2 & W[wo + 9])) | 0;
-      c1 = (c1 + (s & M4) + ((s >>> 4) & M4)) | 0;
-      s = (nib(x0 & W[wo + 2]) + nib(x1 & W[wo + 6]) + nib(x2 & W[wo + 10])) | 0;
-      c2 = (c2 + (s & M4) + ((s >>> 4) & M4)) | 0;
-      s = (nib(x0 & W[wo + 3]) + nib(x1 & W[wo + 7]) + nib(x2 & W[wo + 11])) | 0;
-      c3 = (c3 + (s & M4) + ((s >>> 4) & M4)) | 0;
+  for (let i = 0; i < count; i++) {
+    const k = list[lo + i];
+    const x = po + k * bits;
+    const w = wo + 4 * k;
+    const w0 = W[w];
+    const w1 = W[w + 1];
+    const w2 = W[w + 2];
+    const w3 = W[w + 3];
+    for (let b = 0; b < bits; b++) {
+      const u = planes[x + b];
+      r0 += popcount32(u & w0) << b;
+      r1 += popcount32(u & w1) << b;
+      r2 += popcount32(u & w2) << b;
+      r3 += popcount32(u & w3) << b;
     }
-    r0 += byteSum(c0);
-    r1 += byteSum(c1);
-    r2 += byteSum(c2);
-    r3 += byteSum(c3);
-  }
-  for (; k < KW; k++, wo += 4) {
-    const x = X[xo + k];
-    r0 += popcount32(x & W[wo]);
-    r1 += popcount32(x & W[wo + 1]);
-    r2 += popcount32(x & W[wo + 2]);
-    r3 += popcount32(x & W[wo + 3]);
   }
   cnt[0] = r0;
   cnt[1] = r1;
@@ -148,24 +136,36 @@ export function quantize(x: number, scale: number, offset: number, top: number):
   return !(v >= 0.5) ? 0 : v >= top ? top : Math.floor(v + 0.5);
 }
 
-/** Bit planes planes[(n·bits + b)·KW + w] of the quantised inputs and qsum[n] = Σ_j q_j. */
+/**
+ * Word-major bit planes planes[(n·KW + w)·bits + b] of the quantised inputs, qsum[n] = Σ_j q_j, and
+ * nz[n·(KW + 1)] = the number of words where some plane is non-zero, followed by those words.
+ */
 export function packPlanes(
   x: Float64Array, xo: number, B: number, K: number, scale: number, offset: number, bits: number,
-  planes: Int32Array, KW: number, qsum: Float64Array,
+  planes: Int32Array, KW: number, qsum: Float64Array, nz: Int32Array,
 ): void {
   const top = 2 ** bits - 1;
   for (let n = 0; n < B; n++) {
     const xr = xo + n * K;
-    const po = n * bits * KW;
-    for (let i = 0; i < bits * KW; i++) planes[po + i] = 0;
+    const po = n * KW * bits;
+    const lo = n * (KW + 1);
+    let count = 0;
     let total = 0;
-    for (let j = 0; j < K; j++) {
-      const q = quantize(x[xr + j], scale, offset, top);
-      total += q;
-      const w = j >>> 5;
-      const bit = 1 << (j & 31);
-      for (let b = 0; b < bits; b++) if ((q >>> b) & 1) planes[po + b * KW + w] |= bit;
+    for (let w = 0; w < KW; w++) {
+      const a = po + w * bits;
+      for (let b = 0; b < bits; b++) planes[a + b] = 0;
+      const j0 = w << 5;
+      const m = Math.min(32, K - j0);
+      let any = 0;
+      for (let t = 0; t < m; t++) {
+        const q = quantize(x[xr + j0 + t], scale, offset, top);
+        total += q;
+        any |= q;
+        for (let r = q; r !== 0; r &= r - 1) planes[a + 31 - Math.clz32(r & -r)] |= 1 << t;
+      }
+      if (any) nz[lo + 1 + count++] = w;
     }
+    nz[lo] = count;
     qsum[n] = total;
   }
 }
@@ -213,6 +213,8 @@ export class JsXnorEngine implements XnorEngine {
   private readonly qsum: Float64Array;
   private readonly pre: Float64Array;
   private readonly table: Float64Array;
+  private readonly nz: Int32Array;
+  private readonly list: Int32Array;
   private readonly cnt = new Int32Array(4);
 
   constructor(plan: XnorPlan) {
@@ -246,6 +248,8 @@ export class JsXnorEngine implements XnorEngine {
     this.qsum = new Float64Array(plan.input.kind === 'bitplanes' ? CH : 0);
     this.pre = new Float64Array(plan.input.kind === 'binarize' ? 0 : CH * N0);
     this.table = new Float64Array(plan.input.kind === 'real' && N0 >= LUT_MIN_ROWS ? 256 * ((K0 + 7) >>> 3) : 0);
+    this.nz = new Int32Array(plan.input.kind === 'bitplanes' ? CH * (KW0 + 1) : 0);
+    this.list = new Int32Array(plan.input.kind === 'real' ? K0 : 0);
   }
 
   forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): void {
@@ -260,7 +264,7 @@ export class JsXnorEngine implements XnorEngine {
       packBinarize(X, xo, B, L0.K, inp.threshold, cur, L0.KW);
     } else {
       if (inp.kind === 'bitplanes') {
-        packPlanes(X, xo, B, L0.K, inp.scale, inp.offset, inp.bits, this.planes, L0.KW, this.qsum);
+        packPlanes(X, xo, B, L0.K, inp.scale, inp.offset, inp.bits, this.planes, L0.KW, this.qsum, this.nz);
         this.planesPre(L0, B, inp.bits, inp.scale);
       } else {
         this.realPre(X, xo, L0, B);
@@ -328,21 +332,17 @@ export class JsXnorEngine implements XnorEngine {
     const planes = this.planes;
     const qsum = this.qsum;
     const pre = this.pre;
+    const nz = this.nz;
     for (let n = 0; n < B; n++) {
-      const po = n * bits * KW;
+      const po = n * KW * bits;
+      const lo = n * (KW + 1);
+      const count = nz[lo];
       for (let p = 0; p < P; p++) {
-        let A0 = 0;
-        let A1 = 0;
-        let A2 = 0;
-        let A3 = 0;
-        for (let b = 0; b < bits; b++) {
-          andCounts4(planes, po + b * KW, panels, p * KW * 4, KW, cnt);
-          const m = 2 ** b;
-          A0 += cnt[0] * m;
-          A1 += cnt[1] * m;
-          A2 += cnt[2] * m;
-          A3 += cnt[3] * m;
-        }
+        planeCounts4(planes, po, bits, panels, p * KW * 4, nz, lo + 1, count, cnt);
+        const A0 = cnt[0];
+        const A1 = cnt[1];
+        const A2 = cnt[2];
+        const A3 = cnt[3];
         const q = qsum[n];
         const k = 4 * p;
         if (k < N) pre[n * N + k] = scale * (q - 2 * A0) + rowc[k];
@@ -353,20 +353,25 @@ export class JsXnorEngine implements XnorEngine {
     }
   }
 
+  /** Mirrors real_pre in wasm/xnor_kernels.c: zero inputs skipped, byte tables for LUT_MIN_ROWS outputs or more. */
   private realPre(X: Float64Array, xo: number, L: JsLayer, B: number): void {
     const { K, KW, P, panels, N } = L;
     const pre = this.pre;
     const G = (K + 7) >>> 3;
     const T = this.table;
+    const list = this.list;
     const xs = new Float64Array(8);
     for (let n = 0; n < B; n++) {
       const xr = xo + n * K;
       const o = n * N;
       if (N < LUT_MIN_ROWS) {
+        let count = 0;
+        for (let j = 0; j < K; j++) if (X[xr + j] !== 0) list[count++] = j;
         for (let k = 0; k < N; k++) {
           const wo = (k >>> 2) * KW * 4 + (k & 3);
           let s = 0;
-          for (let j = 0; j < K; j++) {
+          for (let i = 0; i < count; i++) {
+            const j = list[i];
             const v = X[xr + j];
             s += (panels[wo + (j >>> 5) * 4] >>> (j & 31)) & 1 ? -v : v;
           }
@@ -374,8 +379,16 @@ export class JsXnorEngine implements XnorEngine {
         }
         continue;
       }
+      let count = 0;
       for (let g = 0; g < G; g++) {
-        for (let i = 0; i < 8; i++) xs[i] = 8 * g + i < K ? X[xr + 8 * g + i] : 0;
+        let any = false;
+        for (let i = 0; i < 8; i++) {
+          const v = 8 * g + i < K ? X[xr + 8 * g + i] : 0;
+          xs[i] = v;
+          if (v !== 0) any = true;
+        }
+        if (!any) continue;
+        list[count++] = g;
         const t = g * 256;
         let s = xs[0];
         for (let i = 1; i < 8; i++) s += xs[i];
@@ -388,7 +401,8 @@ export class JsXnorEngine implements XnorEngine {
         let s1 = 0;
         let s2 = 0;
         let s3 = 0;
-        for (let g = 0; g < G; g++) {
+        for (let i = 0; i < count; i++) {
+          const g = list[i];
           const wk = wo + (g >>> 2) * 4;
           const sh = 8 * (g & 3);
           const t = g * 256;

@@ -11,11 +11,11 @@ import { LUT_MIN_ROWS, chunkRowsFor, panelTile, popcountCut, type PlanInput, typ
 type P = number;
 interface XnorWasmExports extends WebAssembly.Exports {
   pack_binarize(x: P, B: number, K: number, thr: P, out: P, KW: number): void;
-  pack_planes(x: P, B: number, K: number, scale: number, offset: number, bits: number, planes: P, KW: number, qsum: P): void;
+  pack_planes(x: P, B: number, K: number, scale: number, offset: number, bits: number, planes: P, KW: number, qsum: P, nz: P): void;
   xnor_sign(x: P, B: number, KW: number, wp: P, Pn: number, cut: P, flip: P, out: P, KWout: number, tile: number): void;
   xnor_scores(x: P, B: number, KW: number, K: number, wp: P, N: number, bias: P, out: P): void;
-  planes_pre(planes: P, qsum: P, B: number, KW: number, bits: number, wp: P, N: number, scale: number, rowc: P, pre: P): void;
-  real_pre(x: P, B: number, K: number, wp: P, N: number, KW: number, table: P, pre: P): void;
+  planes_pre(planes: P, qsum: P, nz: P, B: number, KW: number, bits: number, wp: P, N: number, scale: number, rowc: P, pre: P): void;
+  real_pre(x: P, B: number, K: number, wp: P, N: number, KW: number, table: P, list: P, pre: P): void;
   sign_pack(pre: P, B: number, N: number, thr: P, flip: P, out: P, KWout: number): void;
 }
 
@@ -66,6 +66,8 @@ export class WasmXnorEngine implements XnorEngine {
   private readonly qsum: Float64Array;
   private readonly pre: Float64Array;
   private readonly table: Float64Array;
+  private readonly nz: Int32Array;
+  private readonly list: Int32Array;
   private readonly out: Float64Array;
   private readonly binThr: Float64Array;
 
@@ -105,6 +107,8 @@ export class WasmXnorEngine implements XnorEngine {
     this.qsum = heap.f64(s.qsum);
     this.pre = heap.f64(s.pre);
     this.table = heap.f64(s.table);
+    this.nz = heap.i32(s.nz);
+    this.list = heap.i32(s.list);
     this.out = heap.f64(s.out);
     this.binThr = heap.f64(plan.input.kind === 'binarize' ? K0 : 0);
     if (plan.input.kind === 'binarize') this.binThr.set(plan.input.threshold);
@@ -126,6 +130,8 @@ export class WasmXnorEngine implements XnorEngine {
       pre: kind === 'binarize' ? 0 : CH * L0.N,
       table: kind === 'real' && L0.N >= LUT_MIN_ROWS ? 256 * ((K0 + 7) >>> 3) : 0,
       out: CH * plan.layers[plan.layers.length - 1].N,
+      nz: kind === 'bitplanes' ? CH * (KW0 + 1) : 0,
+      list: kind === 'real' ? K0 : 0,
     };
   }
 
@@ -143,7 +149,7 @@ export class WasmXnorEngine implements XnorEngine {
     });
     const s = WasmXnorEngine.workspaceSizes(plan);
     f64.push(s.x, s.qsum, s.pre, s.table, s.out, plan.layers[0].K);
-    i32.push(s.bits, s.bits, s.planes);
+    i32.push(s.bits, s.bits, s.planes, s.nz, s.list);
     const heap = WasmHeap.create<XnorWasmExports>(mod, heapBytes(f64, i32));
     return heap === null ? null : new WasmXnorEngine(heap, plan);
   }
@@ -164,10 +170,10 @@ export class WasmXnorEngine implements XnorEngine {
       e.pack_binarize(o(this.x), B, L0.K, o(this.binThr), o(cur), L0.KW);
     } else {
       if (inp.kind === 'bitplanes') {
-        e.pack_planes(o(this.x), B, L0.K, inp.scale, inp.offset, inp.bits, o(this.planes), L0.KW, o(this.qsum));
-        e.planes_pre(o(this.planes), o(this.qsum), B, L0.KW, inp.bits, o(L0.panels), L0.N, inp.scale, o(L0.rowc), o(this.pre));
+        e.pack_planes(o(this.x), B, L0.K, inp.scale, inp.offset, inp.bits, o(this.planes), L0.KW, o(this.qsum), o(this.nz));
+        e.planes_pre(o(this.planes), o(this.qsum), o(this.nz), B, L0.KW, inp.bits, o(L0.panels), L0.N, inp.scale, o(L0.rowc), o(this.pre));
       } else {
-        e.real_pre(o(this.x), B, L0.K, o(L0.panels), L0.N, L0.KW, o(this.table), o(this.pre));
+        e.real_pre(o(this.x), B, L0.K, o(L0.panels), L0.N, L0.KW, o(this.table), o(this.list), o(this.pre));
       }
       if (last === 0) {
         const pre = this.pre;

@@ -95,6 +95,21 @@ describe.each(BACKENDS)('packed scores equal a slow float64 sign network (%s ker
     }
   });
 
+  test('sparse rows (runs of zeros, empty words): real and bit-plane inputs', () => {
+    const rng = createRng(808);
+    for (let t = 0; t < 30; t++) {
+      const sizes = randomSizes(rng, 200);
+      if (t % 2 === 0) sizes[1] = 32 + rng.int(60); // byte tables
+      const layers = randomLayers(rng, sizes, { thresholds: t % 3 === 0 });
+      const bytes = randomRows(rng, 1 + rng.int(6), sizes[0], 'sparse-byte');
+      bytes.push(Array(sizes[0]).fill(0)); // an all-zero row
+      check(layers, bytes, { type: 'real' }, { type: 'real' }, true, backend);
+      const planes = { type: 'bitplanes' as const, bits: 8, scale: 1, offset: 0 };
+      check(layers, bytes, planes, planes, true, backend);
+      check(layers, randomRows(rng, 4, sizes[0], 'sparse-gauss'), { type: 'real' }, { type: 'real' }, false, backend);
+    }
+  });
+
   test('a single layer (first layer = output layer) in every input mode', () => {
     const rng = createRng(606);
     for (const K of [1, 31, 33, 63, 65, 100]) {

@@ -4,7 +4,7 @@ import { popcountCut } from '../../../src/kernels/xnor-plan';
 import { setWasmEnabled } from '../../../src/kernels/wasm-heap';
 import { xnorWasmModule } from '../../../src/kernels/xnor-wasm';
 import { ArgumentError } from '../../../src/errors';
-import { createRng, randomLayers, randomRows, randomSizes, type RefLayer } from './reference';
+import { createRng, randomLayers, randomRows, randomSizes, type RefLayer, type RowKind } from './reference';
 
 function specs(layers: RefLayer[]): XnorLayerSpec[] {
   return layers.map((L) => ({ weights: L.w.flat(), inputs: L.w[0].length, outputs: L.w.length, bias: L.b, threshold: L.threshold, flip: L.flip }));
@@ -20,7 +20,9 @@ describe('the TypeScript and WebAssembly kernels give identical results', () => 
     expect(xnorWasmModule()).not.toBeNull();
   });
 
-  const encodings: [string, (K: number) => InputEncoding, 'gauss' | 'int' | 'byte' | 'unit'][] = [
+  const encodings: [string, (K: number) => InputEncoding, RowKind][] = [
+    ['real (sparse Gaussian rows, bit for bit)', () => ({ type: 'real' }), 'sparse-gauss'],
+    ['bit planes, sparse 8-bit rows', () => ({ type: 'bitplanes', bits: 8, scale: 1 }), 'sparse-byte'],
     ['real (Gaussian rows, bit for bit)', () => ({ type: 'real' }), 'gauss'],
     ['bit planes, 8 bits, scale 1/255', () => ({ type: 'bitplanes' }), 'unit'],
     ['bit planes, 3 bits, offset and scale, clamping', () => ({ type: 'bitplanes', bits: 3, scale: 0.7, offset: -1.3 }), 'gauss'],

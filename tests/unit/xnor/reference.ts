@@ -105,7 +105,17 @@ export function randomLayers(rng: Rng, sizes: number[], opts: RandomNetOptions =
   return layers;
 }
 
-export function randomRows(rng: Rng, n: number, K: number, kind: 'gauss' | 'int' | 'byte' | 'unit'): number[][] {
+export type RowKind = 'gauss' | 'int' | 'byte' | 'unit' | 'sparse-gauss' | 'sparse-byte';
+
+/** Random rows; the sparse kinds are 85% zeros, with runs of zeros (whole empty bytes and words) like images. */
+export function randomRows(rng: Rng, n: number, K: number, kind: RowKind): number[][] {
+  if (kind === 'sparse-gauss' || kind === 'sparse-byte') {
+    return Array.from({ length: n }, () => {
+      const lo = rng.int(K);
+      const hi = Math.min(K, lo + 1 + rng.int(Math.max(1, K >> 1)));
+      return Array.from({ length: K }, (_, j) => (j < lo || j >= hi || rng.next() < 0.4 ? 0 : kind === 'sparse-gauss' ? rng.normal() : rng.int(256)));
+    });
+  }
   return Array.from({ length: n }, () =>
     Array.from({ length: K }, () => {
       switch (kind) {
