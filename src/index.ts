@@ -42,3 +42,11 @@ export {
   SteTrainer, type SteTrainerConfig, type SteFitOptions, type SteEpochReport, type SteTrainReport, type StePrediction,
   type SteLayerParameters, type SteLayerGradients, type SteBackend, type SteLoss, type SignLayer, type SignNetwork,
 } from './ste';
+export {
+  parseCsvText, splitCsvText, detectDelimiter, CsvError, type CsvReason, type RawTable, type ColumnPlan, type ColumnOptions,
+  type ParseCsvOptions, type Delimiter,
+} from './data/csv';
+export {
+  fitPreprocess, encodeTable, RowEncoder, featureWidth, encodedFeatureNames, sortClassNames, validatePreprocessSpec,
+  type PreprocessSpec, type ColumnSpec, type Scaling, type ImputeMethod, type Encoded,
+} from './data/preprocess';

@@ -47,7 +47,7 @@ export interface PreprocessSpec {
   impute: ImputeMethod;
 }
 
-export interface FitOptions {
+export interface PreprocessFitOptions {
   scaling?: Scaling;
   impute?: ImputeMethod;
   /** Rows whose statistics are used (default: all); classes and categories come from all rows. */
@@ -73,7 +73,7 @@ function median(values: Float64Array): number {
 }
 
 /** Fit the preprocessing on a training table. */
-export function fitPreprocess(raw: RawTable, opts: FitOptions = {}): PreprocessSpec {
+export function fitPreprocess(raw: RawTable, opts: PreprocessFitOptions = {}): PreprocessSpec {
   const scaling = opts.scaling ?? { kind: 'none' };
   const impute = opts.impute ?? 'none';
   const plan = raw.plan;

@@ -13,3 +13,4 @@ export {
   FASHION_MNIST_DIR,
 } from './mnist';
 export { readNumericCsv, type NumericCsvOptions } from './csv-numeric';
+export { readCsvTable, streamCsv, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';

@@ -149,7 +149,9 @@ function pct(x: number | null): string {
 /** `ebp train data.csv ...`: read, preprocess, train with EBP, checkpoint, write the model. */
 export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number> {
   if (argsIn.trainer === 'ste') {
-    throw new ArgumentError('--trainer ste is not available yet: the STE trainer (src/ste) is still being built. Use --trainer ebp.');
+    throw new ArgumentError(
+      '--trainer ste is not available yet: STE networks (batch-norm thresholds, a scaled output layer, Adam state) cannot be written to .ebpb model files and checkpoints yet. Use --trainer ebp.',
+    );
   }
   const resolve = (p: string) => path.resolve(io.cwd, p);
   const show = (p: string) => p; // paths in messages as the user gave them
