@@ -264,11 +264,19 @@ EXPORT(to_panels) void to_panels(const double* da, float* dAp, int B, int N, int
 
 // Hard-tanh straight-through gradient: dz[m*K + k] = |z[m*K + k]| <= 1 ? dH[m*ldh + k] : 0.
 EXPORT(htanh_grad) void htanh_grad(const double* z, const float* dH, int ldh, double* dz, int B, int K) {
+  const v128_t one = wasm_f64x2_splat(1.0), minus = wasm_f64x2_splat(-1.0), zero = wasm_f64x2_splat(0.0);
+  const int K2 = K & ~1;
   for (int m = 0; m < B; m++) {
     const double* zm = z + m * K;
     const float* hm = dH + m * ldh;
     double* dm = dz + m * K;
-    for (int k = 0; k < K; k++) dm[k] = (zm[k] <= 1.0 && zm[k] >= -1.0) ? (double)hm[k] : 0.0;
+    int k = 0;
+    for (; k < K2; k += 2) {
+      const v128_t zz = wasm_v128_load(zm + k);
+      const v128_t pass = wasm_v128_and(wasm_f64x2_le(zz, one), wasm_f64x2_ge(zz, minus));
+      wasm_v128_store(dm + k, wasm_v128_bitselect(load2f(hm + k), zero, pass));
+    }
+    for (; k < K; k++) dm[k] = (zm[k] <= 1.0 && zm[k] >= -1.0) ? (double)hm[k] : 0.0;
   }
 }
 
