@@ -87,13 +87,13 @@ export function encodeCheckpoint(posterior: PosteriorStore, meta: ModelMeta = {}
 function encode(model: PackedModel | null, meta: ModelMeta, posterior: PosteriorStore | undefined): Uint8Array {
   if (typeof meta !== 'object' || meta === null) throw new ArgumentError('invalid argument. `meta` must be an object.');
   const w = new PayloadWriter();
-  const header: ModelHeader = {
+  // Key order is the order in the file: fixed fields, network, posterior, metadata, then the tensor table.
+  const header: Omit<ModelHeader, 'tensors'> & { tensors?: TensorEntry[] } = {
     format: 'ebp-bnn',
     version: FORMAT_VERSION,
     kind: posterior ? 'checkpoint' : 'inference',
     createdBy: CREATED_BY,
     packing: { wordBits: 32, bitOrder: 'lsb-first', oneMeans: -1, padding: 'zero', rowAligned: true },
-    tensors: w.tensors,
   };
   let sizes: readonly number[];
   if (model) {
@@ -144,6 +144,7 @@ function encode(model: PackedModel | null, meta: ModelMeta, posterior: Posterior
   }
   if (meta.extra !== undefined) header.extra = toHeaderJson(meta.extra, 'meta/extra', w);
 
+  header.tensors = w.tensors;
   const json = new TextEncoder().encode(JSON.stringify(header));
   const start = align8(PREAMBLE_BYTES + json.length);
   const P = w.byteLength;
