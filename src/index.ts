@@ -41,6 +41,7 @@ export { crc32 } from './model/crc32';
 export {
   SteTrainer, type SteTrainerConfig, type SteFitOptions, type SteEpochReport, type SteTrainReport, type StePrediction,
   type SteLayerParameters, type SteLayerGradients, type SteBackend, type SteLoss, type SignLayer, type SignNetwork,
+  foldNeuron, firesFolded,
 } from './ste';
 export {
   parseCsvText, splitCsvText, detectDelimiter, CsvError, type CsvReason, type RawTable, type ColumnPlan, type ColumnOptions,
