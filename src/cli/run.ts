@@ -95,7 +95,7 @@ Examples:
         if (file !== undefined) throw new ArgumentError(`give either a CSV file or --dataset, not both (got ${file} and --dataset ${opts.dataset}).`);
         const stray = CSV_ONLY.filter((k) => explicit.has(k));
         if (stray.length > 0) throw new ArgumentError(`${stray.map(flagName).join(', ')} only apply to CSV training, not to --dataset.`);
-        code = trainBuiltin(
+        code = await trainBuiltin(
           {
             dataset: opts.dataset as string,
             hidden: opts.hidden as number[],
@@ -233,8 +233,9 @@ Examples:
   } catch (e) {
     if (e instanceof CommanderError && !(e instanceof InvalidArgumentError)) {
       // commander has already printed its message (and a suggestion for an unknown flag or command).
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return e.exitCode === 0 ? 0 : EXIT_CODES.usage;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' || e.exitCode === 0) return 0;
+      if (json) io.stdout(JSON.stringify({ error: { code: e.code, exitCode: EXIT_CODES.usage, message: e.message.replace(/^error: /, '') } }) + '\n');
+      return EXIT_CODES.usage;
     }
     if (e instanceof EbpError || e instanceof InvalidArgumentError) {
       const exitCode = e instanceof EbpError ? e.exitCode : EXIT_CODES.usage;

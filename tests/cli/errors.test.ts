@@ -118,7 +118,7 @@ const cases: Case[] = [
   { name: 'corrupt gzip', files: { 'bad.csv.gz': Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) }, argv: ['train', 'bad.csv.gz'], exit: 2, stderr: ['bad.csv.gz'] },
 
   // Usage errors (exit 1).
-  { name: 'unknown flag, with a suggestion', argv: ['train', 'good.csv', '--epoch', '3'], exit: 1, stderr: ["error: unknown option '--epoch'", '(Did you mean --epochs?)'] },
+  { name: 'unknown flag, with a suggestion', argv: ['train', 'good.csv', '--epoch', '3'], exit: 1, code: 'commander.unknownOption', stderr: ["error: unknown option '--epoch'", '(Did you mean --epochs?)'] },
   { name: 'unknown command, with a suggestion', argv: ['predcit', 'm', 'x'], exit: 1, stderr: ["error: unknown command 'predcit'", '(Did you mean predict?)'] },
   { name: 'bad option value', argv: ['train', 'good.csv', '--epochs', 'ten'], exit: 1, stderr: ["error: option '--epochs <n>' argument 'ten' is invalid. expected a positive integer, got 'ten'."] },
   { name: 'bad --split', argv: ['train', 'good.csv', '--split', '1.5'], exit: 1, stderr: ['expected a fraction between 0 and 1'] },

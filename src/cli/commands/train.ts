@@ -3,6 +3,8 @@ import type { Dataset } from '../../data/dataset';
 import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
 import { weightKindName, type WeightKind } from '../../ebp/weights';
 import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
+import { createRng } from '../../util/random';
+import { runEpochs } from '../epochs';
 import type { CliIo } from '../io';
 
 export interface TrainArgs {
@@ -25,7 +27,7 @@ const BUILTIN: Record<string, () => { train: Dataset; test: Dataset }> = {
 export const BUILTIN_DATASETS = Object.keys(BUILTIN);
 
 /** `ebp train --dataset NAME`: train on built-in data, report per epoch, print the final test errors. */
-export function trainBuiltin(args: TrainArgs, io: CliIo): number {
+export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> {
   const load = BUILTIN[args.dataset ?? ''];
   if (!load) {
     throw new ArgumentError(`unknown dataset '${args.dataset}'. Built-in datasets: ${BUILTIN_DATASETS.join(', ')}.`);
@@ -41,19 +43,23 @@ export function trainBuiltin(args: TrainArgs, io: CliIo): number {
   }
   const trainer = EbpTrainer.create({ inputs: sizes[0], hidden: args.hidden, outputs: train.numClasses, weights: args.weights, seed: args.seed });
   if (!args.quiet && !args.json) io.stderr(`kernels: ${trainer.store.backend}\n`);
-  const report = trainer.fit(train, {
+  // EbpTrainer.fit with `seed` restarts the data order from createRng(seed); runEpochs runs the same
+  // minibatches in slices so that Ctrl-C (SIGINT) is seen between them.
+  trainer.setRngState(createRng(args.seed).getState());
+  const report: { epochs: EpochReport[] } = { epochs: [] };
+  const run = await runEpochs(trainer, train, {
     epochs: args.epochs,
     batchSize: args.batch,
-    seed: args.seed,
     validation: test,
-    shouldStop: io.interrupted,
+    shouldStop: () => Boolean(io.interrupted?.()),
     onEpoch: (r) => {
+      report.epochs.push(r);
       if (args.json) io.stdout(JSON.stringify(epochJson(r, args.epochs)) + '\n');
       else if (!args.quiet) io.stderr(formatEpoch(r, args.epochs) + '\n');
     },
   });
   const last = report.epochs[report.epochs.length - 1];
-  const final = last ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : evaluateErrors(trainer.store, test);
+  const final = last && !run.interrupted ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : evaluateErrors(trainer.store, test);
   const totalSeconds = report.epochs.reduce((a, r) => a + r.seconds, 0);
   const samples = report.epochs.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
   const summary = {
@@ -72,7 +78,7 @@ export function trainBuiltin(args: TrainArgs, io: CliIo): number {
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else io.stdout(`test error: EBP-P ${pct(final.errorP)}, EBP-D ${pct(final.errorD)} (${trainer.epoch} epochs, ${summary.samplesPerSecond} samples/s)\n`);
-  return io.interrupted?.() ? 130 : 0;
+  return run.interrupted ? 130 : 0;
 }
 
 export function epochJson(r: EpochReport, epochs: number): Record<string, unknown> {
