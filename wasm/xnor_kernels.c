@@ -24,7 +24,7 @@ typedef uint64_t u64;
 #define EXPORT(name) __attribute__((export_name(#name)))
 
 /* Rows at which the real-input layer switches from direct sums to per-sample byte tables (src/kernels/xnor-js.ts). */
-#define LUT_MIN_ROWS 32
+#define LUT_MIN_ROWS 8
 
 static inline i64 pc(u64 v) { return (i64)__builtin_popcountll(v); }
 

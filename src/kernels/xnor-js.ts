@@ -8,7 +8,6 @@
  * Mirrors wasm/xnor_kernels.c: integer results are the same, and the floating-point steps of the
  * real-input and bit-plane layers are the same operations in the same order.
  */
-import { popcount32 } from '../xnor/popcount';
 import { LUT_MIN_ROWS, chunkRowsFor, panelTile, popcountCut, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
 
 const M1 = 0x55555555;
@@ -19,6 +18,31 @@ function nib(v: number): number {
   v = v - ((v >>> 1) & M1);
   return (v & M2) + ((v >>> 2) & M2);
 }
+
+/*
+ * The hot loops call no Math.* builtins: under test runners that run code in a separate VM context
+ * (jest) a call to a builtin of the outer context is not inlined and costs ~100× more.
+ */
+
+/** SWAR popcount with shifts only (see above). */
+function popcount32(v: number): number {
+  v = v - ((v >>> 1) & M1);
+  v = (v & M2) + ((v >>> 2) & M2);
+  v = (v + (v >>> 4)) & M4;
+  v = v + (v >>> 8);
+  return (v + (v >>> 16)) & 63;
+}
+
+/** Index of the lowest set bit of 1..255. */
+const CTZ8 = (() => {
+  const t = new Uint8Array(256);
+  for (let m = 1; m < 256; m++) {
+    let c = 0;
+    while (((m >>> c) & 1) === 0) c++;
+    t[m] = c;
+  }
+  return t;
+})();
 
 function byteSum(c: number): number {
   c = (c & 0x00ff00ff) + ((c >>> 8) & 0x00ff00ff);
@@ -34,7 +58,7 @@ export function xorCounts4(X: Int32Array, xo: number, W: Int32Array, wo: number,
   let k = 0;
   const full = KW - (KW % 3);
   while (k < full) {
-    const lim = Math.min(full, k + 30);
+    const lim = k + 30 < full ? k + 30 : full;
     let c0 = 0;
     let c1 = 0;
     let c2 = 0;
@@ -122,7 +146,7 @@ export function packBinarize(x: Float64Array, xo: number, B: number, K: number, 
     const xr = xo + n * K;
     for (let w = 0; w < KW; w++) {
       const j0 = w << 5;
-      const m = Math.min(32, K - j0);
+      const m = K - j0 < 32 ? K - j0 : 32;
       let word = 0;
       for (let b = 0; b < m; b++) if (x[xr + j0 + b] < thr[j0 + b]) word |= 1 << b;
       out[n * KW + w] = word;
@@ -133,7 +157,7 @@ export function packBinarize(x: Float64Array, xo: number, B: number, K: number, 
 /** q = quantize((x − offset)/scale): round half up into 0..top; NaN and values below 0.5 give 0. */
 export function quantize(x: number, scale: number, offset: number, top: number): number {
   const v = (x - offset) / scale;
-  return !(v >= 0.5) ? 0 : v >= top ? top : Math.floor(v + 0.5);
+  return !(v >= 0.5) ? 0 : v >= top ? top : (v + 0.5) | 0; // v + 0.5 < 2^31: truncation = floor
 }
 
 /**
@@ -155,13 +179,16 @@ export function packPlanes(
       const a = po + w * bits;
       for (let b = 0; b < bits; b++) planes[a + b] = 0;
       const j0 = w << 5;
-      const m = Math.min(32, K - j0);
+      const m = K - j0 < 32 ? K - j0 : 32;
       let any = 0;
       for (let t = 0; t < m; t++) {
         const q = quantize(x[xr + j0 + t], scale, offset, top);
         total += q;
         any |= q;
-        for (let r = q; r !== 0; r &= r - 1) planes[a + 31 - Math.clz32(r & -r)] |= 1 << t;
+        for (let r = q; r !== 0; r &= r - 1) {
+          const low = r & -r;
+          planes[a + (low < 256 ? CTZ8[low] : 8 + CTZ8[low >>> 8])] |= 1 << t;
+        }
       }
       if (any) nz[lo + 1 + count++] = w;
     }
@@ -175,7 +202,7 @@ export function signPack(pre: Float64Array, B: number, N: number, thr: Float64Ar
   for (let n = 0; n < B; n++) {
     for (let w = 0; w < KWout; w++) {
       const k0 = w << 5;
-      const m = Math.min(32, N - k0);
+      const m = N - k0 < 32 ? N - k0 : 32;
       let word = 0;
       for (let b = 0; b < m; b++) {
         const k = k0 + b;
@@ -290,7 +317,7 @@ export class JsXnorEngine implements XnorEngine {
     const KWout = (L.N + 31) >>> 5;
     const cnt = this.cnt;
     for (let p0 = 0; p0 < P; p0 += tile) {
-      const p1 = Math.min(P, p0 + tile);
+      const p1 = p0 + tile < P ? p0 + tile : P;
       for (let n = 0; n < B; n++) {
         const xo = n * KW;
         let word = 0;
@@ -393,7 +420,7 @@ export class JsXnorEngine implements XnorEngine {
         let s = xs[0];
         for (let i = 1; i < 8; i++) s += xs[i];
         T[t] = s;
-        for (let m = 1; m < 256; m++) T[t + m] = T[t + (m & (m - 1))] - 2 * xs[31 - Math.clz32(m & -m)];
+        for (let m = 1; m < 256; m++) T[t + m] = T[t + (m & (m - 1))] - 2 * xs[CTZ8[m]];
       }
       for (let p = 0; p < P; p++) {
         const wo = p * KW * 4;

@@ -45,7 +45,7 @@ export interface XnorEngine {
 }
 
 /** Real-input layers with at least this many outputs use per-sample byte tables (see real_pre). */
-export const LUT_MIN_ROWS = 32;
+export const LUT_MIN_ROWS = 8;
 
 /**
  * The popcount cut c of a hidden unit with binary inputs: with p = popcount(x ⊕ w) and dot = K − 2p,

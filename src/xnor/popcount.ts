@@ -7,7 +7,9 @@
 export function popcount32(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+  v = (v + (v >>> 4)) & 0x0f0f0f0f;
+  v = v + (v >>> 8);
+  return (v + (v >>> 16)) & 63;
 }
 
 /** Σ_w popcount(a[oa + w] ⊕ b[ob + w]) over `words` words. */

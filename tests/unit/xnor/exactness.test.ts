@@ -88,7 +88,8 @@ describe.each(BACKENDS)('packed scores equal a slow float64 sign network (%s ker
     const rng = createRng(505);
     for (let t = 0; t < 25; t++) {
       const sizes = randomSizes(rng);
-      if (t % 3 === 0) sizes[1] = 33 + rng.int(90); // the per-sample byte-table path
+      if (t % 3 === 0) sizes[1] = 1 + rng.int(7); // fewer than LUT_MIN_ROWS outputs: direct sums
+      if (t % 3 === 1) sizes[1] = 8 + rng.int(90); // per-sample byte tables
       const layers = randomLayers(rng, sizes, { integerBias: 0 });
       const rows = randomRows(rng, 1 + rng.int(7), sizes[0], 'gauss');
       check(layers, rows, { type: 'real' }, { type: 'real' }, false, backend);
@@ -99,7 +100,7 @@ describe.each(BACKENDS)('packed scores equal a slow float64 sign network (%s ker
     const rng = createRng(808);
     for (let t = 0; t < 30; t++) {
       const sizes = randomSizes(rng, 200);
-      if (t % 2 === 0) sizes[1] = 32 + rng.int(60); // byte tables
+      sizes[1] = t % 2 === 0 ? 8 + rng.int(60) : 1 + rng.int(7); // byte tables / direct sums
       const layers = randomLayers(rng, sizes, { thresholds: t % 3 === 0 });
       const bytes = randomRows(rng, 1 + rng.int(6), sizes[0], 'sparse-byte');
       bytes.push(Array(sizes[0]).fill(0)); // an all-zero row
