@@ -13,12 +13,28 @@ export interface CliIo {
 
 export function processIo(): CliIo {
   let stop = false;
+  let stdoutClosed = false;
   process.once('SIGINT', () => {
     stop = true;
   });
+  // The reader went away (`ebp predict m.ebpb big.csv | head`): drop further output and stop as on Ctrl-C.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutClosed = true;
+    stop = true;
+  });
+  let stderrClosed = false;
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stderrClosed = true;
+  });
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout: (t) => {
+      if (!stdoutClosed) process.stdout.write(t);
+    },
+    stderr: (t) => {
+      if (!stderrClosed) process.stderr.write(t);
+    },
     isTTY: Boolean(process.stderr.isTTY),
     cwd: process.cwd(),
     interrupted: () => stop,

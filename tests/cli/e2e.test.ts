@@ -111,3 +111,16 @@ test('the README main job still runs (ebp train --dataset mnist, built-in MNIST-
   expect(summary).toMatchObject({ summary: true, dataset: 'mnist', sizes: [784, 10, 10], weights: 'binary' });
   expect(summary.epochs).toBeLessThan(50);
 });
+
+test('a reader that goes away (`ebp predict ... | head`) stops predict without a crash', async () => {
+  const lines = fs.readFileSync(BC_TEST, 'utf8').trimEnd().split('\n');
+  fs.writeFileSync(path.join(T.dir, 'big.csv'), lines[0] + '\n' + (lines.slice(1).join('\n') + '\n').repeat(60));
+  const child = spawn(process.execPath, [BIN, 'predict', 'bc.ebpb', 'big.csv'], { cwd: T.dir });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await exited;
+  expect(stderr).not.toMatch(/EPIPE|Unhandled|internal error/);
+  expect([0, 130]).toContain(code);
+});

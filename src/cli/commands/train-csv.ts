@@ -193,7 +193,7 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
   let trainRows: Int32Array | undefined;
   let valRows: Int32Array | undefined;
   if (args.split !== undefined) {
-    const perm = createRng(args.seed).permutation(raw.rows);
+    const perm = createRng(args.seed).fork().permutation(raw.rows); // a stream of its own, apart from the initial field
     const nv = Math.round(raw.rows * args.split);
     if (nv < 1 || nv >= raw.rows) {
       throw new ArgumentError(`--split ${args.split} of ${raw.rows} rows leaves ${nv} validation and ${raw.rows - nv} training rows; both need at least one.`);
