@@ -213,17 +213,19 @@ void sign_sparse(const f64 *w, const f64 *b, i32 K, i32 Kout, const i32 *nzStart
 }
 
 /* ---------------------------------------------------------------- backward */
-/* below_delta[n, j] = (sum_k mean[k, j] delta[n, k]) / c * dmu[n, j] */
+/* below[n, j] = (sum_k mean[k, j] delta[n, k]) / c * dmu[n, j], the sum over k in increasing order */
 EXPORT(backward_hidden)
-void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f64 *dmu, f64 *below, f64 *acc, i32 B, f64 c) {
-  for (i32 n = 0; n < B; n++) {
-    for (i32 j = 0; j < K; j++) acc[j] = 0;
-    for (i32 k = 0; k < Kout; k++) {
+void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f64 *dmu, f64 *below, i32 B, f64 c) {
+  /* rows of the weight matrix outer, samples inner: each row is read once per batch, not once per sample */
+  for (i32 i = 0; i < B * K; i++) below[i] = 0;
+  for (i32 k = 0; k < Kout; k++) {
+    const f64 *row = mean + (long)k * K;
+    for (i32 n = 0; n < B; n++) {
       f64 d = delta[n * Kout + k];
-      if (d != 0) axpy(acc, mean + (long)k * K, d, K);
+      if (d != 0) axpy(below + (long)n * K, row, d, K);
     }
-    for (i32 j = 0; j < K; j++) below[n * K + j] = (acc[j] / c) * dmu[n * K + j];
   }
+  for (i32 i = 0; i < B * K; i++) below[i] = (below[i] / c) * dmu[i];
 }
 
 /* ---------------------------------------------------------------- update */

@@ -122,7 +122,7 @@ export function backward(store: PosteriorStore, ws: Workspace, B: number): numbe
   for (let l = L - 1; l >= 1; l--) {
     const { mean, inputs: K, outputs: Kout } = store.layers[l];
     const below = ws.layers[l - 1];
-    ws.kernels.backwardHidden(mean, K, Kout, ws.layers[l].delta, below.dmu, below.delta, ws.scratch, B, Math.sqrt(K + 1));
+    ws.kernels.backwardHidden(mean, K, Kout, ws.layers[l].delta, below.dmu, below.delta, B, Math.sqrt(K + 1));
   }
   return logZ;
 }

@@ -138,22 +138,24 @@ export function signSparse(
   }
 }
 
-/** δ_{l−1}[n, j] = (Σ_k m[k, j] δ_l[n, k]) / c · 2N(0 | μ̄, σ̄²)[n, j] (spec §5). */
+/**
+ * δ_{l−1}[n, j] = (Σ_k m[k, j] δ_l[n, k]) / c · 2N(0 | μ̄, σ̄²)[n, j] (spec §5), accumulated in `below`
+ * with the weight rows outer (each row read once per batch), the sum over k in increasing order.
+ */
 export function backwardHidden(
-  mean: Float64Array, K: number, Kout: number, delta: Float64Array, dmu: Float64Array, below: Float64Array,
-  acc: Float64Array, B: number, c: number,
+  mean: Float64Array, K: number, Kout: number, delta: Float64Array, dmu: Float64Array, below: Float64Array, B: number, c: number,
 ): void {
-  for (let n = 0; n < B; n++) {
-    acc.fill(0, 0, K);
-    for (let k = 0; k < Kout; k++) {
+  below.fill(0, 0, B * K);
+  for (let k = 0; k < Kout; k++) {
+    const row = k * K;
+    for (let n = 0; n < B; n++) {
       const d = delta[n * Kout + k];
       if (d === 0) continue;
-      const row = k * K;
-      for (let j = 0; j < K; j++) acc[j] += mean[row + j] * d;
+      const o = n * K;
+      for (let j = 0; j < K; j++) below[o + j] += mean[row + j] * d;
     }
-    const o = n * K;
-    for (let j = 0; j < K; j++) below[o + j] = (acc[j] / c) * dmu[o + j];
   }
+  for (let i = 0, e = B * K; i < e; i++) below[i] = (below[i] / c) * dmu[i];
 }
 
 /** h[k, :] += scale·(g/c), g = Σ_n δ[n, k] μ_in[n, :] (spec §6); refresh the row's moments for binary weights. */

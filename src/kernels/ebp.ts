@@ -38,7 +38,7 @@ interface EbpWasmExports extends WebAssembly.Exports {
   dense_layer(mean: P, wvar: P, b: P, K: number, Kout: number, mu: P, second: P, hidden: number, B: number, ubar: P, variance: P, c: number, k1: number): void;
   sign_dense(w: P, b: P, K: number, Kout: number, x: P, B: number, out: P, last: number): void;
   sign_sparse(w: P, b: P, K: number, Kout: number, nzStart: P, nzIdx: P, nzVal: P, B: number, out: P, last: number): void;
-  backward_hidden(mean: P, K: number, Kout: number, delta: P, dmu: P, below: P, acc: P, B: number, c: number): void;
+  backward_hidden(mean: P, K: number, Kout: number, delta: P, dmu: P, below: P, B: number, c: number): void;
   update_dense(h: P, mean: P, v: P, map: P, K: number, Kout: number, delta: P, muIn: P, B: number, g: P, c: number, scale: number, binary: number): void;
   update_sparse(h: P, mean: P, v: P, map: P, K: number, Kout: number, delta: P, nzStart: P, nzIdx: P, nzVal: P, B: number, uni: P, count: number, c: number, scale: number, binary: number): void;
 }
@@ -64,8 +64,7 @@ export function wasmKernels(heap: EbpHeap): EbpKernels {
     signDense: (w, b, K, Kout, xx, B, out, last) => x.sign_dense(o(w), o(b), K, Kout, o(xx), B, o(out), last ? 1 : 0),
     signSparse: (w, b, K, Kout, nzStart, nzIdx, nzVal, B, out, last) =>
       x.sign_sparse(o(w), o(b), K, Kout, o(nzStart), o(nzIdx), o(nzVal), B, o(out), last ? 1 : 0),
-    backwardHidden: (mean, K, Kout, delta, dmu, below, acc, B, c) =>
-      x.backward_hidden(o(mean), K, Kout, o(delta), o(dmu), o(below), o(acc), B, c),
+    backwardHidden: (mean, K, Kout, delta, dmu, below, B, c) => x.backward_hidden(o(mean), K, Kout, o(delta), o(dmu), o(below), B, c),
     updateDense: (h, mean, v, map, K, Kout, delta, muIn, B, g, c, scale, binary) =>
       x.update_dense(o(h), o(mean), o(v), o(map), K, Kout, o(delta), o(muIn), B, o(g), c, scale, binary ? 1 : 0),
     updateSparse: (h, mean, v, map, K, Kout, delta, nzStart, nzIdx, nzVal, B, uni, count, c, scale, binary) =>

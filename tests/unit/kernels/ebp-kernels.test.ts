@@ -348,11 +348,11 @@ describe.each(SHAPES)('kernels on K = %i, Kout = %i, B = %i', (K, Kout, B) => {
     const dmu = new Float64Array(B * K).map(() => rng.next());
     const c = Math.sqrt(K + 1);
     const bJ = new Float64Array(B * K);
-    jsKernels.backwardHidden(L.mean, K, Kout, delta, dmu, bJ, new Float64Array(K), B, c);
+    jsKernels.backwardHidden(L.mean, K, Kout, delta, dmu, bJ, B, c);
     const bS = new Float64Array(B * K);
-    jsKernels.backwardHidden(abs(L.mean), K, Kout, abs(delta), dmu, bS, new Float64Array(K), B, c);
+    jsKernels.backwardHidden(abs(L.mean), K, Kout, abs(delta), dmu, bS, B, c);
     const bW = hp.f64(B * K);
-    wasm.backwardHidden(inHeap(hp, L.mean), K, Kout, inHeap(hp, delta), inHeap(hp, dmu), bW, hp.f64(K), B, c);
+    wasm.backwardHidden(inHeap(hp, L.mean), K, Kout, inHeap(hp, delta), inHeap(hp, dmu), bW, B, c);
     closeScaled(bW, bJ, bS, 'backwardHidden');
   });
 
