@@ -18,7 +18,7 @@ export { predict, classify, deterministicScores, type PredictMode, type Predicti
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
 export { parseIdx } from './data/idx';
 export {
-  EbpTrainer, evaluateErrors, type FitOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
+  EbpTrainer, evaluateErrors, DIVERGENCE_NEG_LOG_Z, type FitOptions, type FitAsyncOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
 } from './ebp/trainer';
 export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } from './ebp/weights';
 export {

@@ -26,8 +26,20 @@ export interface FitOptions {
    * (spec §7 step 2); `'none'`: skip it (pure training throughput).
    */
   trainError?: 'online' | 'none';
-  /** Check before each minibatch; when it returns true the epoch loop stops after the current minibatch. */
+  /** Checked before each minibatch; when it returns true training stops there (the report says where). */
   shouldStop?: () => boolean;
+  /**
+   * Resume inside an epoch: skip the first `startBatch` minibatches of the first epoch. That epoch's order
+   * is drawn from the trainer's current data-order state, so restore the state the interrupted epoch
+   * started from (`TrainReport.epochStartRng`) first; the result is then identical to an uninterrupted run.
+   */
+  startBatch?: number;
+}
+
+/** {@link EbpTrainer.fitAsync} options: as fit, plus how long to compute between yields to the event loop. */
+export interface FitAsyncOptions extends FitOptions {
+  /** Milliseconds of training between yields (default 50), so signal handlers and I/O can run. */
+  sliceMs?: number;
 }
 
 export interface EpochReport {
@@ -46,11 +58,28 @@ export interface EpochReport {
   samplesPerSecond: number;
   /** True when the epoch was cut short by shouldStop. */
   interrupted?: boolean;
+  /**
+   * Set when mean −log Z exceeds {@link DIVERGENCE_NEG_LOG_Z}: the summed minibatch increments overshoot
+   * (spec §11.8), typically on saturated inputs; a smaller batch or standardised inputs help.
+   */
+  diverged?: boolean;
 }
 
 export interface TrainReport {
   epochs: EpochReport[];
+  /** True when shouldStop ended training inside an epoch. */
+  interrupted: boolean;
+  /** Minibatches completed in the interrupted epoch (0 when not interrupted). */
+  batchesDone: number;
+  /** Data-order state at the start of the interrupted epoch (or the current state): pass it back to resume. */
+  epochStartRng: number[];
 }
+
+/**
+ * Mean −log Z per row above which an epoch is flagged as diverged: the posterior then gives the observed
+ * labels probability below e^−10000, while an untrained network starts near K·log 2.
+ */
+export const DIVERGENCE_NEG_LOG_Z = 1e4;
 
 export interface EbpTrainerConfig extends Omit<InitOptions, 'rng'> {
   /** Input width K_0. */
@@ -91,12 +120,42 @@ export class EbpTrainer {
     this.rng.setState(state);
   }
 
+  /** Train for `opts.epochs` epochs (synchronously). */
   fit(data: Dataset, opts: FitOptions = {}): TrainReport {
+    const run = this.run(data, opts);
+    for (;;) {
+      const r = run.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * {@link fit}, yielding to the event loop every `sliceMs` so that a Ctrl-C handler (`shouldStop`) and
+   * other I/O get to run. The minibatches, their order and the resulting posterior are the same as fit's.
+   */
+  async fitAsync(data: Dataset, opts: FitAsyncOptions = {}): Promise<TrainReport> {
+    const sliceMs = opts.sliceMs ?? 50;
+    const run = this.run(data, opts);
+    let since = performance.now();
+    for (;;) {
+      const r = run.next();
+      if (r.done) return r.value;
+      if (performance.now() - since >= sliceMs) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        since = performance.now();
+      }
+    }
+  }
+
+  /** The epoch loop, yielding after every minibatch; fit and fitAsync drive it. */
+  private *run(data: Dataset, opts: FitOptions): Generator<void, TrainReport, void> {
     const store = this.store;
     const epochs = opts.epochs ?? 1;
     const batchSize = opts.batchSize ?? 10;
+    let startBatch = opts.startBatch ?? 0;
     if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`invalid argument. \`epochs\` must be a non-negative integer. Value: \`${epochs}\`.`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`invalid argument. \`batchSize\` must be a positive integer. Value: \`${batchSize}\`.`);
+    if (!Number.isInteger(startBatch) || startBatch < 0) throw new ArgumentError(`invalid argument. \`startBatch\` must be a non-negative integer. Value: \`${startBatch}\`.`);
     checkDataset(store, data, 'training');
     if (opts.validation) checkDataset(store, opts.validation, 'validation');
     if (opts.seed !== undefined) this.rng = createRng(opts.seed);
@@ -109,22 +168,25 @@ export class EbpTrainer {
     const xo = data.X.offset;
     const ws = workspaceFor(store, batchSize);
     const order = new Int32Array(n);
+    const batches = Math.ceil(n / batchSize);
     const reports: EpochReport[] = [];
     for (let e = 0; e < epochs; e++) {
+      const epochStartRng = this.rng.getState();
       for (let i = 0; i < n; i++) order[i] = i;
       if (opts.shuffle ?? true) this.rng.shuffle(order);
       let negLogZ = 0;
       let errP = 0;
       let errD = 0;
       let seen = 0;
-      let interrupted = false;
-      const batches = Math.ceil(n / batchSize);
-      const t0 = performance.now();
-      for (let bi = 0; bi < batches; bi++) {
+      let seconds = 0;
+      let bi = startBatch;
+      startBatch = 0;
+      for (; bi < batches; bi++) {
         if (opts.shouldStop?.()) {
-          interrupted = true;
-          break;
+          reports.push(this.epochReport(this.epoch + 1, { negLogZ, errP, errD, seen, seconds, online }, null, true));
+          return { epochs: reports, interrupted: true, batchesDone: bi, epochStartRng };
         }
+        const t0 = performance.now();
         const start = bi * batchSize;
         const B = Math.min(batchSize, n - start);
         for (let r = 0; r < B; r++) {
@@ -141,29 +203,42 @@ export class EbpTrainer {
         negLogZ -= backward(store, ws, B);
         update(store, ws, B);
         seen += B;
+        seconds += (performance.now() - t0) / 1000;
         opts.onBatch?.({ epoch: this.epoch + 1, batch: bi + 1, batches, samples: seen });
+        yield;
       }
-      const seconds = (performance.now() - t0) / 1000;
       store.assertFinite(`after epoch ${this.epoch + 1}`);
-      const t1 = performance.now();
-      const val = opts.validation ? evaluateErrors(store, opts.validation) : { errorP: NaN, errorD: NaN };
-      if (!interrupted) this.epoch++;
-      const report: EpochReport = {
-        epoch: this.epoch,
-        meanNegLogZ: negLogZ / Math.max(seen, 1),
-        trainErrorP: online ? errP / Math.max(seen, 1) : NaN,
-        trainErrorD: online ? errD / Math.max(seen, 1) : NaN,
-        validationErrorP: val.errorP,
-        validationErrorD: val.errorD,
-        seconds,
-        evalSeconds: (performance.now() - t1) / 1000,
-        samplesPerSecond: seen / seconds,
-      };
-      if (interrupted) report.interrupted = true;
+      this.epoch++;
+      const report = this.epochReport(this.epoch, { negLogZ, errP, errD, seen, seconds, online }, opts.validation ?? null, false);
       reports.push(report);
-      if (interrupted || opts.onEpoch?.(report) === false) break;
+      if (opts.onEpoch?.(report) === false) break;
     }
-    return { epochs: reports };
+    return { epochs: reports, interrupted: false, batchesDone: 0, epochStartRng: this.rng.getState() };
+  }
+
+  private epochReport(
+    epoch: number,
+    t: { negLogZ: number; errP: number; errD: number; seen: number; seconds: number; online: boolean },
+    validation: Dataset | null,
+    interrupted: boolean,
+  ): EpochReport {
+    const t1 = performance.now();
+    const val = validation ? evaluateErrors(this.store, validation) : { errorP: NaN, errorD: NaN };
+    const seen = Math.max(t.seen, 1);
+    const report: EpochReport = {
+      epoch,
+      meanNegLogZ: t.negLogZ / seen,
+      trainErrorP: t.online ? t.errP / seen : NaN,
+      trainErrorD: t.online ? t.errD / seen : NaN,
+      validationErrorP: val.errorP,
+      validationErrorD: val.errorD,
+      seconds: t.seconds,
+      evalSeconds: (performance.now() - t1) / 1000,
+      samplesPerSecond: t.seen / Math.max(t.seconds, 1e-9),
+    };
+    if (interrupted) report.interrupted = true;
+    if (report.meanNegLogZ > DIVERGENCE_NEG_LOG_Z) report.diverged = true;
+    return report;
   }
 
   /** EBP-P and EBP-D error on a dataset. */

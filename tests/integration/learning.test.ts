@@ -2,7 +2,7 @@
 // and Gaussian weights, 10 epochs of minibatches of 10. Also: training is deterministic, the per-epoch report is
 // sane, and the online training-error evaluation does not change what is learned.
 import * as path from 'path';
-import { EbpTrainer, evaluateErrors, predict, type Dataset, type TrainReport } from '../../src';
+import { EbpTrainer, evaluateErrors, predict, makeDataset, matrix, DIVERGENCE_NEG_LOG_Z, type Dataset, type TrainReport } from '../../src';
 import { readNumericCsv } from '../../src/node';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'digits');
@@ -137,5 +137,49 @@ describe('EBP on digits (64-100-10, 10 epochs, batch 10)', () => {
     expect(hBytes(none.trainer).equals(hBytes(online.trainer))).toBe(true);
     expect(none.report.epochs.map((x) => x.meanNegLogZ)).toEqual(online.report.epochs.map((x) => x.meanNegLogZ));
     expect(none.errorP).toBe(online.errorP);
+  });
+});
+
+describe('fitAsync, mid-epoch resume and divergence flag', () => {
+  test('fitAsync gives the same posterior as fit, and an interrupted run resumed with startBatch matches too', async () => {
+    const a = EbpTrainer.create({ inputs: 64, hidden: [20], outputs: 10, seed: 5 });
+    a.fit(train, { epochs: 2, seed: 9 });
+    const b = EbpTrainer.create({ inputs: 64, hidden: [20], outputs: 10, seed: 5 });
+    await b.fitAsync(train, { epochs: 2, seed: 9, sliceMs: 1 });
+    expect(hBytes(b).equals(hBytes(a))).toBe(true);
+
+    // stop after 37 minibatches of epoch 2, then resume from the epoch's start state
+    const c = EbpTrainer.create({ inputs: 64, hidden: [20], outputs: 10, seed: 5 });
+    let batches = 0;
+    c.fit(train, { epochs: 1, seed: 9 });
+    const cut = c.fit(train, { epochs: 1, shouldStop: () => batches++ === 37 });
+    expect(cut.interrupted).toBe(true);
+    expect(cut.batchesDone).toBe(37);
+    expect(c.epoch).toBe(1);
+    c.setRngState(cut.epochStartRng);
+    const rest = c.fit(train, { epochs: 1, startBatch: cut.batchesDone });
+    expect(rest.interrupted).toBe(false);
+    expect(c.epoch).toBe(2);
+    expect(hBytes(c).equals(hBytes(a))).toBe(true);
+  });
+
+  test('an epoch whose mean −log Z runs away is flagged as diverged', () => {
+    // Saturated inputs (all ±1, many constant) with summed increments over batches of 50 overshoot.
+    const n = 200;
+    const X = new Float64Array(n * 8);
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = i % 2;
+      for (let j = 0; j < 8; j++) X[i * 8 + j] = j < 6 ? 1 : labels[i] === 1 ? 1 : -1;
+    }
+    const data = makeDataset({ X: matrix(X, n, 8), labels, numClasses: 2 });
+    const t = EbpTrainer.create({ inputs: 8, hidden: [4], outputs: 2, seed: 1 });
+    const r = t.fit(data, { epochs: 6, batchSize: 50, seed: 1 });
+    expect(r.epochs.some((e) => e.diverged)).toBe(true);
+    for (const e of r.epochs) expect(Boolean(e.diverged)).toBe(e.meanNegLogZ > DIVERGENCE_NEG_LOG_Z);
+    // the same data one row at a time does not run away
+    const s = EbpTrainer.create({ inputs: 8, hidden: [4], outputs: 2, seed: 1 });
+    const q = s.fit(data, { epochs: 6, batchSize: 1, seed: 1 });
+    expect(q.epochs.every((e) => !e.diverged)).toBe(true);
   });
 });

@@ -25,7 +25,7 @@ import {
 } from '../model-io';
 import { runEpochs } from '../epochs';
 import { TrainProgress } from '../progress';
-import { epochJson, formatEpoch } from './train';
+import { divergenceWarning, epochJson, formatEpoch } from './train';
 
 export interface TrainCsvArgs {
   file: string;
@@ -302,7 +302,7 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     progress.epoch(r);
     if (args.json) io.stdout(JSON.stringify(epochJson(r, args.epochs)) + '\n');
     else if (!args.quiet) {
-      const line = formatEpoch(r, args.epochs);
+      const line = formatEpoch(r, args.epochs) + (r.diverged ? '\n' + divergenceWarning(r) : '');
       if (progress.active) {
         progress.stop();
         io.stderr(line + '\n');

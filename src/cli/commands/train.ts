@@ -3,8 +3,6 @@ import type { Dataset } from '../../data/dataset';
 import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
 import { weightKindName, type WeightKind } from '../../ebp/weights';
 import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
-import { createRng } from '../../util/random';
-import { runEpochs } from '../epochs';
 import type { CliIo } from '../io';
 
 export interface TrainArgs {
@@ -43,23 +41,21 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   }
   const trainer = EbpTrainer.create({ inputs: sizes[0], hidden: args.hidden, outputs: train.numClasses, weights: args.weights, seed: args.seed });
   if (!args.quiet && !args.json) io.stderr(`kernels: ${trainer.store.backend}\n`);
-  // EbpTrainer.fit with `seed` restarts the data order from createRng(seed); runEpochs runs the same
-  // minibatches in slices so that Ctrl-C (SIGINT) is seen between them.
-  trainer.setRngState(createRng(args.seed).getState());
-  const report: { epochs: EpochReport[] } = { epochs: [] };
-  const run = await runEpochs(trainer, train, {
+  // fitAsync yields to the event loop between minibatches, so Ctrl-C (SIGINT) stops training.
+  const report = await trainer.fitAsync(train, {
     epochs: args.epochs,
     batchSize: args.batch,
+    seed: args.seed,
     validation: test,
     shouldStop: () => Boolean(io.interrupted?.()),
     onEpoch: (r) => {
-      report.epochs.push(r);
       if (args.json) io.stdout(JSON.stringify(epochJson(r, args.epochs)) + '\n');
       else if (!args.quiet) io.stderr(formatEpoch(r, args.epochs) + '\n');
+      if (r.diverged && !args.quiet) io.stderr(divergenceWarning(r) + '\n');
     },
   });
   const last = report.epochs[report.epochs.length - 1];
-  const final = last && !run.interrupted ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : evaluateErrors(trainer.store, test);
+  const final = last && !report.interrupted ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : evaluateErrors(trainer.store, test);
   const totalSeconds = report.epochs.reduce((a, r) => a + r.seconds, 0);
   const samples = report.epochs.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
   const summary = {
@@ -78,7 +74,7 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else io.stdout(`test error: EBP-P ${pct(final.errorP)}, EBP-D ${pct(final.errorD)} (${trainer.epoch} epochs, ${summary.samplesPerSecond} samples/s)\n`);
-  return run.interrupted ? 130 : 0;
+  return report.interrupted ? 130 : 0;
 }
 
 export function epochJson(r: EpochReport, epochs: number): Record<string, unknown> {
@@ -93,7 +89,16 @@ export function epochJson(r: EpochReport, epochs: number): Record<string, unknow
     seconds: round(r.seconds, 3),
     evalSeconds: round(r.evalSeconds, 3),
     samplesPerSecond: round(r.samplesPerSecond, 1),
+    ...(r.diverged ? { diverged: true } : {}),
   };
+}
+
+/** Printed when an epoch's mean −log Z shows the posterior running away (EpochReport.diverged). */
+export function divergenceWarning(r: EpochReport): string {
+  return (
+    `warning: training is diverging (mean -log Z ${r.meanNegLogZ.toPrecision(3)} in epoch ${r.epoch}): EBP sums the ` +
+    `increments of a minibatch, which can overshoot once the network saturates; try --batch 1, --standardize, or fewer hidden units.`
+  );
 }
 
 export function formatEpoch(r: EpochReport, epochs: number): string {
