@@ -14,3 +14,7 @@ export {
 } from './mnist';
 export { readNumericCsv, type NumericCsvOptions } from './csv-numeric';
 export { readCsvTable, streamCsv, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';
+export {
+  runComparison, writeComparison, datasetAvailable as comparisonDatasetAvailable,
+  type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec as ComparisonDataset,
+} from '../bench';

@@ -1,0 +1,39 @@
+/**
+ * Child-process entry of the comparison (started with child_process.fork by runComparison): runs one job in a
+ * fresh process so that its peak RSS is its own. Protocol over the IPC channel:
+ *   parent → child  { type: 'run', spec: DatasetSpec, job: BenchJob } | { type: 'speed', repeats }
+ *   child → parent  { type: 'epoch', info } … then { type: 'result', result } or { type: 'error', name, message }
+ */
+import { loadBenchData, type DatasetSpec } from './datasets';
+import { runJob, steEpochSpeed, type BenchJob } from './runs';
+
+type Request = { type: 'run'; spec: DatasetSpec; job: BenchJob } | { type: 'speed'; repeats: number };
+
+function send(msg: unknown): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) resolve();
+    else process.send(msg, () => resolve());
+  });
+}
+
+async function handle(req: Request): Promise<void> {
+  try {
+    if (req.type === 'speed') {
+      await send({ type: 'result', result: steEpochSpeed(req.repeats) });
+    } else {
+      const data = loadBenchData(req.spec);
+      const pending: Promise<void>[] = [];
+      const result = await runJob(data, req.job, { rssIsolated: true, onEpoch: (info) => pending.push(send({ type: 'epoch', info })) });
+      await Promise.all(pending);
+      await send({ type: 'result', result });
+    }
+  } catch (e) {
+    const err = e as Error;
+    await send({ type: 'error', name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+  }
+  process.exit(0);
+}
+
+if (require.main === module) {
+  process.once('message', (m) => void handle(m as Request));
+}
