@@ -14,11 +14,11 @@
  *   --in-process          no child processes (peak RSS is then the whole process's)
  *   --no-speed            skip the STE-vs-PyTorch epoch timing    --speed-rounds N (default 3)
  *   --no-docs             leave docs/benchmarks.md alone
- *   --report-only         no training: rewrite plots and docs from the existing compare-<dataset>[-quick].json
+ *   --report-only         no training: recompute the summary and rewrite plots and docs from compare-<dataset>[-quick].json
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { datasetAvailable, datasetName, runComparison, writeComparison, type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec } from '../src/bench';
+import { datasetAvailable, datasetName, runComparison, writeComparison, type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, summarize } from '../src/bench';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     for (const spec of specs) {
       const file = path.join(resultsDir, `compare-${datasetName(spec)}${f.has('quick') ? '-quick' : ''}.json`);
       const res = JSON.parse(readFileSync(file, 'utf8')) as ComparisonResult;
+      res.summary = summarize(res.runs); // with the current summary code
       const out = writeComparison(res, { resultsDir, docsFile });
       process.stdout.write(`${file}\n${out.plots.map((p) => '  ' + p).join('\n')}\n${out.docs ? `  ${out.docs} (section compare)\n` : ''}`);
     }

@@ -9,7 +9,7 @@ import type { ComparisonResult } from './compare';
 import { comparisonPlots } from './plots';
 import { lrLabel } from './runs';
 import type { MeanStd } from './stats';
-import { bestSte, type SummaryRow } from './summary';
+import { bestSte, summarize, type SummaryRow } from './summary';
 
 export const SECTION_START = '<!-- compare:start -->';
 export const SECTION_END = '<!-- compare:end -->';
@@ -74,11 +74,13 @@ export function writeComparison(res: ComparisonResult, opts: WriteOptions = {}):
   return { json, plots, docs };
 }
 
-/** Every full-run comparison result in a folder (quick runs left out), MNIST-10k first. */
+/** Every full-run comparison result in a folder (quick runs left out), MNIST-10k first; summaries recomputed from the runs. */
 export function loadResults(resultsDir: string): ComparisonResult[] {
   if (!existsSync(resultsDir)) return [];
   const files = readdirSync(resultsDir).filter((f) => /^compare-.+\.json$/.test(f) && !/-quick\.json$/.test(f));
   const out = files.map((f) => JSON.parse(readFileSync(path.join(resultsDir, f), 'utf8')) as ComparisonResult).filter((r) => r.benchmark === 'compare');
+  // Summaries from the runs with the current code (JSON turned NaN into null; the runs are the raw data).
+  for (const r of out) r.summary = summarize(r.runs);
   const rank = (n: string) => (n === 'mnist10k' ? 0 : n === 'fashion-mnist' ? 1 : 2);
   return out.sort((a, b) => rank(a.dataset.name) - rank(b.dataset.name) || a.dataset.name.localeCompare(b.dataset.name));
 }
@@ -253,12 +255,18 @@ function speedSection(results: ComparisonResult[]): string[] {
   return L;
 }
 
+const RUNNING = [
+  '**Running it.** `npm run build && npm run bench:compare` (MNIST-10k; tens of minutes on 2 cores), `-- --dataset fashion-mnist` or `-- --dataset all` (Fashion-MNIST when Debian\'s `dataset-fashion-mnist` is installed, skipped with a message otherwise), `-- --train a.csv --test b.csv` for any numeric CSV pair (features z-scored with the training statistics unless `--no-standardize`), `-- --quick` for a smoke run (1 seed, 2 epochs, lr 1e-3 and 1e-1; writes `compare-<dataset>-quick.json` and leaves this file alone). Other flags: `--seeds N|a,b,c`, `--epochs`, `--lrs`, `--hidden`, `--members`, `--bn on|off|both`, `--jobs N`, `--in-process`, `--no-speed`, `--report-only` (redraw plots and this section from the JSON).',
+  '',
+  'From code (`ebp-bnn/node` or `src/bench`): `const res = await runComparison({ dataset: { kind: \'mnist10k\' }, seeds: 3, epochs: 20 }, (p) => …)` runs every job (each in a fresh child process when the compiled `worker.js` is next to it, so peak RSS is per job; `isolate: \'none\'` keeps them in process) and reports progress events (`plan`, `job-start`, `epoch` with every method\'s test error, `job-end`, `speed`, `note`); `signal` (an AbortSignal) stops it. `writeComparison(res, { resultsDir, plotsDir, docsFile })` writes `compare-<dataset>.json`, the three SVG plots and regenerates this section from all `compare-*.json` in `resultsDir`.',
+];
+
 const METHOD_NOTES = [
   '- **Methods.** EBP-P: the mean-field pass over the posterior (float, no sampling). EBP-D: one sign network with the most probable weights sign(h), run by the packed XNOR engine as deployed (`XnorNetwork.fromPosterior`). EBP ensemble: `XnorNetwork.sampleEnsemble(store, { members: 16 })`, packed networks with weights drawn from the posterior, mean of their sign outputs. STE: the BNN recipe of `src/ste` (docs/ste.md): latent weights clipped to [−1, 1], sign forward, hard-tanh straight-through gradient, squared hinge, Adam, lr decayed exponentially per epoch to lr/100, with batch norm (ε 1e-4, momentum 0.1) before every sign and on the output, or without it (real bias, z = (sign(W)·v + b)/√(K+1), the EBP-matching architecture).',
   '- **Same data order.** For seed s every method calls `fit` with `seed: 1000 + s` (the first epoch; later epochs continue the same generator): both trainers draw each epoch\'s permutation of the training rows from `createRng(1000 + s)` with one Fisher–Yates shuffle of the identity and no other draw, so every method sees the same permutation stream (a unit test checks that both trainers\' results equal training on the rows pre-permuted by that stream). Initial weights use seed s (EBP\'s fields, STE\'s latent weights), the ensemble\'s draws seed s.',
   '- **Batch sizes.** EBP uses minibatches of 10, its only setting in the paper (the summed increments of a larger batch overshoot; see docs/algorithm.md); STE uses 100, the recipe of the PyTorch reference whose numbers the issue quotes (BNN\'s Adam + batch-norm recipe is tuned for it, and batch norm needs batches). With the same permutation, each STE minibatch is the union of 10 consecutive EBP minibatches.',
   '- **Probabilities.** EBP-P and the ensemble give per-output probabilities p_k = P(v_k = +1) of their one-vs-rest sign outputs. Class probabilities use the **code likelihood**: the probability that the output vector is class c\'s code (output c the only +1), renormalised over the K codes; with independent outputs P(v = t_c) = p_c Π_{j≠c}(1 − p_j), so q_c ∝ p_c/(1 − p_c), a softmax of the per-output log-odds. This is the likelihood EBP itself maximises (Z = P(v_L = t) under the mean field), conditioned on the output being a valid code; unlike normalising the p_k directly (q_k ∝ p_k), it does not leak probability to classes whose outputs are confidently −1. EBP-P: p_k = Φ(z_k), z_k = μ̄_k/σ̄_k, log-odds computed in log space. Ensemble of M: p_k = (n_k + ½)/(M + 1) from the n_k members voting +1 on output k (Krichevsky–Trofimov; never 0 or 1). EBP-D and STE are single deterministic networks: one vote for the decided class (one-hot). Every method\'s q then gets the same floor, q_k ← max(q_k, 10⁻³)/Σ_j max(q_j, 10⁻³): NLL stays finite (at most ≈ 6.92 nats per row for 10 classes) and confidence is at most ≈ 0.991. For a one-hot method NLL and ECE therefore follow the error rate; the alternatives table adds STE\'s softmax of its output scores (common practice, though its scale is set by the hinge loss, not by a likelihood), EBP-P with normalised marginals q_k ∝ p_k (the rule of `ebp eval`) and the ensemble\'s vote shares (`XnorEnsemble.probabilities()`).',
-  '- **Metrics** (test set, after the last epoch; mean ± sample std over seeds): error of the method\'s own decision; NLL = mean −ln q_true; Brier = mean Σ_k (q_k − y_k)²; ECE = Σ_b (n_b/n)|accuracy_b − confidence_b| over 15 equal-width bins of the top-class confidence (the CLI\'s `MetricsAccumulator`); training seconds per epoch = the training loop only (evaluation excluded), mean over epochs; peak RSS of the job\'s process (Node, the data and the model); model bytes of what the method deploys: EBP-P the float64 posterior (`encodeCheckpoint`), EBP-D one packed network and the ensemble 16 (`encodeModel`), STE its folded packed network (`encodeModel`, thresholds instead of batch norm) plus 8 bytes per class for the output scale the format does not hold yet. STE\'s "best" learning rate is picked on the test set (there is no validation split), which flatters STE.',
+  '- **Metrics** (test set, after the last epoch; mean ± sample std over seeds): error of the method\'s own decision; NLL = mean −ln q_true; Brier = mean Σ_k (q_k − y_k)²; ECE = Σ_b (n_b/n)|accuracy_b − confidence_b| over 15 equal-width bins of the top-class confidence (the CLI\'s `MetricsAccumulator`); training seconds per epoch = the training loop only (evaluation excluded), median over the epochs of a run (other jobs share the machine); peak RSS of the job\'s process (Node, the data and the model); model bytes of what the method deploys: EBP-P the float64 posterior (`encodeCheckpoint`), EBP-D one packed network and the ensemble 16 (`encodeModel`), STE its folded packed network (`encodeModel`, thresholds instead of batch norm) plus 8 bytes per class for the output scale the format does not hold yet. STE\'s "best" learning rate is picked on the test set (there is no validation split), which flatters STE.',
 ];
 
 /** The Markdown of the comparison section (without the markers). */
@@ -267,6 +275,7 @@ export function comparisonMarkdown(results: ComparisonResult[], where: { docsDir
   const L: string[] = [];
   L.push('## EBP vs STE: accuracy, calibration, cost', '');
   L.push('Generated by `npm run bench:compare` (`runComparison` and `writeComparison` in `src/bench/`) from `bench/results/compare-*.json`; edit the generator, not this section.', '');
+  L.push(...RUNNING, '');
   L.push(...METHOD_NOTES, '');
   if (!results.length) L.push('No results yet.', '');
   for (const r of results) L.push(...datasetSection(r, link));

@@ -1,5 +1,5 @@
 /** Mean ± std over seeds of every method configuration of a comparison. */
-import { meanStd, seriesMeanStd, type MeanStd } from './stats';
+import { meanStd, median, seriesMeanStd, type MeanStd } from './stats';
 import { poolReliability, type ReliabilityBin } from './metrics';
 import type { MethodId, MethodRun } from './runs';
 
@@ -17,7 +17,7 @@ export interface SummaryRow {
   nll: MeanStd;
   brier: MeanStd;
   ece: MeanStd;
-  /** Per run: mean training-loop seconds per epoch; then mean ± std over seeds. */
+  /** Per run: median training-loop seconds over its epochs (robust to other jobs on a shared machine); then mean ± std over seeds. */
   secondsPerEpoch: MeanStd;
   peakRssMiB: MeanStd;
   rssBeforeTrainingMiB: MeanStd;
@@ -31,8 +31,6 @@ export interface SummaryRow {
   reliability: { bins: ReliabilityBin[]; ece: number };
   alternatives: { rule: string; nll: MeanStd; brier: MeanStd; ece: MeanStd; reliability: { bins: ReliabilityBin[]; ece: number } }[];
 }
-
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 
 /** Group runs by configuration key (order of first appearance) and summarise each group. */
 export function summarize(runs: readonly MethodRun[]): SummaryRow[] {
@@ -56,7 +54,7 @@ export function summarize(runs: readonly MethodRun[]): SummaryRow[] {
       nll: meanStd(rs.map((r) => r.metrics.nll)),
       brier: meanStd(rs.map((r) => r.metrics.brier)),
       ece: meanStd(rs.map((r) => r.metrics.ece)),
-      secondsPerEpoch: meanStd(rs.map((r) => mean(r.secondsPerEpoch))),
+      secondsPerEpoch: meanStd(rs.map((r) => median(r.secondsPerEpoch))),
       peakRssMiB: meanStd(rs.map((r) => r.peakRssMiB)),
       rssBeforeTrainingMiB: meanStd(rs.map((r) => r.rssBeforeTrainingMiB)),
       rssIsolated: rs.every((r) => r.rssIsolated),
