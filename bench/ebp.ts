@@ -6,12 +6,14 @@
  *     EBP-D, training samples/s, peak RSS (each configuration in its own process).
  *  2. Speed, side by side with the float64 numpy implementation of the spec
  *     (../shared/anchors/ebp_ref_bench.py, one thread) on the same kind of synthetic MNIST-shaped data
- *     (uniform pixels, 80% zeros), 5000 samples after a 500-sample warm-up.
+ *     (uniform pixels, 80% zeros), 5000 samples after a 500-sample warm-up; the two alternate three
+ *     times and the medians are compared (skipped when ../shared is absent).
  *
  * Writes bench/results/ebp.json and prints Markdown tables. Options:
  *   --quick          2 epochs instead of 20 (smoke run)
  *   --only NAME      one configuration, e.g. 784-200-10/binary
  *   --no-anchor      skip the numpy anchor
+ *   --speed-only     only the side-by-side speed comparison (writes ebp-speed.json)
  *   --seeds N        also train 784-200-10 (binary and Gaussian) with seeds 2..N: mean ± std of the final errors
  *   --child JSON     (internal) run one configuration and print its JSON
  */
@@ -115,7 +117,8 @@ function main(): void {
   const configs: Config[] = [];
   for (const net of ['784-200-10', '784-500-500-10']) for (const weights of ['binary', 'gaussian'] as const) configs.push({ net, weights, epochs, seed: 1 });
   for (let seed = 2; seed <= seeds; seed++) for (const weights of ['binary', 'gaussian'] as const) configs.push({ net: '784-200-10', weights, epochs, seed });
-  const selected = configs.filter((c) => !only || `${c.net}/${c.weights}` === only);
+  const speedOnly = args.includes('--speed-only');
+  const selected = speedOnly ? [] : configs.filter((c) => !only || `${c.net}/${c.weights}` === only);
 
   const accuracy: Record<string, unknown>[] = [];
   for (const cfg of selected) {
@@ -125,14 +128,24 @@ function main(): void {
     accuracy.push(JSON.parse(r.stdout.trim().split('\n').pop() as string));
   }
 
+  // Side by side: the numpy reference and ebp-bnn alternate, ROUNDS times each, on one thread; medians.
   const speed: Record<string, unknown>[] = [];
+  const ROUNDS = 3;
+  const median = (v: number[]) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
   if (!only) {
     for (const [net, weights] of [['784-200-10', 'binary'], ['784-200-10', 'gaussian'], ['784-500-500-10', 'binary']] as const) {
       process.stderr.write(`speed ${net} ${weights}\n`);
-      const anchor = args.includes('--no-anchor') ? null : anchorSpeed(net, weights);
-      const wasm = syntheticSpeed(net, weights, 'auto');
-      const js = syntheticSpeed(net, weights, 'js');
-      speed.push({ net, weights, batch: 10, samples: 5000, wasm, js, numpy: anchor, ratioWasmOverNumpy: anchor ? wasm / anchor : null });
+      const numpy: number[] = [];
+      const wasm: number[] = [];
+      const js: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const a = args.includes('--no-anchor') ? null : anchorSpeed(net, weights);
+        if (a !== null) numpy.push(a);
+        wasm.push(syntheticSpeed(net, weights, 'auto'));
+        js.push(syntheticSpeed(net, weights, 'js'));
+      }
+      const np = numpy.length ? median(numpy) : null;
+      speed.push({ net, weights, batch: 10, samples: 5000, rounds: ROUNDS, wasm: median(wasm), js: median(js), numpy: np, runs: { wasm, js, numpy }, ratioWasmOverNumpy: np ? median(wasm) / np : null });
     }
   }
 
@@ -150,7 +163,7 @@ function main(): void {
   }
   const result = { benchmark: 'ebp', command: `npm run bench:ebp${args.length ? ' -- ' + args.join(' ') : ''}`, machine: machine(), accuracy, overSeeds, speed };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = join(ROOT, 'bench', 'results', only || quick ? 'ebp-partial.json' : 'ebp.json');
+  const file = join(ROOT, 'bench', 'results', speedOnly ? 'ebp-speed.json' : only || quick ? 'ebp-partial.json' : 'ebp.json');
   writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
   process.stdout.write(markdown(result) + `\nwritten to ${file}\n`);
 }
