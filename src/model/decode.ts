@@ -131,8 +131,8 @@ function tensorTable(list: unknown, payload: Uint8Array): Map<string, TensorEntr
     if (!DTYPES.includes(t.dtype as Dtype)) fail(`tensor '${name}' has an unknown dtype ${JSON.stringify(t.dtype)} (known: ${DTYPES.join(', ')}).`);
     const dtype = t.dtype as Dtype;
     const shape = t.shape;
-    if (!Array.isArray(shape) || shape.some((s) => !Number.isSafeInteger(s) || s < 0) || (dtype === 'bits' && shape.length !== 2)) {
-      fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}${dtype === 'bits' ? ' (bits tensors are [rows, cols])' : ''}.`);
+    if (!Array.isArray(shape) || shape.some((s) => !Number.isSafeInteger(s) || s < 0) || (dtype === 'bits' && shape.length < 2)) {
+      fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}${dtype === 'bits' ? ' (bits tensors are [..., rows, cols])' : ''}.`);
     }
     const { byteOffset: off, byteLength: len } = t;
     if (!Number.isSafeInteger(off) || (off as number) < 0 || !Number.isSafeInteger(len) || (len as number) < 0) {
@@ -183,9 +183,9 @@ class TensorReader {
     return this.c.payload.slice(t.byteOffset, t.byteOffset + t.byteLength);
   }
 
-  /** float64 or float32 values as doubles, all finite. */
-  reals(name: unknown, what: string, n: number, finite = true): Float64Array {
-    const t = this.entry(name, what, ['float64', 'float32'], [n]);
+  /** float64 or float32 values as doubles ([n], or [...lead, n]), all finite. */
+  reals(name: unknown, what: string, n: number, finite = true, lead: readonly number[] = []): Float64Array {
+    const t = this.entry(name, what, ['float64', 'float32'], [...lead, n]);
     const out = readFloats(this.bytes(t), t.dtype as 'float64' | 'float32');
     if (finite) {
       for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i])) fail(`tensor '${t.name}' (${what}) holds ${out[i]} at index ${i}; values must be finite.`);
@@ -193,16 +193,20 @@ class TensorReader {
     return out;
   }
 
-  /** Packed rows [rows, cols] with zero padding bits. */
-  bits(name: unknown, what: string, rows: number, cols: number): Int32Array {
-    const t = this.entry(name, what, ['bits'], [rows, cols]);
+  /** Packed rows [rows, cols] (or [...lead, rows, cols]) with zero padding bits. */
+  bits(name: unknown, what: string, rows: number, cols: number, lead: readonly number[] = []): Int32Array {
+    const t = this.entry(name, what, ['bits'], [...lead, rows, cols]);
     const b = this.bytes(t);
     const words = readInt32(b);
     const W = Math.ceil(cols / 32);
+    const total = lead.reduce((a, x) => a * x, rows);
     if (cols % 32 !== 0) {
       const pad = ~((1 << (cols % 32)) - 1);
-      for (let r = 0; r < rows; r++) {
-        if ((words[r * W + W - 1] & pad) !== 0) fail(`tensor '${t.name}' (${what}): row ${r} has non-zero padding bits past column ${cols}.`);
+      for (let r = 0; r < total; r++) {
+        if ((words[r * W + W - 1] & pad) !== 0) {
+          const where = lead.length ? `member ${Math.floor(r / rows)}, row ${r % rows}` : `row ${r}`;
+          fail(`tensor '${t.name}' (${what}): ${where} has non-zero padding bits past column ${cols}.`);
+        }
       }
     }
     return words;
@@ -278,22 +282,20 @@ function decodeAny(bytes: Uint8Array, opts: DecodeOptions): Omit<DecodedModel, '
         fail(`unsupported bit packing ${JSON.stringify(packing)} (this library reads 32-bit words, lsb-first, 1 = −1, zero padding, rows aligned).`);
       }
       if (hasLayers) {
-        const specs = layerSpecs(h.layers, '"layers"', '', r);
+        const specs = layerSpecs(h.layers, '"layers"', 1, r)[0];
         sizes = [specs[0].inputs as number, ...specs.map((s) => s.outputs as number)];
         network = XnorNetwork.fromLayers(specs, { input: inputEncoding(h.input, sizes[0], r), backend: opts.backend });
       } else {
         const e = h.ensemble;
-        if (!isObject(e) || e.combine !== 'meanSign' || !Array.isArray(e.members) || e.members.length === 0) {
-          fail('"ensemble" must be { "combine": "meanSign", "members": [{ "layers": [...] }, ...] } with at least one member.');
+        if (!isObject(e) || e.combine !== 'meanSign' || !Number.isSafeInteger(e.members) || (e.members as number) < 1) {
+          fail('"ensemble" must be { "combine": "meanSign", "members": M ≥ 1, "layers": [...] } with tensors stacked over the members.');
         }
-        const members = (e.members as unknown[]).map((m, i) => {
-          if (!isObject(m)) fail(`ensemble member ${i} is not an object.`);
-          const specs = layerSpecs(m.layers, `ensemble member ${i}`, `member ${i} `, r);
-          const s = [specs[0].inputs as number, ...specs.map((x) => x.outputs as number)];
-          if (sizes && s.join(',') !== sizes.join(',')) fail(`ensemble member ${i} has widths [${s}] but member 0 has [${sizes}].`);
-          sizes = s;
-          return XnorNetwork.fromLayers(specs, { input: inputEncoding(h.input, s[0], r), backend: opts.backend });
-        });
+        const perMember = layerSpecs(e.layers, 'ensemble "layers"', e.members as number, r);
+        const specs0 = perMember[0];
+        const s = [specs0[0].inputs as number, ...specs0.map((x) => x.outputs as number)];
+        sizes = s;
+        const input = inputEncoding(h.input, s[0], r);
+        const members = perMember.map((specs) => XnorNetwork.fromLayers(specs, { input, backend: opts.backend }));
         network = new XnorEnsemble(members);
       }
     }
@@ -327,11 +329,17 @@ function rethrow(e: unknown): unknown {
   return new ModelFormatError(`the network in the file is invalid: ${e.message}`);
 }
 
-function layerSpecs(list: unknown, where: string, label: string, r: TensorReader): XnorLayerSpec[] {
+/**
+ * Layer specs of M networks (M = 1: a single network with unstacked tensors; M > 1 or an ensemble:
+ * tensors with a leading dimension M), validated: types, widths, activations, shapes, padding bits,
+ * finite values, 0/1 flip flags.
+ */
+function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, stacked = where !== '"layers"'): XnorLayerSpec[][] {
   if (!Array.isArray(list) || list.length === 0) fail(`${where} must be a non-empty array of layers.`);
+  const lead = stacked ? [M] : [];
   let prevOut = -1;
-  return list.map((L: unknown, l: number) => {
-    const id = `${label}layer ${l}`;
+  const perLayer = list.map((L: unknown, l: number) => {
+    const id = `layer ${l}`;
     if (!isObject(L)) fail(`${id} is not an object.`);
     if (L.type !== 'binaryDense') {
       fail(`${id} has unsupported type ${JSON.stringify(L.type)} (format version ${FORMAT_VERSION} has 'binaryDense' only).`);
@@ -348,25 +356,36 @@ function layerSpecs(list: unknown, where: string, label: string, r: TensorReader
       fail(`${id} has activation ${JSON.stringify(L.activation)}, expected "${last ? 'none' : 'sign'}" for ${last ? 'the output layer' : 'a hidden layer'}.`);
     }
     const n = N as number;
-    const spec: XnorLayerSpec = {
-      weights: { rows: n, cols: K as number, wordsPerRow: Math.ceil((K as number) / 32), data: r.bits(L.weights, `${id} weights`, n, K as number) },
-      bias: r.reals(L.bias, `${id} bias`, n),
-    };
+    const k = K as number;
+    const W = Math.ceil(k / 32);
+    const words = r.bits(L.weights, `${id} weights`, n, k, lead);
+    const bias = r.reals(L.bias, `${id} bias`, n, true, lead);
+    let threshold: Float64Array | null = null;
+    let flip: Uint8Array | null = null;
     if (L.threshold !== undefined || L.flip !== undefined) {
       if (last) fail(`${id} is the output layer; it cannot have a threshold or flip.`);
-      if (L.threshold !== undefined) spec.threshold = r.reals(L.threshold, `${id} threshold`, n);
+      if (L.threshold !== undefined) threshold = r.reals(L.threshold, `${id} threshold`, n, true, lead);
       if (L.flip !== undefined) {
-        const t = r.entry(L.flip, `${id} flip`, ['uint8'], [n]);
+        const t = r.entry(L.flip, `${id} flip`, ['uint8'], [...lead, n]);
         const f = r.bytes(t);
         const bad = f.findIndex((v) => v > 1);
         if (bad >= 0) fail(`tensor '${t.name}' (${id} flip) holds ${f[bad]} at index ${bad}; flags are 0 or 1.`);
-        spec.flip = f;
+        flip = f;
       }
     }
-    spec.inputs = K as number;
-    spec.outputs = n;
-    return spec;
+    return Array.from({ length: M }, (_, m): XnorLayerSpec => {
+      const spec: XnorLayerSpec = {
+        weights: { rows: n, cols: k, wordsPerRow: W, data: words.subarray(m * n * W, (m + 1) * n * W) },
+        bias: bias.subarray(m * n, (m + 1) * n),
+        inputs: k,
+        outputs: n,
+      };
+      if (threshold) spec.threshold = threshold.subarray(m * n, (m + 1) * n);
+      if (flip) spec.flip = flip.subarray(m * n, (m + 1) * n);
+      return spec;
+    });
   });
+  return Array.from({ length: M }, (_, m) => perLayer.map((specsOfLayer) => specsOfLayer[m]));
 }
 
 function inputEncoding(e: unknown, K0: number, r: TensorReader): InputEncoding {

@@ -99,8 +99,8 @@ function encode(model: PackedModel | null, meta: ModelMeta, posterior: Posterior
   if (model) {
     sizes = model.sizes;
     header.input = inputEntry(model, w);
-    if (model instanceof XnorNetwork) header.layers = layerEntries(model, '', w);
-    else header.ensemble = { combine: 'meanSign', members: model.members.map((m, i) => ({ layers: layerEntries(m, `member${i}/`, w) })) };
+    if (model instanceof XnorNetwork) header.layers = layerEntries([model], false, w);
+    else header.ensemble = { combine: 'meanSign', members: model.members.length, layers: layerEntries(model.members, true, w) };
   } else {
     if (!posterior) throw new ArgumentError('invalid argument. A model file needs a network or a posterior.');
     sizes = posterior.sizes;
@@ -170,19 +170,45 @@ function inputEntry(model: PackedModel, w: PayloadWriter): InputEntry {
   return { type: 'binarize', threshold: uniform ? t[0] : w.add('input/threshold', 'float64', [t.length], t, 'input') };
 }
 
-function layerEntries(net: XnorNetwork, prefix: string, w: PayloadWriter): LayerEntry[] {
-  return net.layers.map((L, l) => {
+/**
+ * Layer entries of one network, or of ensemble members stacked along a leading dimension (tensors
+ * `ensemble/layer{l}/...` of shape [members, ...]). Members that mix −bias and explicit thresholds in a
+ * layer get explicit thresholds for all (threshold = −bias has the same meaning).
+ */
+function layerEntries(nets: readonly XnorNetwork[], stacked: boolean, w: PayloadWriter): LayerEntry[] {
+  const M = nets.length;
+  const lead = stacked ? [M] : [];
+  const prefix = stacked ? 'ensemble/' : '';
+  return nets[0].layers.map((L0, l) => {
+    const layers = nets.map((n) => n.layers[l]);
     const p = `${prefix}layer${l}/`;
+    const N = L0.outputs;
+    const cat = <T extends Int32Array | Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T => {
+      if (parts.length === 1) return parts[0];
+      const out = make(parts.reduce((a, x) => a + x.length, 0));
+      let o = 0;
+      for (const x of parts) {
+        out.set(x as never, o);
+        o += x.length;
+      }
+      return out;
+    };
     const e: LayerEntry = {
       type: 'binaryDense',
-      inputs: L.inputs,
-      outputs: L.outputs,
-      activation: l === net.layers.length - 1 ? 'none' : 'sign',
-      weights: w.add(`${p}weights`, 'bits', [L.outputs, L.inputs], L.weights.data, 'network'),
-      bias: w.add(`${p}bias`, 'float64', [L.outputs], L.bias, 'network'),
+      inputs: L0.inputs,
+      outputs: N,
+      activation: l === nets[0].layers.length - 1 ? 'none' : 'sign',
+      weights: w.add(`${p}weights`, 'bits', [...lead, N, L0.inputs], cat(layers.map((L) => L.weights.data), (n) => new Int32Array(n)), 'network'),
+      bias: w.add(`${p}bias`, 'float64', [...lead, N], cat(layers.map((L) => L.bias), (n) => new Float64Array(n)), 'network'),
     };
-    if (L.threshold) e.threshold = w.add(`${p}threshold`, 'float64', [L.outputs], L.threshold, 'network');
-    if (L.flip) e.flip = w.add(`${p}flip`, 'uint8', [L.outputs], L.flip, 'network');
+    if (layers.some((L) => L.threshold)) {
+      const thr = layers.map((L) => L.threshold ?? Float64Array.from(L.bias, (b) => -b));
+      e.threshold = w.add(`${p}threshold`, 'float64', [...lead, N], cat(thr, (n) => new Float64Array(n)), 'network');
+    }
+    if (layers.some((L) => L.flip)) {
+      const flip = layers.map((L) => L.flip ?? new Uint8Array(N));
+      e.flip = w.add(`${p}flip`, 'uint8', [...lead, N], cat(flip, (n) => new Uint8Array(n)), 'network');
+    }
     return e;
   });
 }

@@ -28,9 +28,12 @@ export type Dtype = 'bits' | 'float64' | 'float32' | 'int32' | 'uint8';
 
 export const DTYPES: readonly Dtype[] = Object.freeze(['bits', 'float64', 'float32', 'int32', 'uint8']);
 
-/** Bytes of a tensor of this dtype and shape (`bits`: shape [rows, cols] → rows·⌈cols/32⌉·4). */
+/**
+ * Bytes of a tensor of this dtype and shape. `bits`: shape [..., rows, cols], every row packed on its
+ * own → (product of all but the last dimension)·⌈cols/32⌉·4.
+ */
 export function tensorBytes(dtype: Dtype, shape: readonly number[]): number {
-  if (dtype === 'bits') return shape[0] * Math.ceil(shape[1] / 32) * 4;
+  if (dtype === 'bits') return shape.slice(0, -1).reduce((a, s) => a * s, 1) * Math.ceil(shape[shape.length - 1] / 32) * 4;
   const n = shape.reduce((a, s) => a * s, 1);
   return n * (dtype === 'float64' ? 8 : dtype === 'uint8' ? 1 : 4);
 }
@@ -85,8 +88,11 @@ export interface ModelHeader {
   input?: InputEntry;
   /** A single network... */
   layers?: LayerEntry[];
-  /** ...or an ensemble combined by the mean of its members' sign outputs. */
-  ensemble?: { combine: 'meanSign'; members: { layers: LayerEntry[] }[] };
+  /**
+   * ...or an ensemble of `members` networks of the same widths, combined by the mean of their sign
+   * outputs; its layers' tensors are stacked over the members (a leading dimension of size `members`).
+   */
+  ensemble?: { combine: 'meanSign'; members: number; layers: LayerEntry[] };
   posterior?: PosteriorEntry;
   classNames?: string[];
   featureNames?: string[];

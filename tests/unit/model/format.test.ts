@@ -72,9 +72,14 @@ describe('model file round trip', () => {
     expect(Array.from(back.scores(Y).data)).toEqual(Array.from(net.scores(Y).data));
   });
 
-  test('an ensemble round trips with the same votes', () => {
+  test('an ensemble round trips with the same votes, members in order, canonical bytes', () => {
     const ens = XnorNetwork.sampleEnsemble(store, { members: 5, seed: 2, input: { type: 'bitplanes' } });
-    const back = decodeModel(encodeModel(ens)).network;
+    const bytes = encodeModel(ens);
+    const back = decodeModel(bytes).network;
+    (back as XnorEnsemble).members.forEach((m, i) =>
+      m.layers.forEach((L, l) => expect(Array.from(L.weights.data)).toEqual(Array.from(ens.members[i].layers[l].weights.data))),
+    );
+    expect(encodeModel(back)).toEqual(bytes);
     expect(back).toBeInstanceOf(XnorEnsemble);
     expect((back as XnorEnsemble).members.length).toBe(5);
     expect(Array.from(back.scores(X).data)).toEqual(Array.from(ens.scores(X).data));
@@ -168,6 +173,20 @@ describe('file size', () => {
     expect(encodeModel(net).length).toBeLessThanOrEqual(Math.floor((bits + biases) * 1.01) + 4096);
     const ens = new XnorEnsemble([net, net.withBackend('js'), net.withBackend('js')]);
     expect(encodeModel(ens).length).toBeLessThanOrEqual(Math.floor(3 * (bits + biases) * 1.01) + 4096);
+  });
+
+  test('ensembles: one header for any number of members (tensors stacked over the members)', () => {
+    const s = trainedLikeStore([784, 200, 10], 3);
+    const bits = 200 * 25 * 4 + 10 * 7 * 4;
+    const biases = 210 * 8;
+    for (const M of [1, 16, 64]) {
+      const ens = XnorNetwork.sampleEnsemble(s, { members: M, seed: 1, backend: 'js' });
+      const bytes = encodeModel(ens);
+      expect(bytes.length).toBeLessThanOrEqual(Math.floor(M * (bits + biases) * 1.01) + 4096);
+      const h = split(bytes).header;
+      expect(h.ensemble.members).toBe(M);
+      expect(h.tensors.map((t: any) => t.shape)).toEqual([[M, 200, 784], [M, 200], [M, 10, 200], [M, 10]]);
+    }
   });
 });
 
@@ -318,6 +337,26 @@ describe('decode errors: each a ModelFormatError with a precise message', () => 
     const bias = p.header.tensors.find((t: any) => t.name === 'layer1/bias');
     new DataView(p.payload.buffer).setFloat64(bias.byteOffset + 8, NaN, true);
     expectFormatError(() => decodeModel(join(p)), "tensor 'layer1/bias' (layer 1 bias) holds NaN at index 1; values must be finite.");
+  });
+
+  test('stacked ensemble tensors: padding bits name the member and row; thresholds and flips per member', () => {
+    const rng = createRng(4);
+    const mk = (thr: boolean) =>
+      XnorNetwork.fromLayers([
+        { weights: Array.from({ length: 5 * 37 }, () => rng.normal()), inputs: 37, outputs: 5, ...(thr ? { threshold: [1, 2, 3, 4, 5], flip: [1, 0, 0, 1, 0] } : { bias: [0.5, 1, -1, 2, 0] }) },
+        { weights: Array.from({ length: 10 }, () => rng.normal()), inputs: 5, outputs: 2 },
+      ]);
+    const ens = new XnorEnsemble([mk(false), mk(true), mk(false)]);
+    const bytes = encodeModel(ens);
+    const back = decodeModel(bytes).network as XnorEnsemble;
+    const Y = rows(20, 37, 5);
+    expect(Array.from(back.scores(Y).data)).toEqual(Array.from(ens.scores(Y).data));
+    expect(Array.from(back.members[1].layers[0].flip!)).toEqual([1, 0, 0, 1, 0]);
+    expect(Array.from(back.members[0].layers[0].threshold!)).toEqual([-0.5, -1, 1, -2, -0]);
+    const p = split(bytes);
+    const w = p.header.tensors.find((t: any) => t.name === 'ensemble/layer0/weights');
+    p.payload[w.byteOffset + ((5 + 3) * 2 + 1) * 4] |= 1 << 6; // member 1, row 3, column 38
+    expectFormatError(() => decodeModel(join(p)), "tensor 'ensemble/layer0/weights' (layer 0 weights): member 1, row 3 has non-zero padding bits past column 37.");
   });
 
   test('readModelContainer exposes the header without building the network', () => {
