@@ -53,9 +53,9 @@ export function torchAvailable(python: string, script: string | null): { ok: tru
 }
 
 /** One PyTorch timing process; resolves samples/s. */
-export function torchEpochSpeed(python: string, script: string, repeats: number, signal?: AbortSignal): Promise<number> {
+export function torchEpochSpeed(python: string, script: string, repeats: number, signal?: AbortSignal, rows = 10000): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, '--threads', '1', '_time_child', '--sizes', '784-200-10', '--batch', '100', '--n-train', '10000', '--repeats', String(repeats)], {
+    const child = spawn(python, [script, '--threads', '1', '_time_child', '--sizes', '784-200-10', '--batch', '100', '--n-train', String(rows), '--repeats', String(repeats)], {
       env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -84,6 +84,8 @@ export interface SpeedComparison {
   threads: 1;
   data: string;
   rounds: number;
+  /** Rows of the timing data (10,000 in the reference's timing mode). */
+  rows?: number;
   /** Our STE (WebAssembly kernels unless unavailable): median samples/s over rounds, and per round. */
   oursSamplesPerSecond: number;
   oursRounds: number[];

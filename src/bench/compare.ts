@@ -59,6 +59,8 @@ export interface ComparisonOptions {
   speed?: boolean;
   /** Timing rounds (default 3; quick 1). */
   speedRounds?: number;
+  /** Rows of the synthetic timing data, both sides (default 10,000, the reference's timing mode). */
+  speedRows?: number;
   /** The PyTorch reference script (default: $EBP_BNN_STE_ANCHOR or ../shared/anchors/ste_anchor.py). */
   anchorScript?: string;
   python?: string;
@@ -319,6 +321,7 @@ async function speedComparison(
   const torch = torchAvailable(python, anchor);
   if (!torch.ok) onProgress({ type: 'note', message: `PyTorch speed comparison skipped: ${torch.reason}` });
   const rounds = Math.max(1, Math.floor(o.speedRounds ?? (quick ? 1 : 3)));
+  const rows = Math.max(100, Math.floor(o.speedRows ?? 10000));
   const ours: number[] = [];
   const pt: number[] = [];
   let backend = 'unknown';
@@ -326,13 +329,13 @@ async function speedComparison(
     const steps: (() => Promise<void>)[] = [
       async () => {
         const res = script
-          ? await inChild<{ samplesPerSecond: number; backend: string }>(script, { type: 'speed', repeats: 2 }, () => {}, o.signal)
-          : steEpochSpeed(2);
+          ? await inChild<{ samplesPerSecond: number; backend: string }>(script, { type: 'speed', repeats: 2, rows }, () => {}, o.signal)
+          : steEpochSpeed(2, rows);
         ours.push(res.samplesPerSecond);
         backend = res.backend;
       },
       async () => {
-        if (torch.ok) pt.push(await torchEpochSpeed(python, anchor as string, 2, o.signal));
+        if (torch.ok) pt.push(await torchEpochSpeed(python, anchor as string, 2, o.signal, rows));
       },
     ];
     if (r % 2 === 1) steps.reverse();
@@ -353,18 +356,19 @@ async function speedComparison(
     net: '784-200-10',
     batch: 100,
     threads: 1,
-    data: '10,000 rows of uniform [0,1) pixels with random labels (the reference timing mode), batch norm, squared hinge, Adam; warm-up epoch on 1,000 rows; best of 2 epochs per process; each side in a fresh process, interleaved round by round',
+    data: `${rows} rows of uniform [0,1) pixels with random labels (the reference timing mode), batch norm, squared hinge, Adam; warm-up epoch on 1,000 rows; best of 2 epochs per process; each side in a fresh process, interleaved round by round`,
     rounds: ours.length,
     oursSamplesPerSecond: oursMed,
     oursRounds: ours,
-    oursSecondsPerEpoch: 10000 / oursMed,
+    rows,
+    oursSecondsPerEpoch: rows / oursMed,
     oursBackend: backend,
     pytorchSamplesPerSecond: ptMed,
     pytorchRounds: torch.ok ? pt : null,
-    pytorchSecondsPerEpoch: ptMed === null ? null : 10000 / ptMed,
+    pytorchSecondsPerEpoch: ptMed === null ? null : rows / ptMed,
     timeRatio: ratios.length ? median(ratios) : null,
     pytorch: torch.ok ? torch.info : null,
     ...(torch.ok ? {} : { skipped: torch.reason }),
-    command: torch.ok ? `${python} ${anchor} --threads 1 _time_child --sizes 784-200-10 --batch 100 --n-train 10000 --repeats 2` : '',
+    command: torch.ok ? `${python} ${anchor} --threads 1 _time_child --sizes 784-200-10 --batch 100 --n-train ${rows} --repeats 2` : '',
   };
 }

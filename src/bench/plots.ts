@@ -249,8 +249,8 @@ export function reliabilitySvg(res: ComparisonResult): string {
     const x = left + (i % cols) * cw;
     const y = top + Math.floor(i / cols) * rh;
     body.push(reliabilityPanel(x, y, size, p.title, p.bins, total));
-    body.push(`<text x="${x + 8}" y="${y + 18}" font-size="12" font-weight="bold">${esc(`ECE ${(100 * p.ece).toFixed(2)}%`)}</text>`);
-    body.push(`<text x="${x + 8}" y="${y + 34}" font-size="12">${esc(`error ${(100 * p.error).toFixed(2)}%`)}</text>`);
+    body.push(`<text x="${x + 8}" y="${y + 18}" font-size="12" font-weight="bold">${esc(`ECE ${(100 * p.ece).toFixed(2)}% (pooled bins)`)}</text>`);
+    body.push(`<text x="${x + 8}" y="${y + 34}" font-size="12">${esc(`error ${(100 * p.error).toFixed(2)}% (mean)`)}</text>`);
   });
   const width = Math.max(left + cols * cw + 20, 900);
   const nrows = Math.ceil(panels.length / cols);

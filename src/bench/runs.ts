@@ -330,12 +330,12 @@ export function syntheticImages(n: number, seed: number, features = 784, classes
 
 /**
  * Our side of the STE speed comparison: 784-200-10, batch norm, batch 100, one epoch over 10,000 synthetic
- * rows after a 1,000-row warm-up, best of `repeats` epochs (as ste_anchor.py `_time_child`). Samples/s.
+ * rows (`rows`) after a 1,000-row warm-up, best of `repeats` epochs (as ste_anchor.py `_time_child`). Samples/s.
  */
-export function steEpochSpeed(repeats = 2): { samplesPerSecond: number; all: number[]; backend: string } {
+export function steEpochSpeed(repeats = 2, rows = 10000): { samplesPerSecond: number; all: number[]; backend: string } {
   const t = SteTrainer.create({ inputs: 784, hidden: [200], outputs: 10, lrStart: 1e-3, lrEnd: 1e-5, seed: 0 });
-  t.fit(syntheticImages(1000, 1), { epochs: 1, batchSize: 100, trainError: 'none' });
-  const data = syntheticImages(10000, 2);
+  t.fit(syntheticImages(Math.min(1000, rows), 1), { epochs: 1, batchSize: 100, trainError: 'none' });
+  const data = syntheticImages(rows, 2);
   const all: number[] = [];
   for (let r = 0; r < repeats; r++) all.push(t.fit(data, { epochs: 1, batchSize: 100, trainError: 'none' }).epochs[0].samplesPerSecond);
   return { samplesPerSecond: Math.max(...all), all, backend: t.backend };

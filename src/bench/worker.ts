@@ -1,13 +1,13 @@
 /**
  * Child-process entry of the comparison (started with child_process.fork by runComparison): runs one job in a
  * fresh process so that its peak RSS is its own. Protocol over the IPC channel:
- *   parent → child  { type: 'run', spec: DatasetSpec, job: BenchJob } | { type: 'speed', repeats }
+ *   parent → child  { type: 'run', spec: DatasetSpec, job: BenchJob } | { type: 'speed', repeats, rows? }
  *   child → parent  { type: 'epoch', info } … then { type: 'result', result } or { type: 'error', name, message }
  */
 import { loadBenchData, type DatasetSpec } from './datasets';
 import { runJob, steEpochSpeed, type BenchJob } from './runs';
 
-type Request = { type: 'run'; spec: DatasetSpec; job: BenchJob } | { type: 'speed'; repeats: number };
+type Request = { type: 'run'; spec: DatasetSpec; job: BenchJob } | { type: 'speed'; repeats: number; rows?: number };
 
 function send(msg: unknown): Promise<void> {
   return new Promise((resolve) => {
@@ -19,7 +19,7 @@ function send(msg: unknown): Promise<void> {
 async function handle(req: Request): Promise<void> {
   try {
     if (req.type === 'speed') {
-      await send({ type: 'result', result: steEpochSpeed(req.repeats) });
+      await send({ type: 'result', result: steEpochSpeed(req.repeats, req.rows) });
     } else {
       const data = loadBenchData(req.spec);
       const pending: Promise<void>[] = [];

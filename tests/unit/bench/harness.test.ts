@@ -149,3 +149,23 @@ test('an aborted comparison stops and says so', async () => {
   expect(r.runs).toEqual([]);
   expect(epochs).toBe(2);
 });
+
+test('without the PyTorch reference the timing runs our side only and says why', async () => {
+  const notes: string[] = [];
+  const r = await runComparison(
+    {
+      dataset: { kind: 'csv', train: path.join(dir, 'blobs_train.csv'), test: path.join(dir, 'blobs_test.csv') },
+      hidden: [8], epochs: 1, seeds: 1, lrs: [0.1], batchNorm: [true], isolate: 'none', speed: true, speedRounds: 1, speedRows: 300, anchorScript: path.join(dir, 'no-anchor.py'),
+    },
+    (p) => {
+      if (p.type === 'note') notes.push(p.message);
+    },
+  );
+  expect(notes.join('\n')).toMatch(/PyTorch speed comparison skipped: the PyTorch reference script was not found/);
+  const sp = r.speed as Exclude<ComparisonResult['speed'], null | { skipped: string }>;
+  expect(sp.oursSamplesPerSecond).toBeGreaterThan(0);
+  expect(sp.pytorchSamplesPerSecond).toBeNull();
+  expect(sp.timeRatio).toBeNull();
+  expect(sp.skipped).toMatch(/not found/);
+  expect(r.summary.map((x) => x.key)).toEqual(['ebp-p', 'ebp-d', 'ebp-ensemble', 'ste-bn-0.1']);
+});
