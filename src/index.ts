@@ -22,11 +22,11 @@ export {
 } from './ebp/trainer';
 export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } from './ebp/weights';
 export {
-  XnorNetwork, type XnorLayer, type XnorLayerSpec, type XnorOptions, type XnorInput,
+  XnorNetwork, packedKindOf, type XnorLayer, type XnorLayerSpec, type XnorLayerType, type XnorOptions, type XnorInput,
 } from './xnor/network';
 export { XnorEnsemble, type EnsembleOptions } from './xnor/ensemble';
 export type { InputEncoding, ResolvedInput } from './xnor/input';
-export { packSigns, unpackSigns, packedWords, type PackedMatrix } from './xnor/bitpack';
+export { packSigns, unpackSigns, packTernary, unpackTernary, packedWords, type PackedMatrix, type TernaryMasks } from './xnor/bitpack';
 export { popcount32, xnorDot } from './xnor/popcount';
 export type { XnorBackend } from './kernels/xnor';
 export { formatSummary, type ModelSummary, type LayerSummary } from './model/summary';

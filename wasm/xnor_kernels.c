@@ -1,5 +1,5 @@
 /*
- * Packed binary (XNOR/popcount) inference kernels for WebAssembly. Built by scripts/build-wasm.mjs with
+ * Packed binary (XNOR/popcount) and ternary inference kernels for WebAssembly. Built by scripts/build-wasm.mjs with
  * clang --target=wasm32 -O3; the bytes are checked in as src/kernels/xnor-wasm.generated.ts together
  * with the SHA-256 of this file (tests/unit/xnor/wasm-provenance.test.ts checks both).
  *
@@ -110,14 +110,35 @@ static inline void xor_counts4(const u64 *x, const u64 *w, i32 KW, i64 *cnt) {
 }
 
 /*
+ * Ternary rows: popcounts of (x ^ S) & NZ for the 4 rows of a ternary panel, whose word k holds the sign
+ * bits S (the -1 mask) of rows 0..3 at w[8k + r] and the non-zero masks NZ at w[8k + 4 + r]. With n the
+ * row's non-zero count, dot = sum_P x - sum_M x = n - 2 popcount((x ^ S) & NZ) (see src/kernels/xnor-plan.ts).
+ */
+static inline void masked_counts4(const u64 *x, const u64 *w, i32 KW, i64 *cnt) {
+  i64 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma clang loop vectorize(disable) interleave(disable)
+  for (i32 k = 0; k < KW; k++, w += 8) {
+    u64 u = x[k];
+    a0 += pc((u ^ w[0]) & w[4]);
+    a1 += pc((u ^ w[1]) & w[5]);
+    a2 += pc((u ^ w[2]) & w[6]);
+    a3 += pc((u ^ w[3]) & w[7]);
+    OPAQUE4(a0, a1, a2, a3);
+  }
+  cnt[0] = a0;
+  cnt[1] = a1;
+  cnt[2] = a2;
+  cnt[3] = a3;
+}
+
+/*
  * Hidden layer, binary in and binary out: for each output k, p = popcount(x ^ w_k) and the output bit is
  * (p > cut[k]) ^ flip[k] (1 = -1), packed 64 outputs per word. cut/flip have 4 * P entries (padding rows
  * have cut = INT32_MAX, flip = 0, so their bits stay 0). Panels are taken `tile` at a time (a multiple
  * of 16) across the whole batch, so a tile of weights stays in cache while the batch streams past it.
  */
-EXPORT(xnor_sign)
-void xnor_sign(const u64 *x, i32 B, i32 KW, const u64 *wp, i32 P, const i32 *cut, const i32 *flip, u64 *out, i32 KWout,
-               i32 tile) {
+static inline __attribute__((always_inline)) void sign_core(const u64 *x, i32 B, i32 KW, const u64 *wp, i32 P, const i32 *cut,
+                                                             const i32 *flip, u64 *out, i32 KWout, i32 tile, const int tern) {
   i64 cnt[4];
   for (i32 p0 = 0; p0 < P; p0 += tile) {
     i32 p1 = p0 + tile < P ? p0 + tile : P;
@@ -126,7 +147,8 @@ void xnor_sign(const u64 *x, i32 B, i32 KW, const u64 *wp, i32 P, const i32 *cut
       u64 *oa = out + (i64)n * KWout;
       u64 word = 0;
       for (i32 p = p0; p < p1; p++) {
-        xor_counts4(xa, wp + (i64)p * KW * 4, KW, cnt);
+        if (tern) masked_counts4(xa, wp + (i64)p * KW * 8, KW, cnt);
+        else xor_counts4(xa, wp + (i64)p * KW * 4, KW, cnt);
         const i32 *c = cut + 4 * p, *f = flip + 4 * p;
         u64 bits = (u64)((cnt[0] > c[0]) ^ f[0]) | ((u64)((cnt[1] > c[1]) ^ f[1]) << 1) |
                    ((u64)((cnt[2] > c[2]) ^ f[2]) << 2) | ((u64)((cnt[3] > c[3]) ^ f[3]) << 3);
@@ -135,6 +157,37 @@ void xnor_sign(const u64 *x, i32 B, i32 KW, const u64 *wp, i32 P, const i32 *cut
           oa[p >> 4] = word;
           word = 0;
         }
+      }
+    }
+  }
+}
+
+EXPORT(xnor_sign)
+void xnor_sign(const u64 *x, i32 B, i32 KW, const u64 *wp, i32 P, const i32 *cut, const i32 *flip, u64 *out, i32 KWout,
+               i32 tile) {
+  sign_core(x, B, KW, wp, P, cut, flip, out, KWout, tile, 0);
+}
+
+/* Hidden ternary layer, binary in: as xnor_sign with p = popcount((x ^ S) & NZ) and cuts for the row's non-zero count. */
+EXPORT(tern_sign)
+void tern_sign(const u64 *x, i32 B, i32 KW, const u64 *wp, i32 P, const i32 *cut, const i32 *flip, u64 *out, i32 KWout,
+               i32 tile) {
+  sign_core(x, B, KW, wp, P, cut, flip, out, KWout, tile, 1);
+}
+
+/* Output ternary layer, binary in: scores[n, k] = (nnz[k] - 2 popcount((x ^ S_k) & NZ_k)) + bias[k]. */
+EXPORT(tern_scores)
+void tern_scores(const u64 *x, i32 B, i32 KW, const i32 *nnz, const u64 *wp, i32 N, const f64 *bias, f64 *out) {
+  i32 P = (N + 3) >> 2;
+  for (i32 n = 0; n < B; n++) {
+    const u64 *xa = x + (i64)n * KW;
+    f64 *o = out + (i64)n * N;
+    for (i32 p = 0; p < P; p++) {
+      i64 a[4];
+      masked_counts4(xa, wp + (i64)p * KW * 8, KW, a);
+      for (i32 r = 0; r < 4; r++) {
+        i32 k = 4 * p + r;
+        if (k < N) o[k] = (f64)(nnz[k] - 2 * a[r]) + bias[k];
       }
     }
   }
@@ -267,6 +320,124 @@ void real_pre(const f64 *x, i32 B, i32 K, const u64 *wp, i32 N, i32 KW, f64 *tab
         s1 += t[b[8]];
         s2 += t[b[16]];
         s3 += t[b[24]];
+      }
+      f64 s[4] = {s0, s1, s2, s3};
+      for (i32 r = 0; r < 4; r++) {
+        i32 k = 4 * p + r;
+        if (k < N) o[k] = s[r];
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- first layer of a ternary network */
+
+/*
+ * Bit-plane inputs, ternary weights (P = NZ & ~S, M = S): sum_j q_j w_j = sum_b 2^b (popcount(plane_b & P) -
+ * popcount(plane_b & M)) exactly; pre[n, k] = scale * dotq + rowc[k], rowc[k] = offset * (|P_k| - |M_k|).
+ */
+static inline __attribute__((always_inline)) void tern_planes_core(const u64 *planes, const i32 *nz, i32 B, i32 KW,
+                                                                    const i32 bits, const u64 *wp, i32 N, f64 scale,
+                                                                    const f64 *rowc, f64 *pre) {
+  i32 P = (N + 3) >> 2;
+  for (i32 n = 0; n < B; n++) {
+    const u64 *pl = planes + (i64)n * KW * bits;
+    const i32 *list = nz + (i64)n * (KW + 1);
+    const i32 count = list[0];
+    const i32 *idx = list + 1;
+    f64 *o = pre + (i64)n * N;
+    for (i32 p = 0; p < P; p++) {
+      const u64 *wpan = wp + (i64)p * KW * 8;
+      i64 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (i32 i = 0; i < count; i++) {
+        i32 k = idx[i];
+        const u64 *x = pl + (i64)k * bits;
+        const u64 *w = wpan + k * 8;
+        u64 m0 = w[0], m1 = w[1], m2 = w[2], m3 = w[3];
+        u64 p0 = w[4] & ~m0, p1 = w[5] & ~m1, p2 = w[6] & ~m2, p3 = w[7] & ~m3;
+        for (i32 b = 0; b < bits; b++) {
+          u64 u = x[b];
+          a0 += (pc(u & p0) << b) - (pc(u & m0) << b);
+          a1 += (pc(u & p1) << b) - (pc(u & m1) << b);
+          a2 += (pc(u & p2) << b) - (pc(u & m2) << b);
+          a3 += (pc(u & p3) << b) - (pc(u & m3) << b);
+          OPAQUE4(a0, a1, a2, a3);
+        }
+      }
+      i64 A[4] = {a0, a1, a2, a3};
+      for (i32 r = 0; r < 4; r++) {
+        i32 k = 4 * p + r;
+        if (k < N) o[k] = scale * (f64)A[r] + rowc[k];
+      }
+    }
+  }
+}
+
+EXPORT(tern_planes_pre)
+void tern_planes_pre(const u64 *planes, const i32 *nz, i32 B, i32 KW, i32 bits, const u64 *wp, i32 N, f64 scale,
+                     const f64 *rowc, f64 *pre) {
+  if (bits == 8) tern_planes_core(planes, nz, B, KW, 8, wp, N, scale, rowc, pre);
+  else tern_planes_core(planes, nz, B, KW, bits, wp, N, scale, rowc, pre);
+}
+
+/*
+ * Real inputs, ternary weights: sum_{j in P} x_j - sum_{j in M} x_j; zero inputs and zero weights are skipped.
+ * With fewer than LUT_MIN_ROWS outputs: direct sums in input order over the non-zero inputs. Otherwise per
+ * sample a table of the 256 subset sums of every group of 8 inputs that has a non-zero input,
+ * T[g][m] = T[g][m & (m - 1)] + x_{8g + ctz m}, T[g][0] = 0, and s += T[g][P byte] - T[g][M byte] over
+ * those groups in increasing g (mirrored by realPreTernary in src/kernels/xnor-js.ts).
+ */
+EXPORT(tern_real_pre)
+void tern_real_pre(const f64 *x, i32 B, i32 K, const u64 *wp, i32 N, i32 KW, f64 *table, i32 *list, f64 *pre) {
+  i32 P = (N + 3) >> 2;
+  i32 G = (K + 7) >> 3;
+  for (i32 n = 0; n < B; n++) {
+    const f64 *xr = x + (i64)n * K;
+    f64 *o = pre + (i64)n * N;
+    if (N < LUT_MIN_ROWS) {
+      i32 count = 0;
+      for (i32 j = 0; j < K; j++)
+        if (xr[j] != 0) list[count++] = j;
+      for (i32 k = 0; k < N; k++) {
+        const u64 *w = wp + (i64)(k >> 2) * KW * 8 + (k & 3);
+        f64 s = 0;
+        for (i32 i = 0; i < count; i++) {
+          i32 j = list[i];
+          const u64 *wj = w + (j >> 6) * 8;
+          if ((wj[4] >> (j & 63)) & 1) {
+            f64 v = xr[j];
+            s += ((wj[0] >> (j & 63)) & 1) ? -v : v;
+          }
+        }
+        o[k] = s;
+      }
+      continue;
+    }
+    i32 count = 0;
+    for (i32 g = 0; g < G; g++) {
+      f64 xs[8];
+      i32 any = 0;
+      for (i32 i = 0; i < 8; i++) {
+        xs[i] = 8 * g + i < K ? xr[8 * g + i] : 0.0;
+        any |= xs[i] != 0;
+      }
+      if (!any) continue;
+      list[count++] = g;
+      f64 *t = table + (i64)g * 256;
+      t[0] = 0.0;
+      for (i32 m = 1; m < 256; m++) t[m] = t[m & (m - 1)] + xs[__builtin_ctz(m)];
+    }
+    for (i32 p = 0; p < P; p++) {
+      const uint8_t *wb = (const uint8_t *)(wp + (i64)p * KW * 8);
+      f64 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (i32 i = 0; i < count; i++) {
+        i32 g = list[i];
+        const uint8_t *b = wb + (g >> 3) * 64 + (g & 7);
+        const f64 *t = table + (i64)g * 256;
+        s0 += t[b[32] & ~b[0] & 255] - t[b[0]];
+        s1 += t[b[40] & ~b[8] & 255] - t[b[8]];
+        s2 += t[b[48] & ~b[16] & 255] - t[b[16]];
+        s3 += t[b[56] & ~b[24] & 255] - t[b[24]];
       }
       f64 s[4] = {s0, s1, s2, s3};
       for (i32 r = 0; r < 4; r++) {

@@ -6,14 +6,15 @@ import { encodedFeatureNames, featureWidth, validatePreprocessSpec, type ImputeM
 import { encodeCheckpoint, encodeModel, type PackedModel } from '../model/encode';
 import { decodeCheckpoint, decodeModel, readModelContainer } from '../model/decode';
 import type { MetaValue, ModelMeta as FileMeta } from '../model/format';
-import { XnorNetwork } from '../xnor/network';
+import { XnorNetwork, packedKindOf, type XnorLayer } from '../xnor/network';
 import { writeFileAtomic } from './atomic';
 
 /**
  * The one place where the CLI reads and writes `.ebpb` model files (src/model: JSON header, little-endian
  * payload, CRC-32). What `ebp train` writes:
- * - the packed network (`XnorNetwork.fromPosterior`: EBP-D) when the weights are ±1 (binary); Gaussian and
- *   ternary posteriors have no packed form in format version 1, so their files hold the posterior only;
+ * - the packed network (`XnorNetwork.fromPosterior`: EBP-D) when the weights are ±1 (binary: `binaryDense`
+ *   layers) or ternary (`ternaryDense` layers, two masks); Gaussian posteriors have no packed form, so their
+ *   files hold the posterior only;
  * - the posterior group (h and b, float64): probabilistic and ensemble modes and `--resume` need it;
  * - `classNames`, `featureNames` (the network inputs, one-hot inputs as `column=category`);
  * - `preprocess`: the CLI's {@link PreprocessSpec} (columns, statistics, categories, imputation values);
@@ -79,7 +80,7 @@ export interface LoadedModel {
   createdBy: string;
   kind: 'inference' | 'checkpoint';
   sizes: number[];
-  /** The weight kind of the posterior ('binary' for inference-only files). */
+  /** The weight kind of the posterior (inference-only files: 'binary', or levels [−1, 0, 1] with ternary layers). */
   weights: WeightKind;
   /** The packed network (EBP-D) or ensemble, when the file has one. */
   network: PackedModel | null;
@@ -119,7 +120,7 @@ export function encodeModelFile(store: PosteriorStore, meta: ModelMeta): Uint8Ar
       ...(s ? { state: { epochsDone: s.epochsDone, batchesDone: s.batchesDone, dataHash: s.dataHash } } : {}),
     };
   }
-  if (hasSignWeights(store)) return encodeModel(XnorNetwork.fromPosterior(store), fileMeta, { posterior: store });
+  if (packedKindOf(store)) return encodeModel(XnorNetwork.fromPosterior(store), fileMeta, { posterior: store });
   return encodeCheckpoint(store, fileMeta);
 }
 
@@ -184,11 +185,15 @@ export function decodeModelFile(bytes: Uint8Array, file = 'model'): LoadedModel 
     createdBy: d.createdBy,
     kind: d.kind,
     sizes,
-    weights: store ? store.weights : 'binary',
+    weights: store ? store.weights : d.network && packedLayers(d.network).some((L) => L.type === 'ternaryDense') ? { levels: [-1, 0, 1] } : 'binary',
     network: d.network,
     store,
     meta,
   };
+}
+
+function packedLayers(m: PackedModel): readonly XnorLayer[] {
+  return m instanceof XnorNetwork ? m.layers : m.members[0].layers;
 }
 
 function validateState(s: Record<string, unknown>, file: string): TrainingState {

@@ -11,7 +11,7 @@ import { hasSignWeights, type LoadedModel } from './model-io';
 /**
  * Class decisions and probabilities for `eval` and `predict`:
  * - `deterministic` (EBP-D): the sign network with the most probable weights, run by the packed XNOR
- *   engine (the file's `XnorNetwork`); posteriors without a packed form (Gaussian, ternary) run the float
+ *   engine (the file's `XnorNetwork`, binary or ternary); posteriors without a packed form (Gaussian, other levels) run the float
  *   EBP-D network of src/ebp. No probabilities.
  * - `probabilistic` (EBP-P): the mean-field output ⟨v_k⟩ = 2Φ(z_k) − 1; class probabilities
  *   p_k ∝ P(v_k = +1) = (1 + ⟨v_k⟩)/2, normalised over the classes (one output: p_1 = (1 + ⟨v⟩)/2).

@@ -15,8 +15,16 @@ export interface PlanLayer {
   /** Inputs K and outputs N. */
   readonly K: number;
   readonly N: number;
-  /** Canonical packed rows: N rows of ⌈K/32⌉ 32-bit words, bit 1 = −1, padding zero. */
+  /**
+   * Canonical packed rows: N rows of ⌈K/32⌉ 32-bit words, bit 1 = −1, padding zero. Ternary layers:
+   * the −1 mask (bit 1 where w = −1).
+   */
   readonly words: Int32Array;
+  /**
+   * Ternary layers: the non-zero mask (bit 1 where w ≠ 0, i.e. the +1 mask OR the −1 mask), same
+   * layout; `words` ⊆ `nz`. null: a binary layer (every weight ±1).
+   */
+  readonly nz: Int32Array | null;
   /**
    * Hidden layers: the output is +1 iff pre ≥ thr[k] (or pre ≤ thr[k] when flip[k] = 1), where pre is
    * the layer's pre-activation without bias. EBP: thr = −b, flip = 0 (sign(Wv + b), sign(0) = +1).
@@ -42,6 +50,50 @@ export interface XnorEngine {
    * Unchecked: the caller validates shapes.
    */
   forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): void;
+}
+
+/**
+ * Ternary rows with binary inputs (x_j = ±1, bit 1 = −1; masks P and M, S = M the sign bits, NZ = P | M):
+ *   dot = Σ_P x − Σ_M x = (|P| − 2·popcount(X ∧ P)) − (|M| − 2·popcount(X ∧ M)) = n − 2·popcount((X ⊕ S) ∧ NZ)
+ * with n = |NZ| the row's non-zero count, because (X ∧ P) and (¬X ∧ M) are disjoint and
+ * (X ⊕ S) ∧ NZ = (X ∧ P) ∨ (¬X ∧ M). So a ternary row is a binary row of length n whose zero
+ * positions are masked out: one XOR, one AND and one popcount per word, and the cuts of
+ * {@link popcountCut} apply with K = n.
+ */
+export function ternaryRowCounts(words: Int32Array, nz: Int32Array, K: number, N: number): Int32Array {
+  const KW = (K + 31) >>> 5;
+  const out = new Int32Array(N);
+  for (let k = 0; k < N; k++) {
+    let c = 0;
+    for (let w = 0; w < KW; w++) {
+      let v = nz[k * KW + w];
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      v = (v + (v >>> 4)) & 0x0f0f0f0f;
+      c += Math.imul(v, 0x01010101) >>> 24;
+    }
+    out[k] = c;
+  }
+  return out;
+}
+
+/** Σ_j w_kj of every row (an integer): K − 2·popcount(row) for binary rows, n_k − 2·popcount(−1 mask) for ternary rows. */
+export function planRowSums(L: PlanLayer): Float64Array {
+  const KW = (L.K + 31) >>> 5;
+  const n = L.nz ? ternaryRowCounts(L.words, L.nz, L.K, L.N) : null;
+  const out = new Float64Array(L.N);
+  for (let k = 0; k < L.N; k++) {
+    let p = 0;
+    for (let w = 0; w < KW; w++) {
+      let v = L.words[k * KW + w];
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      v = (v + (v >>> 4)) & 0x0f0f0f0f;
+      p += Math.imul(v, 0x01010101) >>> 24;
+    }
+    out[k] = (n ? n[k] : L.K) - 2 * p;
+  }
+  return out;
 }
 
 /** Real-input layers with at least this many outputs use per-sample byte tables (see real_pre). */

@@ -1,12 +1,14 @@
 /**
  * The WebAssembly packed-network engine: wasm/xnor_kernels.c (i64.popcnt on 64-bit words) bound to one
  * network's heap. The heap holds the weights, pre-packed in panels of 4 rows interleaved 64 bits at a
- * time, and a workspace for `chunkRows` input rows; it never grows, so views stay valid.
+ * time (ternary layers: the 4 rows' sign words, then their non-zero masks), and a workspace for
+ * `chunkRows` input rows; it never grows, so views stay valid.
  */
 import { XNOR_WASM_BASE64 } from './xnor-wasm.generated';
 import { compileModule, heapBytes, WasmHeap } from './wasm-heap';
-import { rowSum } from './xnor-js';
-import { LUT_MIN_ROWS, chunkRowsFor, panelTile, popcountCut, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
+import {
+  LUT_MIN_ROWS, chunkRowsFor, panelTile, planRowSums, popcountCut, ternaryRowCounts, type PlanInput, type XnorEngine, type XnorPlan,
+} from './xnor-plan';
 
 type P = number;
 interface XnorWasmExports extends WebAssembly.Exports {
@@ -17,6 +19,10 @@ interface XnorWasmExports extends WebAssembly.Exports {
   planes_pre(planes: P, qsum: P, nz: P, B: number, KW: number, bits: number, wp: P, N: number, scale: number, rowc: P, pre: P): void;
   real_pre(x: P, B: number, K: number, wp: P, N: number, KW: number, table: P, list: P, pre: P): void;
   sign_pack(pre: P, B: number, N: number, thr: P, flip: P, out: P, KWout: number): void;
+  tern_sign(x: P, B: number, KW: number, wp: P, Pn: number, cut: P, flip: P, out: P, KWout: number, tile: number): void;
+  tern_scores(x: P, B: number, KW: number, nnz: P, wp: P, N: number, bias: P, out: P): void;
+  tern_planes_pre(planes: P, nz: P, B: number, KW: number, bits: number, wp: P, N: number, scale: number, rowc: P, pre: P): void;
+  tern_real_pre(x: P, B: number, K: number, wp: P, N: number, KW: number, table: P, list: P, pre: P): void;
 }
 
 /** The compiled module, or null when WebAssembly is unavailable (or EBP_BNN_WASM=0 / setWasmEnabled(false)). */
@@ -29,6 +35,9 @@ interface WasmLayer {
   N: number;
   KW: number;
   P: number;
+  /** Ternary: panels of 8 64-bit words per input word (sign bits, then non-zero masks) and `nnz`. */
+  tern: boolean;
+  nnz: Int32Array;
   panels: Int32Array;
   cut: Int32Array;
   flip: Int32Array;
@@ -49,6 +58,24 @@ function writePanels64(words: Int32Array, K: number, N: number, out: Int32Array)
       const o = 2 * ((p * KW + w) * 4 + r);
       out[o] = words[k * KW32 + 2 * w];
       out[o + 1] = 2 * w + 1 < KW32 ? words[k * KW32 + 2 * w + 1] : 0;
+    }
+  }
+}
+
+/** Ternary rows → 64-bit words in panels of 4 rows: word k of panel p is S of rows 0..3, then their NZ. */
+function writeTernaryPanels64(words: Int32Array, nz: Int32Array, K: number, N: number, out: Int32Array): void {
+  const KW32 = (K + 31) >>> 5;
+  const KW = (K + 63) >>> 6;
+  for (let k = 0; k < N; k++) {
+    const p = k >>> 2;
+    const r = k & 3;
+    for (let w = 0; w < KW; w++) {
+      const o = 2 * ((p * KW + w) * 8 + r);
+      const hi = 2 * w + 1 < KW32;
+      out[o] = words[k * KW32 + 2 * w];
+      out[o + 1] = hi ? words[k * KW32 + 2 * w + 1] : 0;
+      out[o + 8] = nz[k * KW32 + 2 * w];
+      out[o + 9] = hi ? nz[k * KW32 + 2 * w + 1] : 0;
     }
   }
 }
@@ -81,13 +108,17 @@ export class WasmXnorEngine implements XnorEngine {
       const KW = (L.K + 63) >>> 6;
       const Pn = (L.N + 3) >>> 2;
       const binaryIn = l > 0 || plan.input.kind === 'binarize';
-      const panels = heap.i32(Pn * KW * 8);
-      writePanels64(L.words, L.K, L.N, panels);
+      const tern = L.nz !== null;
+      const panels = heap.i32(Pn * KW * (tern ? 16 : 8));
+      if (L.nz) writeTernaryPanels64(L.words, L.nz, L.K, L.N, panels);
+      else writePanels64(L.words, L.K, L.N, panels);
+      const nnz = heap.i32(tern ? L.N : 0);
+      if (L.nz) nnz.set(ternaryRowCounts(L.words, L.nz, L.K, L.N));
       const cut = heap.i32(Pn * 4).fill(0x7fffffff);
       const flip = heap.i32(Pn * 4);
       for (let k = 0; k < L.N; k++) {
         flip[k] = L.flip[k];
-        if (binaryIn) cut[k] = popcountCut(L.K, L.thr[k], L.flip[k] === 1);
+        if (binaryIn) cut[k] = popcountCut(tern ? nnz[k] : L.K, L.thr[k], L.flip[k] === 1);
       }
       const thr = heap.f64(L.N);
       thr.set(L.thr);
@@ -95,9 +126,10 @@ export class WasmXnorEngine implements XnorEngine {
       bias.set(L.bias);
       const rowc = heap.f64(L.N);
       if (l === 0 && plan.input.kind === 'bitplanes' && plan.input.offset !== 0) {
-        for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * rowSum(L.words, k, L.K);
+        const sums = planRowSums(L);
+        for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * sums[k];
       }
-      return { K: L.K, N: L.N, KW, P: Pn, panels, cut, flip, thr, bias, rowc, tile: panelTile(KW * 32) };
+      return { K: L.K, N: L.N, KW, P: Pn, tern, nnz, panels, cut, flip, thr, bias, rowc, tile: panelTile(KW * (tern ? 64 : 32)) };
     });
     const s = WasmXnorEngine.workspaceSizes(plan);
     this.x = heap.f64(s.x);
@@ -144,7 +176,7 @@ export class WasmXnorEngine implements XnorEngine {
     plan.layers.forEach((L) => {
       const KW = (L.K + 63) >>> 6;
       const Pn = (L.N + 3) >>> 2;
-      i32.push(Pn * KW * 8, Pn * 4, Pn * 4);
+      i32.push(Pn * KW * (L.nz ? 16 : 8), L.nz ? L.N : 0, Pn * 4, Pn * 4);
       f64.push(L.N, L.N, L.N);
     });
     const s = WasmXnorEngine.workspaceSizes(plan);
@@ -171,7 +203,10 @@ export class WasmXnorEngine implements XnorEngine {
     } else {
       if (inp.kind === 'bitplanes') {
         e.pack_planes(o(this.x), B, L0.K, inp.scale, inp.offset, inp.bits, o(this.planes), L0.KW, o(this.qsum), o(this.nz));
-        e.planes_pre(o(this.planes), o(this.qsum), o(this.nz), B, L0.KW, inp.bits, o(L0.panels), L0.N, inp.scale, o(L0.rowc), o(this.pre));
+        if (L0.tern) e.tern_planes_pre(o(this.planes), o(this.nz), B, L0.KW, inp.bits, o(L0.panels), L0.N, inp.scale, o(L0.rowc), o(this.pre));
+        else e.planes_pre(o(this.planes), o(this.qsum), o(this.nz), B, L0.KW, inp.bits, o(L0.panels), L0.N, inp.scale, o(L0.rowc), o(this.pre));
+      } else if (L0.tern) {
+        e.tern_real_pre(o(this.x), B, L0.K, o(L0.panels), L0.N, L0.KW, o(this.table), o(this.list), o(this.pre));
       } else {
         e.real_pre(o(this.x), B, L0.K, o(L0.panels), L0.N, L0.KW, o(this.table), o(this.list), o(this.pre));
       }
@@ -186,13 +221,15 @@ export class WasmXnorEngine implements XnorEngine {
     }
     for (let l = start; l < last; l++) {
       const L = layers[l];
-      e.xnor_sign(o(cur), B, L.KW, o(L.panels), L.P, o(L.cut), o(L.flip), o(next), (L.N + 63) >>> 6, L.tile);
+      if (L.tern) e.tern_sign(o(cur), B, L.KW, o(L.panels), L.P, o(L.cut), o(L.flip), o(next), (L.N + 63) >>> 6, L.tile);
+      else e.xnor_sign(o(cur), B, L.KW, o(L.panels), L.P, o(L.cut), o(L.flip), o(next), (L.N + 63) >>> 6, L.tile);
       const t = cur;
       cur = next;
       next = t;
     }
     const L = layers[last];
-    e.xnor_scores(o(cur), B, L.KW, L.K, o(L.panels), L.N, o(L.bias), o(this.out));
+    if (L.tern) e.tern_scores(o(cur), B, L.KW, o(L.nnz), o(L.panels), L.N, o(L.bias), o(this.out));
+    else e.xnor_scores(o(cur), B, L.KW, L.K, o(L.panels), L.N, o(L.bias), o(this.out));
     out.set(this.out.subarray(0, B * KL), oo);
   }
 }

@@ -12,6 +12,7 @@ import type { XnorBackend } from '../kernels/xnor';
 import { XnorNetwork, type XnorLayerSpec } from '../xnor/network';
 import { XnorEnsemble } from '../xnor/ensemble';
 import type { InputEncoding } from '../xnor/input';
+import { firstOverlapRow } from '../xnor/bitpack';
 import { crc32 } from './crc32';
 import {
   DTYPES, FORMAT_VERSION, LITTLE_ENDIAN_HOST, MAGIC, PREAMBLE_BYTES, CHECKSUM_BYTES, align8, tensorBytes,
@@ -332,7 +333,7 @@ function rethrow(e: unknown): unknown {
 /**
  * Layer specs of M networks (M = 1: a single network with unstacked tensors; M > 1 or an ensemble:
  * tensors with a leading dimension M), validated: types, widths, activations, shapes, padding bits,
- * finite values, 0/1 flip flags.
+ * disjoint ternary masks, finite values, 0/1 flip flags.
  */
 function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, stacked = where !== '"layers"'): XnorLayerSpec[][] {
   if (!Array.isArray(list) || list.length === 0) fail(`${where} must be a non-empty array of layers.`);
@@ -341,9 +342,12 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, st
   const perLayer = list.map((L: unknown, l: number) => {
     const id = `layer ${l}`;
     if (!isObject(L)) fail(`${id} is not an object.`);
-    if (L.type !== 'binaryDense') {
-      fail(`${id} has unsupported type ${JSON.stringify(L.type)} (format version ${FORMAT_VERSION} has 'binaryDense' only).`);
+    if (L.type !== 'binaryDense' && L.type !== 'ternaryDense') {
+      fail(`${id} has unsupported type ${JSON.stringify(L.type)} (format version ${FORMAT_VERSION} has 'binaryDense' and 'ternaryDense').`);
     }
+    const ternary = L.type === 'ternaryDense';
+    if (ternary && L.weights !== undefined) fail(`${id} is 'ternaryDense': its weights are the masks "plus" and "minus", it has no "weights".`);
+    if (!ternary && (L.plus !== undefined || L.minus !== undefined)) fail(`${id} is 'binaryDense': its weights are "weights", it has no "plus" or "minus" mask.`);
     const K = L.inputs;
     const N = L.outputs;
     if (!Number.isSafeInteger(K) || (K as number) < 1 || !Number.isSafeInteger(N) || (N as number) < 1) {
@@ -358,7 +362,28 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, st
     const n = N as number;
     const k = K as number;
     const W = Math.ceil(k / 32);
-    const words = r.bits(L.weights, `${id} weights`, n, k, lead);
+    let words: Int32Array;
+    let plus: Int32Array | null = null;
+    if (ternary) {
+      plus = r.bits(L.plus, `${id} +1 mask`, n, k, lead);
+      words = r.bits(L.minus, `${id} −1 mask`, n, k, lead);
+      const total = lead.reduce((a, x) => a * x, n);
+      const both = firstOverlapRow(plus, words, total, k);
+      if (both >= 0) {
+        const where = lead.length ? `member ${Math.floor(both / n)}, row ${both % n}` : `row ${both}`;
+        let col = 0;
+        for (let w = 0; w < W; w++) {
+          const x = plus[both * W + w] & words[both * W + w];
+          if (x !== 0) {
+            col = 32 * w + (31 - Math.clz32(x & -x));
+            break;
+          }
+        }
+        fail(`tensors '${L.plus}' and '${L.minus}' (${id} masks): ${where} has column ${col} in both the +1 and the −1 mask; the masks must be disjoint.`);
+      }
+    } else {
+      words = r.bits(L.weights, `${id} weights`, n, k, lead);
+    }
     const bias = r.reals(L.bias, `${id} bias`, n, true, lead);
     let threshold: Float64Array | null = null;
     let flip: Uint8Array | null = null;
@@ -374,8 +399,9 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, st
       }
     }
     return Array.from({ length: M }, (_, m): XnorLayerSpec => {
+      const minus = { rows: n, cols: k, wordsPerRow: W, data: words.subarray(m * n * W, (m + 1) * n * W) };
       const spec: XnorLayerSpec = {
-        weights: { rows: n, cols: k, wordsPerRow: W, data: words.subarray(m * n * W, (m + 1) * n * W) },
+        weights: plus ? { plus: { rows: n, cols: k, wordsPerRow: W, data: plus.subarray(m * n * W, (m + 1) * n * W) }, minus } : minus,
         bias: bias.subarray(m * n, (m + 1) * n),
         inputs: k,
         outputs: n,

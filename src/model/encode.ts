@@ -6,6 +6,7 @@ import { ArgumentError } from '../errors';
 import type { PosteriorStore } from '../ebp/posterior';
 import { XnorNetwork } from '../xnor/network';
 import { XnorEnsemble } from '../xnor/ensemble';
+import { lastWordMask, packedWords } from '../xnor/bitpack';
 import { crc32 } from './crc32';
 import {
   CREATED_BY, FORMAT_VERSION, LITTLE_ENDIAN_HOST, MAGIC, PREAMBLE_BYTES, CHECKSUM_BYTES, align8, tensorBytes,
@@ -173,7 +174,9 @@ function inputEntry(model: PackedModel, w: PayloadWriter): InputEntry {
 /**
  * Layer entries of one network, or of ensemble members stacked along a leading dimension (tensors
  * `ensemble/layer{l}/...` of shape [members, ...]). Members that mix −bias and explicit thresholds in a
- * layer get explicit thresholds for all (threshold = −bias has the same meaning).
+ * layer get explicit thresholds for all (threshold = −bias has the same meaning). A layer that is
+ * ternary in some member is written as `ternaryDense` for all (a binary layer's masks: +1 = the
+ * complement of its sign bits within the row, −1 = its sign bits; the same weights).
  */
 function layerEntries(nets: readonly XnorNetwork[], stacked: boolean, w: PayloadWriter): LayerEntry[] {
   const M = nets.length;
@@ -193,12 +196,22 @@ function layerEntries(nets: readonly XnorNetwork[], stacked: boolean, w: Payload
       }
       return out;
     };
+    const activation = l === nets[0].layers.length - 1 ? 'none' : 'sign';
+    const shape = [...lead, N, L0.inputs];
+    const ints = (n: number) => new Int32Array(n);
+    const ternary = layers.some((L) => L.type === 'ternaryDense');
+    const masks = ternary
+      ? {
+          plus: w.add(`${p}plus`, 'bits', shape, cat(layers.map((L) => L.plus?.data ?? plusOfBinary(L.weights.data, L.inputs)), ints), 'network'),
+          minus: w.add(`${p}minus`, 'bits', shape, cat(layers.map((L) => L.weights.data), ints), 'network'),
+        }
+      : { weights: w.add(`${p}weights`, 'bits', shape, cat(layers.map((L) => L.weights.data), ints), 'network') };
     const e: LayerEntry = {
-      type: 'binaryDense',
+      type: ternary ? 'ternaryDense' : 'binaryDense',
       inputs: L0.inputs,
       outputs: N,
-      activation: l === nets[0].layers.length - 1 ? 'none' : 'sign',
-      weights: w.add(`${p}weights`, 'bits', [...lead, N, L0.inputs], cat(layers.map((L) => L.weights.data), (n) => new Int32Array(n)), 'network'),
+      activation,
+      ...masks,
       bias: w.add(`${p}bias`, 'float64', [...lead, N], cat(layers.map((L) => L.bias), (n) => new Float64Array(n)), 'network'),
     };
     if (layers.some((L) => L.threshold)) {
@@ -211,6 +224,13 @@ function layerEntries(nets: readonly XnorNetwork[], stacked: boolean, w: Payload
     }
     return e;
   });
+}
+
+/** The +1 mask of a binary layer's sign bits (bit 1 = −1): every valid bit that is 0, padding bits 0. */
+function plusOfBinary(words: Int32Array, K: number): Int32Array {
+  const W = packedWords(K);
+  const last = lastWordMask(K);
+  return Int32Array.from(words, (v, i) => ~v & (i % W === W - 1 ? last : -1));
 }
 
 /** Metadata → header JSON: typed arrays become tensors ({"$tensor": name}), non-finite numbers {"$number": "NaN"}. */

@@ -51,13 +51,18 @@ export interface TensorEntry {
 
 /** One layer in the header. Tensor fields hold tensor names. */
 export interface LayerEntry {
-  /** 'binaryDense' (v1). 'ternaryDense' (sign bits + a non-zero mask) is reserved for a later version. */
-  type: 'binaryDense';
+  /** 'binaryDense' (±1 weights, `weights`) or 'ternaryDense' ({−1, 0, +1} weights, `plus` and `minus`). */
+  type: 'binaryDense' | 'ternaryDense';
   inputs: number;
   outputs: number;
   /** 'sign' for hidden layers, 'none' for the output layer (scores = W v + b). */
   activation: 'sign' | 'none';
-  weights: string;
+  /** binaryDense: bits [outputs, inputs], bit 1 = −1. */
+  weights?: string;
+  /** ternaryDense: bits [outputs, inputs], bit 1 where the weight is +1. */
+  plus?: string;
+  /** ternaryDense: bits [outputs, inputs], bit 1 where the weight is −1; disjoint from `plus`. */
+  minus?: string;
   bias: string;
   /** Hidden layers: v = +1 iff pre ≥ threshold (pre ≤ threshold where flip = 1) instead of sign(pre + bias). */
   threshold?: string;

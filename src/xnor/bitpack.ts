@@ -116,3 +116,96 @@ function checkDims(fn: string, rows: number, cols: number): void {
     throw new ArgumentError(`invalid argument. ${fn}: rows and cols must be non-negative integers. Value: \`${rows}×${cols}\`.`);
   }
 }
+
+/**
+ * A row-major matrix of ternary weights {−1, 0, +1} as two masks with the layout of {@link PackedMatrix}
+ * (LSB first, rows packed on their own, padding bits zero): `plus` has bit 1 where the weight is +1,
+ * `minus` where it is −1; both bits 0 means 0. The masks are disjoint. `minus` is also the sign bits of
+ * the weights in the binary convention (bit 1 = −1), with 0 packed as +1.
+ */
+export interface TernaryMasks {
+  readonly plus: PackedMatrix;
+  readonly minus: PackedMatrix;
+}
+
+/**
+ * Pack a row-major rows × cols array as ternary masks: bit of `plus` where the value is > 0, of `minus`
+ * where it is < 0; zero (and −0) sets neither. NaN is rejected (a ternary weight has no default sign).
+ *
+ * @example packTernary([1, 0, -1, 2], 1, 4) // plus.data[0] = 0b1001, minus.data[0] = 0b0100
+ */
+export function packTernary(src: ArrayLike<number>, rows: number, cols: number, offset = 0): TernaryMasks {
+  checkDims('packTernary', rows, cols);
+  if (src.length < offset + rows * cols) {
+    throw new ShapeError(
+      `packTernary: source has ${src.length} values but offset ${offset} + rows ${rows} × cols ${cols} needs ${offset + rows * cols}.`,
+      [src.length],
+      [offset + rows * cols],
+    );
+  }
+  const W = packedWords(cols);
+  const plus = new Int32Array(rows * W);
+  const minus = new Int32Array(rows * W);
+  for (let r = 0; r < rows; r++) {
+    const so = offset + r * cols;
+    for (let w = 0; w < W; w++) {
+      const j0 = w << 5;
+      const m = Math.min(32, cols - j0);
+      let p = 0;
+      let n = 0;
+      for (let b = 0; b < m; b++) {
+        const v = src[so + j0 + b];
+        if (v > 0) p |= 1 << b;
+        else if (v < 0) n |= 1 << b;
+        else if (v !== 0) throw new ArgumentError(`invalid argument. packTernary: value at row ${r}, column ${j0 + b} is ${v}; ternary weights must be numbers.`);
+      }
+      plus[r * W + w] = p;
+      minus[r * W + w] = n;
+    }
+  }
+  return { plus: { rows, cols, wordsPerRow: W, data: plus }, minus: { rows, cols, wordsPerRow: W, data: minus } };
+}
+
+/** Unpack ternary masks to doubles −1, 0, +1, row-major rows × cols. */
+export function unpackTernary(t: TernaryMasks, out?: Float64Array): Float64Array {
+  const { plus, minus } = t;
+  const n = plus.rows * plus.cols;
+  const dst = out ?? new Float64Array(n);
+  if (dst.length < n) throw new ShapeError(`unpackTernary: output has ${dst.length} entries, needs ${n}.`, [dst.length], [n]);
+  const W = plus.wordsPerRow;
+  for (let r = 0; r < plus.rows; r++) {
+    for (let j = 0; j < plus.cols; j++) {
+      const i = r * W + (j >>> 5);
+      const s = j & 31;
+      dst[r * plus.cols + j] = (plus.data[i] >>> s) & 1 ? 1 : (minus.data[i] >>> s) & 1 ? -1 : 0;
+    }
+  }
+  return dst;
+}
+
+/** The first row where `a` and `b` (rows × packedWords(cols) words each) share a set bit, or −1. */
+export function firstOverlapRow(a: Int32Array, b: Int32Array, rows: number, cols: number, offset = 0): number {
+  const W = packedWords(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let w = 0; w < W; w++) if ((a[offset + r * W + w] & b[offset + r * W + w]) !== 0) return r;
+  }
+  return -1;
+}
+
+/** Number of non-zero weights in each row of ternary masks (popcount of plus | minus). */
+export function nonZeroPerRow(plus: Int32Array, minus: Int32Array, rows: number, cols: number): Int32Array {
+  const W = packedWords(cols);
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (let w = 0; w < W; w++) {
+      let v = plus[r * W + w] | minus[r * W + w];
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      v = (v + (v >>> 4)) & 0x0f0f0f0f;
+      c += Math.imul(v, 0x01010101) >>> 24;
+    }
+    out[r] = c;
+  }
+  return out;
+}

@@ -1,7 +1,8 @@
 /**
  * Posterior ensembles of packed networks (spec §8, "Ensembles"): members whose binary weights are drawn
  * from the EBP posterior, W = +1 with probability (1 + tanh h)/2 (biases kept), combined by the mean of
- * their sign outputs, as `predict_sampled` of the reference implementation. For deep binary networks
+ * their sign outputs, as `predict_sampled` of the reference implementation. Ternary posteriors (discrete
+ * levels within {−1, 0, +1}) give ternary members, each weight drawn from the categorical q(s) ∝ π(s)e^{h s}. For deep binary networks
  * this is how an EBP network should be deployed: on MNIST-10k the reference gets 5.1% test error with
  * 16 members for 784-500-500-10, where EBP-D (one network with the most probable weights) gets 15.8%.
  */
@@ -13,7 +14,7 @@ import type { Matrix } from '../tensor/matrix';
 import { createRng } from '../util/random';
 import { summarize, type ModelSummary } from '../model/summary';
 import type { InputEncoding, ResolvedInput } from './input';
-import { XnorNetwork, argmaxRows, assertSignWeights, type XnorInput } from './network';
+import { XnorNetwork, argmaxRows, packedWeightKind, type XnorInput, type XnorLayerSpec } from './network';
 
 export interface EnsembleOptions {
   /** Number of sampled networks (≥ 1). */
@@ -112,13 +113,44 @@ export class XnorEnsemble {
 
 /** Draw `members` networks from the posterior (see {@link XnorNetwork.sampleEnsemble}). */
 export function sampleEnsemble(store: PosteriorStore, opts: EnsembleOptions): XnorEnsemble {
-  assertSignWeights(store, 'XnorNetwork.sampleEnsemble');
+  const kind = packedWeightKind(store, 'XnorNetwork.sampleEnsemble');
   const M = opts?.members;
   if (!Number.isInteger(M) || M < 1) throw new ArgumentError(`invalid argument. \`members\` must be a positive integer. Value: \`${M}\`.`);
   const seed = opts.seed ?? 0;
   if (!Number.isFinite(seed)) throw new ArgumentError(`invalid argument. \`seed\` must be a finite integer. Value: \`${seed}\`.`);
   const rng = createRng(seed);
   const members: XnorNetwork[] = [];
+  if (kind === 'ternary') {
+    const cum = store.layers.map((L) => cumulativeQ(store, L.h));
+    for (let m = 0; m < M; m++) {
+      const layers = store.layers.map((L, l): XnorLayerSpec => {
+        const { inputs: K, outputs: N } = L;
+        const W = (K + 31) >>> 5;
+        const { levels, c } = cum[l];
+        const S = levels.length;
+        const plus = new Int32Array(N * W);
+        const minus = new Int32Array(N * W);
+        for (let k = 0; k < N; k++) {
+          for (let j = 0; j < K; j++) {
+            // level index = the number of cumulative probabilities ≤ u (levels ascending)
+            const i = k * K + j;
+            const u = rng.next();
+            let s = 0;
+            while (s < S - 1 && u >= c[i * (S - 1) + s]) s++;
+            const v = levels[s];
+            if (v > 0) plus[k * W + (j >>> 5)] |= 1 << (j & 31);
+            else if (v < 0) minus[k * W + (j >>> 5)] |= 1 << (j & 31);
+          }
+        }
+        return {
+          weights: { plus: { rows: N, cols: K, wordsPerRow: W, data: plus }, minus: { rows: N, cols: K, wordsPerRow: W, data: minus } },
+          bias: L.b,
+        };
+      });
+      members.push(XnorNetwork.fromLayers(layers, { input: opts.input, backend: opts.backend }));
+    }
+    return new XnorEnsemble(members);
+  }
   for (let m = 0; m < M; m++) {
     const layers = store.layers.map((L) => {
       const { inputs: K, outputs: N, mean } = L;
@@ -135,6 +167,31 @@ export function sampleEnsemble(store: PosteriorStore, opts: EnsembleOptions): Xn
     members.push(XnorNetwork.fromLayers(layers, { input: opts.input, backend: opts.backend }));
   }
   return new XnorEnsemble(members);
+}
+
+/**
+ * For discrete weights, per weight the cumulative probabilities q(s_0), q(s_0) + q(s_1), ... (S − 1 of
+ * them, levels ascending) of q(s) ∝ π(s)e^{h s}, computed with the exponents shifted by their maximum.
+ */
+function cumulativeQ(store: PosteriorStore, h: Float64Array): { levels: Float64Array; c: Float64Array } {
+  const family = store.discrete!;
+  const { levels, logPrior } = family;
+  const S = levels.length;
+  const c = new Float64Array(h.length * (S - 1));
+  const w = new Float64Array(S);
+  for (let i = 0; i < h.length; i++) {
+    const x = h[i];
+    let amax = -Infinity;
+    for (let s = 0; s < S; s++) {
+      w[s] = logPrior[s] + x * levels[s];
+      if (w[s] > amax) amax = w[s];
+    }
+    let Z = 0;
+    for (let s = 0; s < S; s++) Z += w[s] = Math.exp(w[s] - amax);
+    let acc = 0;
+    for (let s = 0; s + 1 < S; s++) c[i * (S - 1) + s] = (acc += w[s]) / Z;
+  }
+  return { levels, c };
 }
 
 function sameInput(a: ResolvedInput, b: ResolvedInput): boolean {

@@ -11,6 +11,11 @@
  *
  * From an EBP posterior (`fromPosterior`) this is EBP-D (spec §8): the most probable weights sign(h)
  * with sign(0) = +1 and the real biases; `scores` equals `predict(store, X, 'deterministic').scores`.
+ *
+ * Ternary layers (`'ternaryDense'`, weights in {−1, 0, +1}, e.g. from a `ternary(π₀)` posterior) hold
+ * two masks, +1 and −1 (see ./bitpack.ts), and compute the same dot products with the zero weights
+ * left out: with binary inputs pre = n − 2·popcount((v ⊕ S) ∧ NZ), n the row's non-zero count
+ * (src/kernels/xnor-plan.ts), with real inputs Σ_{w=+1} x − Σ_{w=−1} x.
  */
 import ndarray from 'ndarray';
 import { ArgumentError, ShapeError } from '../errors';
@@ -18,16 +23,27 @@ import type { PosteriorStore } from '../ebp/posterior';
 import { createXnorEngine, type XnorBackend, type XnorEngine, type XnorPlan } from '../kernels/xnor';
 import { matrix, rowMajor, isNdArray, type Matrix, type MatrixLike } from '../tensor/matrix';
 import { summarize, type ModelSummary } from '../model/summary';
-import { firstDirtyPaddingRow, packSigns, packedWords, type PackedMatrix } from './bitpack';
+import { firstDirtyPaddingRow, firstOverlapRow, packSigns, packTernary, packedWords, type PackedMatrix, type TernaryMasks } from './bitpack';
 import { resolveInput, type InputEncoding, type ResolvedInput } from './input';
 import { sampleEnsemble, type EnsembleOptions, type XnorEnsemble } from './ensemble';
 
-/** One binary dense layer. */
+/** `'binaryDense'`: ±1 weights, 1 bit each; `'ternaryDense'`: weights in {−1, 0, +1}, 2 bits each (two masks). */
+export type XnorLayerType = 'binaryDense' | 'ternaryDense';
+
+/** One binary or ternary dense layer. */
 export interface XnorLayer {
+  readonly type: XnorLayerType;
   readonly inputs: number;
   readonly outputs: number;
-  /** [outputs, inputs] ±1 weights, bit 1 = −1 (LCE conventions, see ./bitpack.ts). */
+  /**
+   * Binary: [outputs, inputs] ±1 weights, bit 1 = −1 (LCE conventions, see ./bitpack.ts). Ternary: the
+   * −1 mask (the same object as `minus`), i.e. the sign bits with zero weights packed as +1.
+   */
   readonly weights: PackedMatrix;
+  /** Ternary layers: the +1 mask (bit 1 where w = +1); null for binary layers. */
+  readonly plus: PackedMatrix | null;
+  /** Ternary layers: the −1 mask (bit 1 where w = −1), disjoint from `plus`; null for binary layers. */
+  readonly minus: PackedMatrix | null;
   /** Real bias per output (EBP's b). */
   readonly bias: Float64Array;
   /** Hidden layers only: sign taken against this threshold instead of −bias (null: −bias). */
@@ -38,8 +54,17 @@ export interface XnorLayer {
 
 /** A layer as given to {@link XnorNetwork.fromLayers}. */
 export interface XnorLayerSpec {
-  /** Packed [outputs, inputs] weights, or a row-major ±1 (any real: sign, 0 → +1) array with `inputs`/`outputs`. */
-  weights: PackedMatrix | ArrayLike<number>;
+  /**
+   * Default `'binaryDense'`, or `'ternaryDense'` when `weights` are {@link TernaryMasks}. With
+   * `'ternaryDense'` a row-major array is read as ternary weights: > 0 → +1, < 0 → −1, 0 → 0.
+   */
+  type?: XnorLayerType;
+  /**
+   * Binary: packed [outputs, inputs] weights, or a row-major ±1 (any real: sign, 0 → +1) array with
+   * `inputs`/`outputs`. Ternary: `{ plus, minus }` packed masks (disjoint, zero padding bits), or a
+   * row-major array with `type: 'ternaryDense'` and `inputs`/`outputs`.
+   */
+  weights: PackedMatrix | TernaryMasks | ArrayLike<number>;
   inputs?: number;
   outputs?: number;
   bias?: ArrayLike<number>;
@@ -77,18 +102,28 @@ export class XnorNetwork {
   }
 
   /**
-   * EBP-D as a packed network (spec §8): weights sign(h) with sign(0) = +1, real biases kept.
-   * Needs ±1 weights (`weights: 'binary'`, or discrete levels [−1, 1]).
+   * EBP-D as a packed network (spec §8): the most probable weights (`store.layers[l].map`), real biases
+   * kept. Binary weights (`'binary'`, or discrete levels [−1, 1]): sign(h) with sign(0) = +1, binary
+   * layers. Discrete levels within {−1, 0, +1} (`ternary(π₀)`): argmax_s [log π(s) + h s], ternary layers.
+   *
+   * @throws {ArgumentError} Gaussian weights, or discrete levels outside {−1, 0, +1} (no packed form;
+   *   use `predict(store, X, 'deterministic')`)
    */
   static fromPosterior(store: PosteriorStore, opts: XnorOptions = {}): XnorNetwork {
-    assertSignWeights(store, 'XnorNetwork.fromPosterior');
-    const layers = store.layers.map((L) => makeLayer(packSigns(L.map, L.outputs, L.inputs), Float64Array.from(L.b), null, null));
+    const kind = packedWeightKind(store, 'XnorNetwork.fromPosterior');
+    const layers = store.layers.map((L) => {
+      const bias = Float64Array.from(L.b);
+      if (kind === 'binary') return makeLayer(packSigns(L.map, L.outputs, L.inputs), bias, null, null);
+      return makeTernaryLayer(packTernary(L.map, L.outputs, L.inputs), bias, null, null);
+    });
     return new XnorNetwork(layers, resolveInput(opts.input, store.sizes[0]), opts.backend ?? 'auto');
   }
 
   /**
-   * An ensemble of `members` networks with weights drawn from the posterior, W = +1 with probability
-   * (1 + tanh h)/2, biases kept; it predicts the argmax of the members' mean sign output (spec §8).
+   * An ensemble of `members` networks with weights drawn from the posterior q, biases kept; it predicts
+   * the argmax of the members' mean sign output (spec §8). Binary weights: W = +1 with probability
+   * (1 + tanh h)/2. Discrete levels within {−1, 0, +1}: W = s with probability q(s) ∝ π(s)e^{h s},
+   * ternary members. Other weights raise an ArgumentError (see {@link XnorNetwork.fromPosterior}).
    */
   static sampleEnsemble(store: PosteriorStore, opts: EnsembleOptions): XnorEnsemble {
     return sampleEnsemble(store, opts);
@@ -100,7 +135,8 @@ export class XnorNetwork {
     const layers: XnorLayer[] = [];
     for (let l = 0; l < specs.length; l++) {
       const s = specs[l];
-      const w = toPacked(s, l);
+      const tw = toTernary(s, l);
+      const w = tw ? tw.minus : toPacked(s, l);
       if (l > 0 && w.cols !== layers[l - 1].outputs) {
         throw new ShapeError(
           `XnorNetwork.fromLayers: layer ${l} has ${w.cols} inputs but layer ${l - 1} has ${layers[l - 1].outputs} outputs.`,
@@ -120,7 +156,7 @@ export class XnorNetwork {
         if (s.flip.length !== w.rows) throw new ShapeError(`layers[${l}].flip has ${s.flip.length} values, expected ${w.rows}.`, [s.flip.length], [w.rows]);
         flip = Uint8Array.from(s.flip as ArrayLike<number>, (v) => (v ? 1 : 0));
       }
-      layers.push(makeLayer(w, bias, threshold, flip));
+      layers.push(tw ? makeTernaryLayer(tw, bias, threshold, flip) : makeLayer(w, bias, threshold, flip));
     }
     return new XnorNetwork(layers, resolveInput(opts.input, layers[0].inputs), opts.backend ?? 'auto');
   }
@@ -191,7 +227,12 @@ export class XnorNetwork {
 }
 
 function makeLayer(weights: PackedMatrix, bias: Float64Array, threshold: Float64Array | null, flip: Uint8Array | null): XnorLayer {
-  return Object.freeze({ inputs: weights.cols, outputs: weights.rows, weights, bias, threshold, flip });
+  return Object.freeze({ type: 'binaryDense', inputs: weights.cols, outputs: weights.rows, weights, plus: null, minus: null, bias, threshold, flip });
+}
+
+function makeTernaryLayer(t: TernaryMasks, bias: Float64Array, threshold: Float64Array | null, flip: Uint8Array | null): XnorLayer {
+  const { plus, minus } = t;
+  return Object.freeze({ type: 'ternaryDense', inputs: minus.cols, outputs: minus.rows, weights: minus, plus, minus, bias, threshold, flip });
 }
 
 /** The backend-neutral plan the kernels run. */
@@ -205,7 +246,12 @@ export function toPlan(layers: readonly XnorLayer[], input: ResolvedInput): Xnor
           : { kind: 'bitplanes', bits: input.bits, scale: input.scale, offset: input.offset },
     layers: layers.map((L) => {
       const thr = L.threshold ?? Float64Array.from(L.bias, (b) => -b);
-      return { K: L.inputs, N: L.outputs, words: L.weights.data, thr, flip: L.flip ?? new Uint8Array(L.outputs), bias: L.bias };
+      let nz: Int32Array | null = null;
+      if (L.plus && L.minus) {
+        nz = new Int32Array(L.minus.data.length);
+        for (let i = 0; i < nz.length; i++) nz[i] = L.plus.data[i] | L.minus.data[i];
+      }
+      return { K: L.inputs, N: L.outputs, words: L.weights.data, nz, thr, flip: L.flip ?? new Uint8Array(L.outputs), bias: L.bias };
     }),
   };
 }
@@ -232,33 +278,83 @@ export function argmaxRows(data: ArrayLike<number>, rows: number, cols: number):
   return out;
 }
 
-/** Throws unless the store's weights are ±1 (binary, or discrete levels exactly [−1, 1]). */
-export function assertSignWeights(store: PosteriorStore, fn: string): void {
+/**
+ * The packed form of a store's weights: `'binary'` for ±1 weights (`'binary'`, or discrete levels exactly
+ * [−1, 1]), `'ternary'` for discrete levels within {−1, 0, +1} that include 0, or null (Gaussian weights,
+ * other levels).
+ */
+export function packedKindOf(store: PosteriorStore): 'binary' | 'ternary' | null {
   const w = store.weights as unknown;
-  if (w === 'binary') return;
+  if (w === 'binary') return 'binary';
   if (typeof w === 'object' && w !== null) {
     const levels = (w as { levels?: readonly number[] }).levels;
-    if (levels && levels.length === 2 && levels[0] === -1 && levels[1] === 1) return;
+    if (!levels) return null;
+    if (levels.length === 2 && levels[0] === -1 && levels[1] === 1) return 'binary';
+    if (levels.every((s) => s === -1 || s === 0 || s === 1) && levels.includes(0)) return 'ternary';
   }
+  return null;
+}
+
+/** {@link packedKindOf}, throwing an ArgumentError for weights without a packed form. */
+export function packedWeightKind(store: PosteriorStore, fn: string): 'binary' | 'ternary' {
+  const kind = packedKindOf(store);
+  if (kind) return kind;
+  const w = store.weights as unknown;
   throw new ArgumentError(
-    `invalid argument. ${fn} needs ±1 weights (weights: 'binary'); this posterior has ${JSON.stringify(w)} weights, which a 1-bit packed network cannot hold.`,
+    `invalid argument. ${fn} needs ±1 weights (weights: 'binary') or ternary weights (discrete levels within {−1, 0, +1}, e.g. ternary(0.5)); ` +
+      `this posterior has ${JSON.stringify(w)} weights, which a packed network cannot hold. Use predict(store, X, 'deterministic') for the float EBP-D network.`,
   );
 }
 
-function toPacked(s: XnorLayerSpec, l: number): PackedMatrix {
+function isMasks(w: unknown): w is TernaryMasks {
+  return typeof w === 'object' && w !== null && 'plus' in w && 'minus' in w;
+}
+
+/** The ternary masks of a spec (validated), or null for a binary layer. */
+function toTernary(s: XnorLayerSpec, l: number): TernaryMasks | null {
+  const w = s.weights as unknown;
+  if (s.type !== undefined && s.type !== 'binaryDense' && s.type !== 'ternaryDense') {
+    throw new ArgumentError(`invalid argument. layers[${l}].type must be 'binaryDense' or 'ternaryDense'. Value: \`${JSON.stringify(s.type)}\`.`);
+  }
+  if (isMasks(w)) {
+    if (s.type === 'binaryDense') throw new ArgumentError(`invalid argument. layers[${l}] is 'binaryDense' but its weights are ternary masks { plus, minus }.`);
+    const plus = toPacked({ weights: w.plus }, l, 'plus');
+    const minus = toPacked({ weights: w.minus }, l, 'minus');
+    if (plus.rows !== minus.rows || plus.cols !== minus.cols) {
+      throw new ShapeError(`layers[${l}]: the +1 mask is ${plus.rows}×${plus.cols} but the −1 mask is ${minus.rows}×${minus.cols}.`, [minus.rows, minus.cols], [plus.rows, plus.cols]);
+    }
+    const both = firstOverlapRow(plus.data, minus.data, plus.rows, plus.cols);
+    if (both >= 0) throw new ArgumentError(`invalid argument. layers[${l}] row ${both} has a weight in both the +1 and the −1 mask (the masks must be disjoint).`);
+    return { plus, minus };
+  }
+  if (s.type !== 'ternaryDense') return null;
+  const a = w as ArrayLike<number>;
+  const rows = s.outputs;
+  const cols = s.inputs;
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || (rows as number) < 0 || (cols as number) < 0) {
+    throw new ArgumentError(`invalid argument. layers[${l}]: unpacked ternary weights need integer \`inputs\` and \`outputs\`.`);
+  }
+  if (!a || typeof a.length !== 'number' || a.length !== (rows as number) * (cols as number)) {
+    throw new ShapeError(`layers[${l}].weights has ${a?.length} values, ${rows}×${cols} needs ${(rows as number) * (cols as number)}.`);
+  }
+  return packTernary(a, rows as number, cols as number);
+}
+
+function toPacked(s: Pick<XnorLayerSpec, 'weights' | 'inputs' | 'outputs'>, l: number, field = 'weights'): PackedMatrix {
   const w = s.weights as PackedMatrix | ArrayLike<number>;
   if (w && typeof w === 'object' && 'wordsPerRow' in w && (w as PackedMatrix).data instanceof Int32Array) {
     const p = w as PackedMatrix;
     if (!Number.isInteger(p.rows) || !Number.isInteger(p.cols) || p.rows < 0 || p.cols < 0 || p.wordsPerRow !== packedWords(p.cols)) {
-      throw new ShapeError(`layers[${l}].weights: a packed matrix of ${p.rows}×${p.cols} needs ${packedWords(p.cols)} words per row, has ${p.wordsPerRow}.`);
+      throw new ShapeError(`layers[${l}].${field}: a packed matrix of ${p.rows}×${p.cols} needs ${packedWords(p.cols)} words per row, has ${p.wordsPerRow}.`);
     }
     if (p.data.length !== p.rows * p.wordsPerRow) {
-      throw new ShapeError(`layers[${l}].weights has ${p.data.length} words, ${p.rows}×${p.cols} needs ${p.rows * p.wordsPerRow}.`, [p.data.length], [p.rows * p.wordsPerRow]);
+      throw new ShapeError(`layers[${l}].${field} has ${p.data.length} words, ${p.rows}×${p.cols} needs ${p.rows * p.wordsPerRow}.`, [p.data.length], [p.rows * p.wordsPerRow]);
     }
     const dirty = firstDirtyPaddingRow(p.data, p.rows, p.cols);
-    if (dirty >= 0) throw new ArgumentError(`invalid argument. layers[${l}].weights row ${dirty} has non-zero padding bits past column ${p.cols}.`);
+    if (dirty >= 0) throw new ArgumentError(`invalid argument. layers[${l}].${field} row ${dirty} has non-zero padding bits past column ${p.cols}.`);
     return p;
   }
+  if (field !== 'weights') throw new ArgumentError(`invalid argument. layers[${l}].weights.${field} must be a packed matrix { rows, cols, wordsPerRow, data: Int32Array }.`);
   const a = w as ArrayLike<number>;
   const rows = s.outputs;
   const cols = s.inputs;

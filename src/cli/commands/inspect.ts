@@ -15,6 +15,9 @@ interface LayerRow {
   inputs: number;
   outputs: number;
   binaryParams: number;
+  /** Networks with ternary layers only: 2-bit weights and the fraction of zero weights. */
+  ternaryParams?: number;
+  zeroFraction?: number;
   realParams: number;
   packedBytes: number;
   float32Bytes: number;
@@ -23,19 +26,22 @@ interface LayerRow {
 /** The model summary as a plain object (the `--json` output). */
 export function modelSummary(m: LoadedModel, shownAs: string): Record<string, unknown> {
   let layers: LayerRow[];
-  let packed: { members: number; packedBytes: number; float32Bytes: number; compression: number } | null = null;
+  let packed: { members: number; packedBytes: number; float32Bytes: number; compression: number; zeroFraction?: number } | null = null;
   if (m.network) {
     const s = m.network.summary();
+    const tern = s.ternaryParams > 0;
     layers = s.layers.map((L) => ({
       layer: L.index,
       inputs: L.inputs,
       outputs: L.outputs,
       binaryParams: L.binaryParams,
+      ...(tern ? { ternaryParams: L.ternaryParams, zeroFraction: L.zeroFraction } : {}),
       realParams: L.realParams,
       packedBytes: L.packedBytes,
       float32Bytes: L.float32Bytes,
     }));
     packed = { members: s.members, packedBytes: s.packedBytes, float32Bytes: s.float32Bytes, compression: Math.round(s.compression * 100) / 100 };
+    if (tern) packed.zeroFraction = s.zeroFraction;
   } else {
     // No packed form (Gaussian or multi-level weights): the parameters as they are used, float64.
     layers = m.sizes.slice(1).map((outputs, l) => ({
@@ -95,13 +101,25 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
     return 0;
   }
   const layers = s.layers as LayerRow[];
-  const packed = s.packed as { members: number; packedBytes: number; float32Bytes: number; compression: number } | null;
+  const packed = s.packed as { members: number; packedBytes: number; float32Bytes: number; compression: number; zeroFraction?: number } | null;
   const spec = m.meta.preprocess;
   const out: string[] = [];
   out.push(`${args.model}: ebp-bnn ${m.kind} file, format version ${m.formatVersion}, ${m.fileBytes} bytes (${m.createdBy})`);
   out.push(`network ${m.sizes.join('-')}, ${s.weights} weights, sign activations, ${s.parameters} parameters`);
   out.push('');
-  if (packed) {
+  if (packed && packed.zeroFraction !== undefined) {
+    // ternary layers: 2 bits per weight (a +1 mask and a −1 mask), zero weights skipped
+    out.push('layer  inputs  outputs  1-bit weights  2-bit weights  zero weights  real params  packed bytes  float32 bytes');
+    for (const L of layers) {
+      out.push(
+        `${String(L.layer).padEnd(5)}  ${String(L.inputs).padStart(6)}  ${String(L.outputs).padStart(7)}  ${String(L.binaryParams).padStart(13)}  ${String(L.ternaryParams ?? 0).padStart(13)}  ${pct(L.ternaryParams ? L.zeroFraction : undefined).padStart(12)}  ${String(L.realParams).padStart(11)}  ${String(L.packedBytes).padStart(12)}  ${String(L.float32Bytes).padStart(13)}`,
+      );
+    }
+    out.push(
+      `packed network${packed.members > 1 ? ` (${packed.members} members)` : ''}: ${packed.packedBytes} bytes vs ${packed.float32Bytes} bytes as float32: ${packed.compression}x smaller ` +
+        `(ternary: 2 bits per weight, ${pct(packed.zeroFraction)} of the weights are zero)`,
+    );
+  } else if (packed) {
     out.push('layer  inputs  outputs  1-bit weights  real params  packed bytes  float32 bytes');
     for (const L of layers) {
       out.push(

@@ -319,7 +319,8 @@ describe('decode errors: each a ModelFormatError with a precise message', () => 
     expectFormatError(() => decodeModel(join(p, '[1, 2]')), 'the header is not a JSON object.');
     expectFormatError(() => decodeModel(edit(good, (q) => (q.header.format = 'onnx'))), `the header's "format" is "onnx", expected "ebp-bnn".`);
     expectFormatError(() => decodeModel(edit(good, (q) => (q.header.version = 2))), `the header's "version" 2 differs from the preamble's version 1.`);
-    expectFormatError(() => decodeModel(edit(good, (q) => (q.header.layers[0].type = 'ternaryDense'))), /layer 0 has unsupported type "ternaryDense"/);
+    expectFormatError(() => decodeModel(edit(good, (q) => (q.header.layers[0].type = 'conv2d'))), `layer 0 has unsupported type "conv2d" (format version 1 has 'binaryDense' and 'ternaryDense').`);
+    expectFormatError(() => decodeModel(edit(good, (q) => (q.header.layers[0].type = 'ternaryDense'))), `layer 0 is 'ternaryDense': its weights are the masks "plus" and "minus", it has no "weights".`);
     expectFormatError(() => decodeModel(edit(good, (q) => (q.header.layers[1].inputs = 8))), /layer 1 has 8 inputs but layer 0 has 9 outputs/);
     expectFormatError(() => decodeModel(edit(good, (q) => (q.header.layers[0].activation = 'none'))), /expected "sign" for a hidden layer/);
     expectFormatError(() => decodeModel(edit(good, (q) => (q.header.layers[0].bias = 'nope'))), "layer 0 bias refers to tensor 'nope', which is not in the tensor table.");

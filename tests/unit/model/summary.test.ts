@@ -8,8 +8,8 @@ describe('summary (Larq-style profile)', () => {
   test('per-layer inputs, outputs, 1-bit and 64-bit parameters, packed vs float32 bytes', () => {
     const s = XnorNetwork.fromPosterior(store, { input: { type: 'bitplanes' } }).summary();
     expect(s.layers).toEqual([
-      { index: 0, type: 'binaryDense', input: 'bitplanes', inputs: 784, outputs: 200, activation: 'sign', binaryParams: 156800, realParams: 200, packedBytes: 200 * 25 * 4 + 1600, float32Bytes: 157000 * 4 },
-      { index: 1, type: 'binaryDense', input: 'binary', inputs: 200, outputs: 10, activation: 'scores', binaryParams: 2000, realParams: 10, packedBytes: 10 * 7 * 4 + 80, float32Bytes: 2010 * 4 },
+      { index: 0, type: 'binaryDense', input: 'bitplanes', inputs: 784, outputs: 200, activation: 'sign', binaryParams: 156800, ternaryParams: 0, zeroFraction: 0, realParams: 200, packedBytes: 200 * 25 * 4 + 1600, float32Bytes: 157000 * 4 },
+      { index: 1, type: 'binaryDense', input: 'binary', inputs: 200, outputs: 10, activation: 'scores', binaryParams: 2000, ternaryParams: 0, zeroFraction: 0, realParams: 10, packedBytes: 10 * 7 * 4 + 80, float32Bytes: 2010 * 4 },
     ]);
     expect(s.members).toBe(1);
     expect(s.binaryParams).toBe(158800);

@@ -133,3 +133,23 @@ export function randomRows(rng: Rng, n: number, K: number, kind: RowKind): numbe
 }
 
 export { createRng };
+
+export interface TernaryNetOptions extends RandomNetOptions {
+  /** Probability of a zero weight (default: a random value in [0.1, 0.9] per layer). */
+  zeroFraction?: number;
+  /** Make some rows entirely zero (n = 0: the dot is 0 whatever the input). Default false. */
+  zeroRows?: boolean;
+}
+
+/** Random ternary layers: weights in {−1, 0, +1}; integer biases (zero pre-activations) for half of the units by default. */
+export function randomTernaryLayers(rng: Rng, sizes: number[], opts: TernaryNetOptions = {}): RefLayer[] {
+  const layers = randomLayers(rng, sizes, opts);
+  return layers.map((L) => {
+    const z = opts.zeroFraction ?? 0.1 + 0.8 * rng.next();
+    const w = L.w.map((row) => {
+      if (opts.zeroRows && rng.next() < 0.1) return row.map(() => 0);
+      return row.map((v) => (rng.next() < z ? 0 : v));
+    });
+    return { ...L, w };
+  });
+}

@@ -37,7 +37,10 @@ describe('xnor WebAssembly provenance', () => {
     const mod = new WebAssembly.Module(bytes);
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const names = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
-    expect(names).toEqual(['__heap_base', 'pack_binarize', 'pack_planes', 'planes_pre', 'real_pre', 'sign_pack', 'xnor_scores', 'xnor_sign']);
+    expect(names).toEqual([
+      '__heap_base', 'pack_binarize', 'pack_planes', 'planes_pre', 'real_pre', 'sign_pack', 'tern_planes_pre', 'tern_real_pre', 'tern_scores', 'tern_sign',
+      'xnor_scores', 'xnor_sign',
+    ]);
   });
 
   const clang = process.env.CLANG ?? 'clang-14';
