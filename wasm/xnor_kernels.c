@@ -175,9 +175,12 @@ void tern_sign(const u64 *x, i32 B, i32 KW, const u64 *wp, i32 P, const i32 *cut
   sign_core(x, B, KW, wp, P, cut, flip, out, KWout, tile, 1);
 }
 
-/* Output ternary layer, binary in: scores[n, k] = (nnz[k] - 2 popcount((x ^ S_k) & NZ_k)) + bias[k]. */
+/*
+ * Output ternary layer, binary in: scores[n, k] = (nnz[k] - 2 popcount((x ^ S_k) & NZ_k)) * scale[k] + bias[k]
+ * (one rounded product, one rounded sum; scale 1 for EBP networks, the folded batch-norm scale for STE).
+ */
 EXPORT(tern_scores)
-void tern_scores(const u64 *x, i32 B, i32 KW, const i32 *nnz, const u64 *wp, i32 N, const f64 *bias, f64 *out) {
+void tern_scores(const u64 *x, i32 B, i32 KW, const i32 *nnz, const u64 *wp, i32 N, const f64 *scale, const f64 *bias, f64 *out) {
   i32 P = (N + 3) >> 2;
   for (i32 n = 0; n < B; n++) {
     const u64 *xa = x + (i64)n * KW;
@@ -187,15 +190,18 @@ void tern_scores(const u64 *x, i32 B, i32 KW, const i32 *nnz, const u64 *wp, i32
       masked_counts4(xa, wp + (i64)p * KW * 8, KW, a);
       for (i32 r = 0; r < 4; r++) {
         i32 k = 4 * p + r;
-        if (k < N) o[k] = (f64)(nnz[k] - 2 * a[r]) + bias[k];
+        if (k < N) o[k] = (f64)(nnz[k] - 2 * a[r]) * scale[k] + bias[k];
       }
     }
   }
 }
 
-/* Output layer, binary in: scores[n, k] = (K - 2 popcount(x ^ w_k)) + bias[k] (the sign network's field). */
+/*
+ * Output layer, binary in: scores[n, k] = (K - 2 popcount(x ^ w_k)) * scale[k] + bias[k] (the sign network's
+ * field; scale 1 for EBP networks, where the product is exact).
+ */
 EXPORT(xnor_scores)
-void xnor_scores(const u64 *x, i32 B, i32 KW, i32 K, const u64 *wp, i32 N, const f64 *bias, f64 *out) {
+void xnor_scores(const u64 *x, i32 B, i32 KW, i32 K, const u64 *wp, i32 N, const f64 *scale, const f64 *bias, f64 *out) {
   i32 P = (N + 3) >> 2;
   for (i32 n = 0; n < B; n++) {
     const u64 *xa = x + (i64)n * KW;
@@ -205,7 +211,7 @@ void xnor_scores(const u64 *x, i32 B, i32 KW, i32 K, const u64 *wp, i32 N, const
       xor_counts4(xa, wp + (i64)p * KW * 4, KW, a);
       for (i32 r = 0; r < 4; r++) {
         i32 k = 4 * p + r;
-        if (k < N) o[k] = (f64)(K - 2 * a[r]) + bias[k];
+        if (k < N) o[k] = (f64)(K - 2 * a[r]) * scale[k] + bias[k];
       }
     }
   }

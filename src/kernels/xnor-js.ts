@@ -272,6 +272,8 @@ interface JsLayer {
   cut: Int32Array;
   flip: Uint8Array;
   thr: Float64Array;
+  /** Output layer: scores = pre·scale + bias (scale 1 when the plan has none). */
+  scale: Float64Array;
   bias: Float64Array;
   rowc: Float64Array;
   tile: number;
@@ -314,7 +316,8 @@ export class JsXnorEngine implements XnorEngine {
         for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * sums[k];
       }
       const panels = L.nz ? toTernaryPanels32(L.words, L.nz, L.K, L.N) : toPanels32(L.words, L.K, L.N);
-      return { K: L.K, N: L.N, KW, P, tern, kc, panels, cut, flip, thr: L.thr, bias: L.bias, rowc, tile: panelTile(KW * (tern ? 32 : 16)) };
+      const scale = L.scale ? L.scale : new Float64Array(L.N).fill(1);
+      return { K: L.K, N: L.N, KW, P, tern, kc, panels, cut, flip, thr: L.thr, scale, bias: L.bias, rowc, tile: panelTile(KW * (tern ? 32 : 16)) };
     });
     let maxKW = 1;
     for (const L of this.layers) maxKW = Math.max(maxKW, L.KW, (L.N + 31) >>> 5);
@@ -354,7 +357,7 @@ export class JsXnorEngine implements XnorEngine {
         this.realPre(X, xo, L0, B);
       }
       if (last === 0) {
-        addBias(this.pre, B, L0.N, L0.bias, out, oo);
+        addBias(this.pre, B, L0.N, L0.scale, L0.bias, out, oo);
         return;
       }
       signPack(this.pre, B, L0.N, L0.thr, L0.flip, cur, (L0.N + 31) >>> 5);
@@ -399,7 +402,7 @@ export class JsXnorEngine implements XnorEngine {
   }
 
   private xnorScores(L: JsLayer, x: Int32Array, B: number, out: Float64Array, oo: number): void {
-    const { KW, P, panels, bias, N, kc, tern } = L;
+    const { KW, P, panels, scale, bias, N, kc, tern } = L;
     const cnt = this.cnt;
     const stride = tern ? KW * 8 : KW * 4;
     for (let n = 0; n < B; n++) {
@@ -408,7 +411,7 @@ export class JsXnorEngine implements XnorEngine {
         else xorCounts4(x, n * KW, panels, p * stride, KW, cnt);
         for (let r = 0; r < 4; r++) {
           const k = 4 * p + r;
-          if (k < N) out[oo + n * N + k] = kc[k] - 2 * cnt[r] + bias[k];
+          if (k < N) out[oo + n * N + k] = (kc[k] - 2 * cnt[r]) * scale[k] + bias[k];
         }
       }
     }
@@ -563,6 +566,6 @@ export class JsXnorEngine implements XnorEngine {
   }
 }
 
-function addBias(pre: Float64Array, B: number, N: number, bias: Float64Array, out: Float64Array, oo: number): void {
-  for (let n = 0; n < B; n++) for (let k = 0; k < N; k++) out[oo + n * N + k] = pre[n * N + k] + bias[k];
+function addBias(pre: Float64Array, B: number, N: number, scale: Float64Array, bias: Float64Array, out: Float64Array, oo: number): void {
+  for (let n = 0; n < B; n++) for (let k = 0; k < N; k++) out[oo + n * N + k] = pre[n * N + k] * scale[k] + bias[k];
 }

@@ -31,7 +31,11 @@ export interface PlanLayer {
    */
   readonly thr: Float64Array;
   readonly flip: Uint8Array;
-  /** Last layer: scores = pre + bias. */
+  /**
+   * Last layer: scores = pre·scale + bias, one rounded product and one rounded sum (STE: the folded
+   * batch-norm scale and shift); null: scale 1, i.e. scores = pre + bias (EBP).
+   */
+  readonly scale: Float64Array | null;
   readonly bias: Float64Array;
 }
 

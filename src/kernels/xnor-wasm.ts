@@ -15,12 +15,12 @@ interface XnorWasmExports extends WebAssembly.Exports {
   pack_binarize(x: P, B: number, K: number, thr: P, out: P, KW: number): void;
   pack_planes(x: P, B: number, K: number, scale: number, offset: number, bits: number, planes: P, KW: number, qsum: P, nz: P): void;
   xnor_sign(x: P, B: number, KW: number, wp: P, Pn: number, cut: P, flip: P, out: P, KWout: number, tile: number): void;
-  xnor_scores(x: P, B: number, KW: number, K: number, wp: P, N: number, bias: P, out: P): void;
+  xnor_scores(x: P, B: number, KW: number, K: number, wp: P, N: number, scale: P, bias: P, out: P): void;
   planes_pre(planes: P, qsum: P, nz: P, B: number, KW: number, bits: number, wp: P, N: number, scale: number, rowc: P, pre: P): void;
   real_pre(x: P, B: number, K: number, wp: P, N: number, KW: number, table: P, list: P, pre: P): void;
   sign_pack(pre: P, B: number, N: number, thr: P, flip: P, out: P, KWout: number): void;
   tern_sign(x: P, B: number, KW: number, wp: P, Pn: number, cut: P, flip: P, out: P, KWout: number, tile: number): void;
-  tern_scores(x: P, B: number, KW: number, nnz: P, wp: P, N: number, bias: P, out: P): void;
+  tern_scores(x: P, B: number, KW: number, nnz: P, wp: P, N: number, scale: P, bias: P, out: P): void;
   tern_planes_pre(planes: P, nz: P, B: number, KW: number, bits: number, wp: P, N: number, scale: number, rowc: P, pre: P): void;
   tern_real_pre(x: P, B: number, K: number, wp: P, N: number, KW: number, table: P, list: P, pre: P): void;
 }
@@ -42,6 +42,8 @@ interface WasmLayer {
   cut: Int32Array;
   flip: Int32Array;
   thr: Float64Array;
+  /** Output layer: scores = pre·scale + bias (scale 1 when the plan has none). */
+  scale: Float64Array;
   bias: Float64Array;
   rowc: Float64Array;
   tile: number;
@@ -122,6 +124,9 @@ export class WasmXnorEngine implements XnorEngine {
       }
       const thr = heap.f64(L.N);
       thr.set(L.thr);
+      const scale = heap.f64(L.N);
+      if (L.scale) scale.set(L.scale);
+      else scale.fill(1);
       const bias = heap.f64(L.N);
       bias.set(L.bias);
       const rowc = heap.f64(L.N);
@@ -129,7 +134,7 @@ export class WasmXnorEngine implements XnorEngine {
         const sums = planRowSums(L);
         for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * sums[k];
       }
-      return { K: L.K, N: L.N, KW, P: Pn, tern, nnz, panels, cut, flip, thr, bias, rowc, tile: panelTile(KW * (tern ? 64 : 32)) };
+      return { K: L.K, N: L.N, KW, P: Pn, tern, nnz, panels, cut, flip, thr, scale, bias, rowc, tile: panelTile(KW * (tern ? 64 : 32)) };
     });
     const s = WasmXnorEngine.workspaceSizes(plan);
     this.x = heap.f64(s.x);
@@ -177,7 +182,7 @@ export class WasmXnorEngine implements XnorEngine {
       const KW = (L.K + 63) >>> 6;
       const Pn = (L.N + 3) >>> 2;
       i32.push(Pn * KW * (L.nz ? 16 : 8), L.nz ? L.N : 0, Pn * 4, Pn * 4);
-      f64.push(L.N, L.N, L.N);
+      f64.push(L.N, L.N, L.N, L.N);
     });
     const s = WasmXnorEngine.workspaceSizes(plan);
     f64.push(s.x, s.qsum, s.pre, s.table, s.out, plan.layers[0].K);
@@ -212,8 +217,8 @@ export class WasmXnorEngine implements XnorEngine {
       }
       if (last === 0) {
         const pre = this.pre;
-        const bias = L0.bias;
-        for (let n = 0; n < B; n++) for (let k = 0; k < KL; k++) out[oo + n * KL + k] = pre[n * KL + k] + bias[k];
+        const { scale, bias } = L0;
+        for (let n = 0; n < B; n++) for (let k = 0; k < KL; k++) out[oo + n * KL + k] = pre[n * KL + k] * scale[k] + bias[k];
         return;
       }
       e.sign_pack(o(this.pre), B, L0.N, o(L0.thr), o(L0.flip), o(cur), (L0.N + 63) >>> 6);
@@ -228,8 +233,8 @@ export class WasmXnorEngine implements XnorEngine {
       next = t;
     }
     const L = layers[last];
-    if (L.tern) e.tern_scores(o(cur), B, L.KW, o(L.nnz), o(L.panels), L.N, o(L.bias), o(this.out));
-    else e.xnor_scores(o(cur), B, L.KW, L.K, o(L.panels), L.N, o(L.bias), o(this.out));
+    if (L.tern) e.tern_scores(o(cur), B, L.KW, o(L.nnz), o(L.panels), L.N, o(L.scale), o(L.bias), o(this.out));
+    else e.xnor_scores(o(cur), B, L.KW, L.K, o(L.panels), L.N, o(L.scale), o(L.bias), o(this.out));
     out.set(this.out.subarray(0, B * KL), oo);
   }
 }

@@ -15,7 +15,7 @@ import type { InputEncoding } from '../xnor/input';
 import { firstOverlapRow } from '../xnor/bitpack';
 import { crc32 } from './crc32';
 import {
-  DTYPES, FORMAT_VERSION, LITTLE_ENDIAN_HOST, MAGIC, PREAMBLE_BYTES, CHECKSUM_BYTES, align8, tensorBytes,
+  DTYPES, FORMAT_VERSION, SCALE_FORMAT_VERSION, LITTLE_ENDIAN_HOST, MAGIC, PREAMBLE_BYTES, CHECKSUM_BYTES, align8, tensorBytes,
   type Dtype, type LayerEntry, type MetaValue, type ModelHeader, type ModelMeta, type TensorEntry, type TrainingMeta,
 } from './format';
 import type { PackedModel } from './encode';
@@ -283,7 +283,7 @@ function decodeAny(bytes: Uint8Array, opts: DecodeOptions): Omit<DecodedModel, '
         fail(`unsupported bit packing ${JSON.stringify(packing)} (this library reads 32-bit words, lsb-first, 1 = −1, zero padding, rows aligned).`);
       }
       if (hasLayers) {
-        const specs = layerSpecs(h.layers, '"layers"', 1, r)[0];
+        const specs = layerSpecs(h.layers, '"layers"', 1, r, c.formatVersion)[0];
         sizes = [specs[0].inputs as number, ...specs.map((s) => s.outputs as number)];
         network = XnorNetwork.fromLayers(specs, { input: inputEncoding(h.input, sizes[0], r), backend: opts.backend });
       } else {
@@ -291,7 +291,7 @@ function decodeAny(bytes: Uint8Array, opts: DecodeOptions): Omit<DecodedModel, '
         if (!isObject(e) || e.combine !== 'meanSign' || !Number.isSafeInteger(e.members) || (e.members as number) < 1) {
           fail('"ensemble" must be { "combine": "meanSign", "members": M ≥ 1, "layers": [...] } with tensors stacked over the members.');
         }
-        const perMember = layerSpecs(e.layers, 'ensemble "layers"', e.members as number, r);
+        const perMember = layerSpecs(e.layers, 'ensemble "layers"', e.members as number, r, c.formatVersion);
         const specs0 = perMember[0];
         const s = [specs0[0].inputs as number, ...specs0.map((x) => x.outputs as number)];
         sizes = s;
@@ -335,7 +335,7 @@ function rethrow(e: unknown): unknown {
  * tensors with a leading dimension M), validated: types, widths, activations, shapes, padding bits,
  * disjoint ternary masks, finite values, 0/1 flip flags.
  */
-function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, stacked = where !== '"layers"'): XnorLayerSpec[][] {
+function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, version: number, stacked = where !== '"layers"'): XnorLayerSpec[][] {
   if (!Array.isArray(list) || list.length === 0) fail(`${where} must be a non-empty array of layers.`);
   const lead = stacked ? [M] : [];
   let prevOut = -1;
@@ -343,7 +343,7 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, st
     const id = `layer ${l}`;
     if (!isObject(L)) fail(`${id} is not an object.`);
     if (L.type !== 'binaryDense' && L.type !== 'ternaryDense') {
-      fail(`${id} has unsupported type ${JSON.stringify(L.type)} (format version ${FORMAT_VERSION} has 'binaryDense' and 'ternaryDense').`);
+      fail(`${id} has unsupported type ${JSON.stringify(L.type)} (format version ${version} has 'binaryDense' and 'ternaryDense').`);
     }
     const ternary = L.type === 'ternaryDense';
     if (ternary && L.weights !== undefined) fail(`${id} is 'ternaryDense': its weights are the masks "plus" and "minus", it has no "weights".`);
@@ -389,7 +389,12 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, st
     let flip: Uint8Array | null = null;
     if (L.threshold !== undefined || L.flip !== undefined) {
       if (last) fail(`${id} is the output layer; it cannot have a threshold or flip.`);
-      if (L.threshold !== undefined) threshold = r.reals(L.threshold, `${id} threshold`, n, true, lead);
+      if (L.threshold !== undefined) {
+        // ±∞ is a constant neuron (always or never +1); NaN has no meaning.
+        threshold = r.reals(L.threshold, `${id} threshold`, n, false, lead);
+        const bad = threshold.findIndex((v) => Number.isNaN(v));
+        if (bad >= 0) fail(`tensor '${L.threshold}' (${id} threshold) holds NaN at index ${bad}; thresholds must be numbers (±Infinity allowed).`);
+      }
       if (L.flip !== undefined) {
         const t = r.entry(L.flip, `${id} flip`, ['uint8'], [...lead, n]);
         const f = r.bytes(t);
@@ -397,6 +402,14 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, st
         if (bad >= 0) fail(`tensor '${t.name}' (${id} flip) holds ${f[bad]} at index ${bad}; flags are 0 or 1.`);
         flip = f;
       }
+    }
+    let scale: Float64Array | null = null;
+    if (L.scale !== undefined) {
+      if (version < SCALE_FORMAT_VERSION) {
+        fail(`${id} has a "scale", which format version ${version} does not define (output scales need version ${SCALE_FORMAT_VERSION}, so that older readers refuse the file).`);
+      }
+      if (!last) fail(`${id} is a hidden layer; only the output layer can have a scale.`);
+      scale = r.reals(L.scale, `${id} scale`, n, true, lead);
     }
     return Array.from({ length: M }, (_, m): XnorLayerSpec => {
       const minus = { rows: n, cols: k, wordsPerRow: W, data: words.subarray(m * n * W, (m + 1) * n * W) };
@@ -408,6 +421,7 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, st
       };
       if (threshold) spec.threshold = threshold.subarray(m * n, (m + 1) * n);
       if (flip) spec.flip = flip.subarray(m * n, (m + 1) * n);
+      if (scale) spec.scale = scale.subarray(m * n, (m + 1) * n);
       return spec;
     });
   });

@@ -9,7 +9,7 @@ import { XnorEnsemble } from '../xnor/ensemble';
 import { lastWordMask, packedWords } from '../xnor/bitpack';
 import { crc32 } from './crc32';
 import {
-  CREATED_BY, FORMAT_VERSION, LITTLE_ENDIAN_HOST, MAGIC, PREAMBLE_BYTES, CHECKSUM_BYTES, align8, tensorBytes,
+  BASE_FORMAT_VERSION, CREATED_BY, SCALE_FORMAT_VERSION, LITTLE_ENDIAN_HOST, MAGIC, PREAMBLE_BYTES, CHECKSUM_BYTES, align8, tensorBytes,
   type Dtype, type InputEntry, type LayerEntry, type MetaValue, type ModelHeader, type ModelMeta, type PosteriorEntry, type TensorEntry,
 } from './format';
 
@@ -89,9 +89,12 @@ function encode(model: PackedModel | null, meta: ModelMeta, posterior: Posterior
   if (typeof meta !== 'object' || meta === null) throw new ArgumentError('invalid argument. `meta` must be an object.');
   const w = new PayloadWriter();
   // Key order is the order in the file: fixed fields, network, posterior, metadata, then the tensor table.
+  // Version 1 unless an output layer has a scale (version 2: a version-1 reader would ignore it).
+  const scaled = model !== null && (model instanceof XnorNetwork ? [model] : model.members).some((n) => n.layers.some((L) => L.scale !== null));
+  const version = scaled ? SCALE_FORMAT_VERSION : BASE_FORMAT_VERSION;
   const header: Omit<ModelHeader, 'tensors'> & { tensors?: TensorEntry[] } = {
     format: 'ebp-bnn',
-    version: FORMAT_VERSION,
+    version,
     kind: posterior ? 'checkpoint' : 'inference',
     createdBy: CREATED_BY,
     packing: { wordBits: 32, bitOrder: 'lsb-first', oneMeans: -1, padding: 'zero', rowAligned: true },
@@ -152,7 +155,7 @@ function encode(model: PackedModel | null, meta: ModelMeta, posterior: Posterior
   const out = new Uint8Array(start + P + CHECKSUM_BYTES);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint32(8, FORMAT_VERSION, true);
+  view.setUint32(8, version, true);
   view.setUint32(12, json.length, true);
   view.setUint32(16, P, true);
   view.setUint32(20, 0, true);
@@ -221,6 +224,10 @@ function layerEntries(nets: readonly XnorNetwork[], stacked: boolean, w: Payload
     if (layers.some((L) => L.flip)) {
       const flip = layers.map((L) => L.flip ?? new Uint8Array(N));
       e.flip = w.add(`${p}flip`, 'uint8', [...lead, N], cat(flip, (n) => new Uint8Array(n)), 'network');
+    }
+    if (layers.some((L) => L.scale)) {
+      const scale = layers.map((L) => L.scale ?? new Float64Array(N).fill(1));
+      e.scale = w.add(`${p}scale`, 'float64', [...lead, N], cat(scale, (n) => new Float64Array(n)), 'network');
     }
     return e;
   });

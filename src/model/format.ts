@@ -3,7 +3,7 @@
  *
  * ```
  * offset 0        8 bytes  magic "EBPBNN\0\0"
- * offset 8        u32 LE   format version (1)
+ * offset 8        u32 LE   format version (1, or 2 with an output scale)
  * offset 12       u32 LE   header byte length H
  * offset 16       u32 LE   payload byte length P
  * offset 20       u32 LE   flags (0; reserved)
@@ -16,8 +16,16 @@
 
 /** "EBPBNN\0\0". */
 export const MAGIC: readonly number[] = Object.freeze([0x45, 0x42, 0x50, 0x42, 0x4e, 0x4e, 0x00, 0x00]);
-/** The newest format version this library reads and the one it writes. */
-export const FORMAT_VERSION = 1;
+/**
+ * The newest format version this library reads. Files are written with the lowest version that holds them:
+ * 1, or 2 when an output layer has a `scale` (STE networks), so that version-1 readers, which would ignore
+ * the scale and misread the scores, refuse such files instead (see docs/model-format.md, Compatibility).
+ */
+export const FORMAT_VERSION = 2;
+/** The version of files without an output scale. */
+export const BASE_FORMAT_VERSION = 1;
+/** The first version with the output layer's `scale`. */
+export const SCALE_FORMAT_VERSION = 2;
 export const PREAMBLE_BYTES = 24;
 export const CHECKSUM_BYTES = 4;
 /** Written into the header's `createdBy`. */
@@ -67,6 +75,8 @@ export interface LayerEntry {
   /** Hidden layers: v = +1 iff pre ≥ threshold (pre ≤ threshold where flip = 1) instead of sign(pre + bias). */
   threshold?: string;
   flip?: string;
+  /** Output layer, format version ≥ 2: scores = pre·scale + bias (float64 [outputs]); absent = 1. */
+  scale?: string;
 }
 
 export type InputEntry =

@@ -13,7 +13,7 @@ export interface LayerSummary {
   input: 'real' | 'bitplanes' | 'binary';
   inputs: number;
   outputs: number;
-  /** 'sign' for hidden layers, 'scores' (W v + b) for the output layer. */
+  /** 'sign' for hidden layers, 'scores' (W v + b, or (W v)·scale + b) for the output layer. */
   activation: 'sign' | 'scores';
   /** ±1 weights (1 bit each; binary layers). */
   binaryParams: number;
@@ -21,7 +21,7 @@ export interface LayerSummary {
   ternaryParams: number;
   /** Fraction of the layer's weights that are 0 (0 for binary layers; for ensembles the mean over members). */
   zeroFraction: number;
-  /** Real parameters (float64): biases, plus thresholds where a layer has them. */
+  /** Real parameters (float64): biases, plus thresholds where a layer has them, plus the output scale where there is one. */
   realParams: number;
   /**
    * Packed storage: rows × ⌈inputs/32⌉ 32-bit words per mask (one for binary, two for ternary layers)
@@ -67,7 +67,7 @@ export function summarize(members: readonly XnorNetwork[]): ModelSummary {
       }
     }
     zeroWeights += zeros;
-    const realParams = L.outputs + (L.threshold ? L.outputs : 0);
+    const realParams = L.outputs + (L.threshold ? L.outputs : 0) + (L.scale ? L.outputs : 0);
     const packedBytes = (ternary ? 2 : 1) * L.outputs * L.weights.wordsPerRow * 4 + realParams * 8 + (L.flip ? L.outputs : 0);
     const input = l > 0 || net.input.type === 'binarize' ? 'binary' : net.input.type;
     return {

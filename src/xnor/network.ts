@@ -6,11 +6,14 @@
  *   hidden layers v = sign(pre + b) with sign(0) = +1, or against a per-neuron threshold (STE batch-norm
  *                 folding): v = +1 iff pre ≥ threshold (pre ≤ threshold where flip is set)
  *   hidden binary pre = K − 2·popcount(v ⊕ w)
- *   output layer  scores = pre + b (the field, no 1/√(K+1) scale); class = argmax (first maximum),
- *                 or with one output 1 if score ≥ 0 else 0.
+ *   output layer  scores = pre + b (the field, no 1/√(K+1) scale), or pre·scale + b with a per-output
+ *                 scale (STE: the folded batch norm, one rounded product and one rounded sum); class =
+ *                 argmax (first maximum), or with one output 1 if score ≥ 0 else 0.
  *
  * From an EBP posterior (`fromPosterior`) this is EBP-D (spec §8): the most probable weights sign(h)
  * with sign(0) = +1 and the real biases; `scores` equals `predict(store, X, 'deterministic').scores`.
+ * From an STE trainer (`fromSte`) it is the folded sign network of `SteTrainer.toSignNetwork()`;
+ * `scores` equals `SteTrainer.predict(X).scores` (see {@link XnorNetwork.fromSte} for when exactly).
  *
  * Ternary layers (`'ternaryDense'`, weights in {−1, 0, +1}, e.g. from a `ternary(π₀)` posterior) hold
  * two masks, +1 and −1 (see ./bitpack.ts), and compute the same dot products with the zero weights
@@ -26,6 +29,7 @@ import { summarize, type ModelSummary } from '../model/summary';
 import { firstDirtyPaddingRow, firstOverlapRow, packSigns, packTernary, packedWords, type PackedMatrix, type TernaryMasks } from './bitpack';
 import { resolveInput, type InputEncoding, type ResolvedInput } from './input';
 import { sampleEnsemble, type EnsembleOptions, type XnorEnsemble } from './ensemble';
+import type { SignNetwork } from '../ste/fold';
 
 /** `'binaryDense'`: ±1 weights, 1 bit each; `'ternaryDense'`: weights in {−1, 0, +1}, 2 bits each (two masks). */
 export type XnorLayerType = 'binaryDense' | 'ternaryDense';
@@ -50,6 +54,8 @@ export interface XnorLayer {
   readonly threshold: Float64Array | null;
   /** Hidden layers only: 1 where the comparison is reversed (v = +1 iff pre ≤ threshold); null: none. */
   readonly flip: Uint8Array | null;
+  /** Output layer only: scores = pre·scale + bias (one rounding each); null: scale 1 (scores = pre + bias). */
+  readonly scale: Float64Array | null;
 }
 
 /** A layer as given to {@link XnorNetwork.fromLayers}. */
@@ -68,8 +74,11 @@ export interface XnorLayerSpec {
   inputs?: number;
   outputs?: number;
   bias?: ArrayLike<number>;
+  /** Hidden layers: v = +1 iff pre ≥ threshold (pre ≤ threshold where flip is set); ±∞ allowed (constant neurons). */
   threshold?: ArrayLike<number> | null;
   flip?: ArrayLike<number | boolean> | null;
+  /** Output layer only: per-output scale, scores = pre·scale + bias (finite values; absent = 1). */
+  scale?: ArrayLike<number> | null;
 }
 
 export interface XnorOptions {
@@ -113,8 +122,8 @@ export class XnorNetwork {
     const kind = packedWeightKind(store, 'XnorNetwork.fromPosterior');
     const layers = store.layers.map((L) => {
       const bias = Float64Array.from(L.b);
-      if (kind === 'binary') return makeLayer(packSigns(L.map, L.outputs, L.inputs), bias, null, null);
-      return makeTernaryLayer(packTernary(L.map, L.outputs, L.inputs), bias, null, null);
+      if (kind === 'binary') return makeLayer(packSigns(L.map, L.outputs, L.inputs), bias, null, null, null);
+      return makeTernaryLayer(packTernary(L.map, L.outputs, L.inputs), bias, null, null, null);
     });
     return new XnorNetwork(layers, resolveInput(opts.input, store.sizes[0]), opts.backend ?? 'auto');
   }
@@ -127,6 +136,41 @@ export class XnorNetwork {
    */
   static sampleEnsemble(store: PosteriorStore, opts: EnsembleOptions): XnorEnsemble {
     return sampleEnsemble(store, opts);
+  }
+
+  /**
+   * The packed form of a trained STE network: `SteTrainer.toSignNetwork()` (or the trainer itself) as
+   * binary layers, hidden layers with the folded per-neuron `threshold`/`flip`, the output layer with
+   * scores = pre·scale + shift (`scale` per output, `shift` as the bias).
+   *
+   * The scores equal `SteTrainer.predict(X).scores` bit for bit whenever the first layer's dot products
+   * are exact: binarised inputs (`input: { type: 'binarize' }` on rows predict sees as ±1), bit planes
+   * whose grid values sum exactly in float64 (integer features, or a power-of-two `scale` such as 1/256
+   * or digits' 1/16, offset 0), and every hidden layer anyway (integer popcount dots against thresholds
+   * found on predict's own rounding). With real inputs the first layer sums in another order than
+   * predict (byte tables), so scores agree to rounding (≈ 1e-15 relative); a hidden unit whose dot
+   * lands within that rounding of its threshold could flip, which random data practically never hits.
+   * Classes are the argmax of the same scores (one output: score ≥ 0 → 1).
+   *
+   * @throws {ArgumentError} a layer without thresholds, or a last layer without `scale`/`shift`
+   */
+  static fromSte(source: SignNetwork | { toSignNetwork(): SignNetwork }, opts: XnorOptions = {}): XnorNetwork {
+    const net = typeof (source as { toSignNetwork?: unknown }).toSignNetwork === 'function'
+      ? (source as { toSignNetwork(): SignNetwork }).toSignNetwork()
+      : (source as SignNetwork);
+    if (!net || !Array.isArray(net.layers) || net.layers.length === 0) {
+      throw new ArgumentError('invalid argument. XnorNetwork.fromSte expects an SteTrainer or its toSignNetwork() result { sizes, layers }.');
+    }
+    const L = net.layers.length;
+    const specs: XnorLayerSpec[] = net.layers.map((layer, l) => {
+      const base = { weights: layer.weights, inputs: layer.inputs, outputs: layer.outputs };
+      if (l < L - 1) return { ...base, threshold: layer.threshold, flip: layer.flip };
+      if (!layer.scale || !layer.shift) {
+        throw new ArgumentError(`invalid argument. XnorNetwork.fromSte: the last layer (${l}) needs \`scale\` and \`shift\` (scores = a·scale + shift).`);
+      }
+      return { ...base, scale: layer.scale, bias: layer.shift };
+    });
+    return XnorNetwork.fromLayers(specs, opts);
   }
 
   /** A network from explicit layers (model files, STE). Validates shapes, padding bits and finiteness. */
@@ -148,15 +192,19 @@ export class XnorNetwork {
       const bias = realVector(s.bias, w.rows, `layers[${l}].bias`, 0);
       const last = l === specs.length - 1;
       if (last && (s.threshold != null || s.flip != null)) {
-        throw new ArgumentError(`invalid argument. layers[${l}] is the output layer (scores = pre + bias); it takes no threshold or flip.`);
+        throw new ArgumentError(`invalid argument. layers[${l}] is the output layer (scores = pre·scale + bias); it takes no threshold or flip.`);
       }
-      const threshold = s.threshold == null ? null : realVector(s.threshold, w.rows, `layers[${l}].threshold`, 0);
+      if (!last && s.scale != null) {
+        throw new ArgumentError(`invalid argument. layers[${l}] is a hidden layer; only the output layer takes a \`scale\`.`);
+      }
+      const threshold = s.threshold == null ? null : realVector(s.threshold, w.rows, `layers[${l}].threshold`, 0, true);
       let flip: Uint8Array | null = null;
       if (s.flip != null) {
         if (s.flip.length !== w.rows) throw new ShapeError(`layers[${l}].flip has ${s.flip.length} values, expected ${w.rows}.`, [s.flip.length], [w.rows]);
         flip = Uint8Array.from(s.flip as ArrayLike<number>, (v) => (v ? 1 : 0));
       }
-      layers.push(tw ? makeTernaryLayer(tw, bias, threshold, flip) : makeLayer(w, bias, threshold, flip));
+      const scale = s.scale == null ? null : realVector(s.scale, w.rows, `layers[${l}].scale`, 1);
+      layers.push(tw ? makeTernaryLayer(tw, bias, threshold, flip, scale) : makeLayer(w, bias, threshold, flip, scale));
     }
     return new XnorNetwork(layers, resolveInput(opts.input, layers[0].inputs), opts.backend ?? 'auto');
   }
@@ -171,7 +219,7 @@ export class XnorNetwork {
     return new XnorNetwork(this.layers.slice(), resolveInput(input, this.sizes[0]), this.backend);
   }
 
-  /** Output scores [batch, K_L]: the sign network's output field W v + b (float64). */
+  /** Output scores [batch, K_L]: the sign network's output field W v + b, or (W v)·scale + b (float64). */
   scores(X: XnorInput): Matrix {
     const { data, offset, rows } = this.rows(X);
     const KL = this.sizes[this.sizes.length - 1];
@@ -226,13 +274,13 @@ export class XnorNetwork {
   }
 }
 
-function makeLayer(weights: PackedMatrix, bias: Float64Array, threshold: Float64Array | null, flip: Uint8Array | null): XnorLayer {
-  return Object.freeze({ type: 'binaryDense', inputs: weights.cols, outputs: weights.rows, weights, plus: null, minus: null, bias, threshold, flip });
+function makeLayer(weights: PackedMatrix, bias: Float64Array, threshold: Float64Array | null, flip: Uint8Array | null, scale: Float64Array | null): XnorLayer {
+  return Object.freeze({ type: 'binaryDense', inputs: weights.cols, outputs: weights.rows, weights, plus: null, minus: null, bias, threshold, flip, scale });
 }
 
-function makeTernaryLayer(t: TernaryMasks, bias: Float64Array, threshold: Float64Array | null, flip: Uint8Array | null): XnorLayer {
+function makeTernaryLayer(t: TernaryMasks, bias: Float64Array, threshold: Float64Array | null, flip: Uint8Array | null, scale: Float64Array | null): XnorLayer {
   const { plus, minus } = t;
-  return Object.freeze({ type: 'ternaryDense', inputs: minus.cols, outputs: minus.rows, weights: minus, plus, minus, bias, threshold, flip });
+  return Object.freeze({ type: 'ternaryDense', inputs: minus.cols, outputs: minus.rows, weights: minus, plus, minus, bias, threshold, flip, scale });
 }
 
 /** The backend-neutral plan the kernels run. */
@@ -251,7 +299,7 @@ export function toPlan(layers: readonly XnorLayer[], input: ResolvedInput): Xnor
         nz = new Int32Array(L.minus.data.length);
         for (let i = 0; i < nz.length; i++) nz[i] = L.plus.data[i] | L.minus.data[i];
       }
-      return { K: L.inputs, N: L.outputs, words: L.weights.data, nz, thr, flip: L.flip ?? new Uint8Array(L.outputs), bias: L.bias };
+      return { K: L.inputs, N: L.outputs, words: L.weights.data, nz, thr, flip: L.flip ?? new Uint8Array(L.outputs), scale: L.scale, bias: L.bias };
     }),
   };
 }
@@ -367,12 +415,15 @@ function toPacked(s: Pick<XnorLayerSpec, 'weights' | 'inputs' | 'outputs'>, l: n
   return packSigns(a, rows as number, cols as number);
 }
 
-function realVector(v: ArrayLike<number> | undefined | null, n: number, name: string, fill: number): Float64Array {
+/** A float64 copy of n values, finite (or, with `infinite`, anything but NaN). */
+function realVector(v: ArrayLike<number> | undefined | null, n: number, name: string, fill: number, infinite = false): Float64Array {
   if (v == null) return new Float64Array(n).fill(fill);
   if (v.length !== n) throw new ShapeError(`${name} has ${v.length} values, expected ${n}.`, [v.length], [n]);
   const out = Float64Array.from(v);
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(out[i])) throw new ArgumentError(`invalid argument. ${name}[${i}] must be finite. Value: \`${out[i]}\`.`);
+    if (infinite ? Number.isNaN(out[i]) : !Number.isFinite(out[i])) {
+      throw new ArgumentError(`invalid argument. ${name}[${i}] must be ${infinite ? 'a number (±∞ allowed), not NaN' : 'finite'}. Value: \`${out[i]}\`.`);
+    }
   }
   return out;
 }

@@ -197,13 +197,13 @@ describe('model file damage', () => {
 
   test('newer format version', async () => {
     const b = Buffer.from(bytes);
-    b.writeUInt32LE(2, 8);
+    b.writeUInt32LE(3, 8);
     const end = b.length - 4;
     b.writeUInt32LE(crc32(b, 0, end), end);
-    T.file('v2.ebpb', b);
-    const r = await cli(['inspect', 'v2.ebpb', '--json'], { cwd: T.dir });
+    T.file('v3.ebpb', b);
+    const r = await cli(['inspect', 'v3.ebpb', '--json'], { cwd: T.dir });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe('error: v2.ebpb: model format version 2 is newer than this ebp-bnn reads (version 1); upgrade ebp-bnn.\n');
+    expect(r.stderr).toBe('error: v3.ebpb: model format version 3 is newer than this ebp-bnn reads (version 2); upgrade ebp-bnn.\n');
     expect(JSON.parse(r.stdout).error.code).toBe('ebp.unsupportedVersion');
   });
 });

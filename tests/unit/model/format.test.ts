@@ -209,8 +209,8 @@ describe('decode errors: each a ModelFormatError with a precise message', () => 
 
   test('a newer version: code ebp.unsupportedVersion', () => {
     const b = good.slice();
-    new DataView(b.buffer).setUint32(8, 2, true);
-    expectFormatError(() => decodeModel(b), 'model format version 2 is newer than this ebp-bnn reads (version 1); upgrade ebp-bnn.', 'ebp.unsupportedVersion');
+    new DataView(b.buffer).setUint32(8, 3, true);
+    expectFormatError(() => decodeModel(b), 'model format version 3 is newer than this ebp-bnn reads (version 2); upgrade ebp-bnn.', 'ebp.unsupportedVersion');
     new DataView(b.buffer).setUint32(8, 0, true);
     expectFormatError(() => decodeModel(b), /invalid model format version 0/);
   });
