@@ -93,14 +93,6 @@ function fail(file: string, what: string): never {
   throw new ModelFormatError(`${file}: ${what}`);
 }
 
-/** Whether a posterior has a packed (±1) form. */
-export function hasSignWeights(store: PosteriorStore): boolean {
-  const w = store.weights as unknown;
-  if (w === 'binary') return true;
-  const levels = (w as { levels?: readonly number[] } | null)?.levels;
-  return Array.isArray(levels) && levels.length === 2 && levels[0] === -1 && levels[1] === 1;
-}
-
 /** Encode a posterior and the CLI metadata as `.ebpb` bytes. */
 export function encodeModelFile(store: PosteriorStore, meta: ModelMeta): Uint8Array {
   const spec = meta.preprocess;

@@ -5,8 +5,8 @@ import type { PosteriorStore } from '../ebp/posterior';
 import { isDiscrete } from '../ebp/weights';
 import { matrix } from '../tensor/matrix';
 import { createRng, type Rng } from '../util/random';
-import { XnorNetwork } from '../xnor/network';
-import { hasSignWeights, type LoadedModel } from './model-io';
+import { XnorNetwork, packedKindOf } from '../xnor/network';
+import type { LoadedModel } from './model-io';
 
 /**
  * Class decisions and probabilities for `eval` and `predict`:
@@ -15,8 +15,10 @@ import { hasSignWeights, type LoadedModel } from './model-io';
  *   EBP-D network of src/ebp. No probabilities.
  * - `probabilistic` (EBP-P): the mean-field output ⟨v_k⟩ = 2Φ(z_k) − 1; class probabilities
  *   p_k ∝ P(v_k = +1) = (1 + ⟨v_k⟩)/2, normalised over the classes (one output: p_1 = (1 + ⟨v⟩)/2).
- * - `ensemble`: `members` networks with weights drawn from the posterior (seeded; packed
- *   `XnorNetwork.sampleEnsemble` for ±1 weights), combined by the mean of their sign outputs s̄_k; the class
+ * - `ensemble`: `members` networks with weights drawn from the posterior (seeded), combined by the mean of
+ *   their sign outputs s̄_k: packed `XnorNetwork.sampleEnsemble` members whenever the weights have a packed
+ *   form (binary, or ternary levels within {−1, 0, +1}: `packedKindOf`), sampled float sign networks
+ *   (src/ebp) otherwise (Gaussian weights, other levels); the class
  *   is argmax s̄_k and the vote shares q_k = (1 + s̄_k)/Σ_j (1 + s̄_j) are smoothed as
  *   p_k = (M q_k + 1/K)/(M + 1), one uniform pseudo-member, so that NLL stays finite.
  */
@@ -121,14 +123,14 @@ export function createPredictor(model: LoadedModel, mode: PredictMode, opts: Pre
     if (!Number.isSafeInteger(members) || members < 1) throw new ArgumentError(`--members must be a positive integer, got ${members}.`);
     const seed = opts.seed ?? 1;
     let meanSign: (X: Float64Array, rows: number) => Float64Array;
-    if (hasSignWeights(store)) {
+    if (packedKindOf(store)) {
       const ens = XnorNetwork.sampleEnsemble(store, { members, seed });
       meanSign = (X, rows) => {
         const s = ens.scores(X.subarray(0, rows * inputs));
         return s.data.subarray(s.offset, s.offset + rows * KL) as Float64Array;
       };
     } else {
-      // Gaussian or multi-level weights: sampled float sign networks (src/ebp kernels).
+      // No packed form (Gaussian weights, levels outside {−1, 0, +1}): sampled float sign networks (src/ebp kernels).
       const rng = createRng(seed);
       const sampled = Array.from({ length: members }, () => sampleWeights(store, rng));
       const work = store.clone();

@@ -55,3 +55,18 @@ test('eval: deterministic (packed), probabilistic and ensemble modes run', async
     expect(r.code).toBe(0);
   }
 });
+
+test('ensemble mode draws packed ternary members (XnorNetwork.sampleEnsemble with --members and --seed)', async () => {
+  const { createPredictor } = await import('../../src/cli/predictor');
+  const m = loadModel(path.join(T.dir, 't.ebpb'));
+  const rng = createRng(2);
+  const rows = 150;
+  const X = Float64Array.from({ length: rows * 30 }, () => rng.normal());
+  const p = createPredictor(m, 'ensemble', { members: 7, seed: 3 }).run(X, rows);
+  const ens = XnorNetwork.sampleEnsemble(m.store!, { members: 7, seed: 3 });
+  expect(ens.members[0].layers.map((L) => L.type)).toEqual(['ternaryDense', 'ternaryDense', 'ternaryDense']);
+  expect(Array.from(p.classes)).toEqual(Array.from(ens.predict(X)));
+  // Smoothed vote shares of the same mean sign outputs: p_k = (M q_k + 1/K)/(M + 1).
+  const q = ens.probabilities(X).data;
+  for (let i = 0; i < rows * 2; i++) expect(p.proba![i]).toBeCloseTo((7 * q[i] + 0.5) / 8, 12);
+});
