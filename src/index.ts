@@ -39,8 +39,8 @@ export {
 } from './model/format';
 export { crc32 } from './model/crc32';
 export {
-  SteTrainer, type SteTrainerConfig, type SteFitOptions, type SteEpochReport, type SteTrainReport, type StePrediction,
-  type SteLayerParameters, type SteLayerGradients, type SteBackend, type SteLoss, type SignLayer, type SignNetwork,
+  SteTrainer, type SteTrainerConfig, type SteFitOptions, type SteFitAsyncOptions, type SteEpochReport, type SteTrainReport, type StePrediction,
+  type SteTrainerState, type SteLayerParameters, type SteLayerMoments, type SteLayerGradients, type SteBackend, type SteLoss, type SignLayer, type SignNetwork,
   foldNeuron, firesFolded,
 } from './ste';
 export {

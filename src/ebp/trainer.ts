@@ -1,6 +1,7 @@
 import { ArgumentError, DataError, ShapeError } from '../errors';
 import { signTargets, type Dataset } from '../data/dataset';
 import { createRng, type Rng } from '../util/random';
+import { driveAsync, driveSync } from '../util/drive';
 import { deterministicBatch, forEachChunk, forwardBatch } from './forward';
 import { PosteriorStore, type InitOptions } from './posterior';
 import { backward, update } from './update';
@@ -122,11 +123,7 @@ export class EbpTrainer {
 
   /** Train for `opts.epochs` epochs (synchronously). */
   fit(data: Dataset, opts: FitOptions = {}): TrainReport {
-    const run = this.run(data, opts);
-    for (;;) {
-      const r = run.next();
-      if (r.done) return r.value;
-    }
+    return driveSync(this.run(data, opts));
   }
 
   /**
@@ -134,17 +131,7 @@ export class EbpTrainer {
    * other I/O get to run. The minibatches, their order and the resulting posterior are the same as fit's.
    */
   async fitAsync(data: Dataset, opts: FitAsyncOptions = {}): Promise<TrainReport> {
-    const sliceMs = opts.sliceMs ?? 50;
-    const run = this.run(data, opts);
-    let since = performance.now();
-    for (;;) {
-      const r = run.next();
-      if (r.done) return r.value;
-      if (performance.now() - since >= sliceMs) {
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
-        since = performance.now();
-      }
-    }
+    return driveAsync(this.run(data, opts), opts.sliceMs ?? 50);
   }
 
   /** The epoch loop, yielding after every minibatch; fit and fitAsync drive it. */

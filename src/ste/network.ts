@@ -48,6 +48,23 @@ export interface SteLayerParameters {
   bias?: Float64Array;
 }
 
+/**
+ * Adam moments of one layer as plain row-major arrays (copies): m (first) and v (second moment) of every
+ * trained parameter, shaped like {@link SteLayerParameters}.
+ */
+export interface SteLayerMoments {
+  weightsM: Float64Array;
+  weightsV: Float64Array;
+  /** Batch normalisation (present when the network uses it). */
+  gammaM?: Float64Array;
+  gammaV?: Float64Array;
+  betaM?: Float64Array;
+  betaV?: Float64Array;
+  /** Bias (present without batch normalisation). */
+  biasM?: Float64Array;
+  biasV?: Float64Array;
+}
+
 /** STE gradients of the batch loss (no update applied), row-major like {@link SteLayerParameters}. */
 export interface SteLayerGradients {
   /** ∂L/∂W, identical to ∂L/∂sign(W) (identity straight-through estimator). */
@@ -526,6 +543,79 @@ export class SteNetwork {
       put('bias', p.bias, sm.bias, N);
       if (p.runningVar !== undefined && p.runningVar.some((v) => v < 0)) throw new ArgumentError(`invalid argument. layer ${l} runningVar must be ≥ 0.`);
     });
+  }
+
+  /** The Adam moments of every layer (row-major copies); {@link step} is the step count. */
+  moments(): SteLayerMoments[] {
+    return this.shapes.map(({ K, N }, l) => {
+      const b = this.big[l];
+      const rows = (a: Float64Array) => {
+        const out = new Float64Array(N * K);
+        for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) out[n * K + k] = a[pidx(n, k, K)];
+        return out;
+      };
+      const sm = this.small[l];
+      const m: SteLayerMoments = { weightsM: rows(b.m), weightsV: rows(b.v) };
+      if (this.settings.batchNorm) {
+        m.gammaM = sm.mGamma.slice();
+        m.gammaV = sm.vGamma.slice();
+        m.betaM = sm.mBeta.slice();
+        m.betaV = sm.vBeta.slice();
+      } else {
+        m.biasM = sm.mBias.slice();
+        m.biasV = sm.vBias.slice();
+      }
+      return m;
+    });
+  }
+
+  /**
+   * Replace the Adam moments (every array of every layer, as {@link moments} gives them; second moments ≥ 0)
+   * and the step count.
+   */
+  setMoments(layers: readonly SteLayerMoments[], step: number): void {
+    if (layers.length !== this.shapes.length) {
+      throw new ArgumentError(`invalid argument. setMoments expects ${this.shapes.length} layers, got ${layers.length}.`);
+    }
+    if (!Number.isSafeInteger(step) || step < 0) throw new ArgumentError(`invalid argument. The Adam step count must be a non-negative integer. Value: \`${step}\`.`);
+    const bn = this.settings.batchNorm;
+    const names = bn ? (['gammaM', 'gammaV', 'betaM', 'betaV'] as const) : (['biasM', 'biasV'] as const);
+    // Validate everything before changing anything.
+    layers.forEach((p, l) => {
+      const { K, N } = this.shapes[l];
+      const check = (name: string, a: Float64Array | undefined, len: number, second: boolean) => {
+        if (!(a instanceof Float64Array) || a.length !== len) {
+          throw new ArgumentError(`invalid argument. layer ${l} ${name} must be a Float64Array of ${len} values, got ${a === undefined ? 'none' : a.length}.`);
+        }
+        for (let i = 0; i < len; i++) {
+          if (!Number.isFinite(a[i]) || (second && a[i] < 0)) throw new NumericError(`layer ${l} ${name}[${i}] is ${a[i]}; Adam moments must be finite${second ? ' and ≥ 0' : ''}.`);
+        }
+      };
+      check('weightsM', p.weightsM, N * K, false);
+      check('weightsV', p.weightsV, N * K, true);
+      for (const name of names) check(name, p[name], N, name.endsWith('V'));
+    });
+    layers.forEach((p, l) => {
+      const { K, N } = this.shapes[l];
+      const b = this.big[l];
+      for (let n = 0; n < N; n++) {
+        for (let k = 0; k < K; k++) {
+          b.m[pidx(n, k, K)] = p.weightsM[n * K + k];
+          b.v[pidx(n, k, K)] = p.weightsV[n * K + k];
+        }
+      }
+      const sm = this.small[l];
+      if (bn) {
+        sm.mGamma.set(p.gammaM as Float64Array);
+        sm.vGamma.set(p.gammaV as Float64Array);
+        sm.mBeta.set(p.betaM as Float64Array);
+        sm.vBeta.set(p.betaV as Float64Array);
+      } else {
+        sm.mBias.set(p.biasM as Float64Array);
+        sm.vBias.set(p.biasV as Float64Array);
+      }
+    });
+    this.step = step;
   }
 
   /** Throws a NumericError when a parameter is not finite. */

@@ -15,10 +15,11 @@ import type { Dataset } from '../data/dataset';
 import { rowMajor, type Matrix } from '../tensor/matrix';
 import ndarray from 'ndarray';
 import { createRng, type Rng } from '../util/random';
+import { driveAsync, driveSync } from '../util/drive';
 import { ADAM_DEFAULTS } from './adam';
 import { foldNeuron, type SignLayer, type SignNetwork } from './fold';
 import { lossAndGradient, type SteLoss } from './loss';
-import { decide, SteNetwork, type SteBackend, type SteLayerGradients, type SteLayerParameters } from './network';
+import { decide, SteNetwork, type SteBackend, type SteLayerGradients, type SteLayerMoments, type SteLayerParameters } from './network';
 
 export interface SteTrainerConfig {
   /** Input width. */
@@ -74,6 +75,18 @@ export interface SteFitOptions {
   trainError?: 'online' | 'none';
   /** Checked before each minibatch; when it returns true the epoch stops. */
   shouldStop?: () => boolean;
+  /**
+   * Resume inside an epoch: skip the first `startBatch` minibatches of the first epoch. That epoch's order is
+   * drawn from the trainer's current data-order state, so restore the state the interrupted epoch started from
+   * (`SteTrainReport.epochStartRng`) first; the result is then identical to an uninterrupted run.
+   */
+  startBatch?: number;
+}
+
+/** {@link SteTrainer.fitAsync} options: as fit, plus how long to compute between yields to the event loop. */
+export interface SteFitAsyncOptions extends SteFitOptions {
+  /** Milliseconds of training between yields (default 50), so signal handlers and I/O can run. */
+  sliceMs?: number;
 }
 
 export interface SteEpochReport {
@@ -97,6 +110,29 @@ export interface SteEpochReport {
 
 export interface SteTrainReport {
   epochs: SteEpochReport[];
+  /** True when shouldStop ended training inside an epoch. */
+  interrupted: boolean;
+  /** Minibatches completed (or skipped) in the interrupted epoch (0 when not interrupted). */
+  batchesDone: number;
+  /** Data-order state at the start of the interrupted epoch (or the current state): pass it back to resume. */
+  epochStartRng: number[];
+}
+
+/**
+ * Everything training depends on, for checkpoints: with {@link SteTrainer.setState} on a trainer created with
+ * the same configuration, training continues exactly as it would have without the interruption.
+ */
+export interface SteTrainerState {
+  /** Completed epochs: the position in the learning-rate schedule. */
+  epoch: number;
+  /** T of the schedule (null while not fixed: no lrEpochs and no fit call yet). */
+  lrEpochs: number | null;
+  /** Adam steps taken (t of the bias corrections). */
+  step: number;
+  /** The data-order generator's state. */
+  rngState: number[];
+  /** Per layer: latent weights, batch-norm parameters and running statistics (or biases), and their Adam moments. */
+  layers: (SteLayerParameters & SteLayerMoments)[];
 }
 
 export interface StePrediction {
@@ -197,12 +233,28 @@ export class SteTrainer {
     this.rng.setState(state);
   }
 
+  /** Train for `opts.epochs` epochs (synchronously). */
   fit(data: Dataset, opts: SteFitOptions = {}): SteTrainReport {
+    return driveSync(this.run(data, opts));
+  }
+
+  /**
+   * {@link fit}, yielding to the event loop every `sliceMs` so that a Ctrl-C handler (`shouldStop`) and other
+   * I/O get to run. The minibatches, their order and the resulting parameters are the same as fit's.
+   */
+  async fitAsync(data: Dataset, opts: SteFitAsyncOptions = {}): Promise<SteTrainReport> {
+    return driveAsync(this.run(data, opts), opts.sliceMs ?? 50);
+  }
+
+  /** The epoch loop, yielding after every minibatch; fit and fitAsync drive it. */
+  private *run(data: Dataset, opts: SteFitOptions): Generator<void, SteTrainReport, void> {
     const net = this.network;
     const epochs = opts.epochs ?? 1;
     const batchSize = opts.batchSize ?? 100;
+    let startBatch = opts.startBatch ?? 0;
     if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`invalid argument. \`epochs\` must be a non-negative integer. Value: \`${epochs}\`.`);
     positiveInt('batchSize', batchSize);
+    if (!Number.isInteger(startBatch) || startBatch < 0) throw new ArgumentError(`invalid argument. \`startBatch\` must be a non-negative integer. Value: \`${startBatch}\`.`);
     this.checkDataset(data, 'training');
     if (opts.validation) this.checkDataset(opts.validation, 'validation');
     if (opts.seed !== undefined) this.rng = createRng(opts.seed);
@@ -218,6 +270,7 @@ export class SteTrainer {
     const order = new Int32Array(n);
     const reports: SteEpochReport[] = [];
     for (let e = 0; e < epochs; e++) {
+      const epochStartRng = this.rng.getState();
       for (let i = 0; i < n; i++) order[i] = i;
       if (opts.shuffle ?? true) this.rng.shuffle(order);
       const lr = this.lrAt(this.epoch);
@@ -227,12 +280,15 @@ export class SteTrainer {
       let skipped = 0;
       let interrupted = false;
       const batches = Math.ceil(n / batchSize);
-      const t0 = performance.now();
-      for (let bi = 0; bi < batches; bi++) {
+      let seconds = 0;
+      let bi = startBatch;
+      startBatch = 0;
+      for (; bi < batches; bi++) {
         if (opts.shouldStop?.()) {
           interrupted = true;
           break;
         }
+        const t0 = performance.now();
         const start = bi * batchSize;
         const B = Math.min(batchSize, n - start);
         if (bn && B < 2) {
@@ -245,9 +301,10 @@ export class SteTrainer {
         lossSum += res.loss * B;
         errors += res.errors;
         seen += B;
+        seconds += (performance.now() - t0) / 1000;
         opts.onBatch?.({ epoch: this.epoch + 1, batch: bi + 1, batches, samples: seen });
+        yield;
       }
-      const seconds = (performance.now() - t0) / 1000;
       net.assertFinite(`after epoch ${this.epoch + 1}`);
       const t1 = performance.now();
       const validationError = opts.validation ? this.evaluate(opts.validation).error : NaN;
@@ -263,11 +320,15 @@ export class SteTrainer {
         lr,
         skippedRows: skipped,
       };
-      if (interrupted) report.interrupted = true;
+      if (interrupted) {
+        report.interrupted = true;
+        reports.push(report);
+        return { epochs: reports, interrupted: true, batchesDone: bi, epochStartRng };
+      }
       reports.push(report);
-      if (interrupted || opts.onEpoch?.(report) === false) break;
+      if (opts.onEpoch?.(report) === false) break;
     }
-    return { epochs: reports };
+    return { epochs: reports, interrupted: false, batchesDone: 0, epochStartRng: this.rng.getState() };
   }
 
   /** Inference of the binary network (batch norm with running statistics, float64); see fold.ts for the exact form. */
@@ -320,6 +381,53 @@ export class SteTrainer {
     }
     const res = net.forwardBackward(rows, labels, null, false);
     return { loss: res.loss, layers: net.gradients() };
+  }
+
+  /**
+   * The complete training state (copies): parameters, batch-norm statistics, Adam moments and step count,
+   * epoch, schedule horizon and the data-order generator. See {@link setState}.
+   */
+  state(): SteTrainerState {
+    const params = this.network.parameters();
+    const moments = this.network.moments();
+    return {
+      epoch: this.epoch,
+      lrEpochs: this.horizon ?? null,
+      step: this.network.step,
+      rngState: this.rng.getState(),
+      layers: params.map((p, l) => ({ ...p, ...moments[l] })),
+    };
+  }
+
+  /**
+   * Restore a {@link state} on a trainer created with the same configuration (widths, batch norm, loss, Adam
+   * and learning-rate settings): continuing to train then gives exactly the bytes of an uninterrupted run.
+   *
+   * @throws {ArgumentError} layer count or shapes that do not fit, missing arrays, a bad epoch/step/horizon
+   * @throws {NumericError} non-finite values (or negative second moments / running variances)
+   */
+  setState(state: SteTrainerState): void {
+    if (typeof state !== 'object' || state === null || !Array.isArray(state.layers)) throw new ArgumentError('invalid argument. setState expects an SteTrainerState { epoch, lrEpochs, step, rngState, layers }.');
+    const { epoch, lrEpochs, rngState, layers } = state;
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new ArgumentError(`invalid argument. \`epoch\` must be a non-negative integer. Value: \`${epoch}\`.`);
+    if (lrEpochs !== null && (!Number.isSafeInteger(lrEpochs) || lrEpochs < 1)) throw new ArgumentError(`invalid argument. \`lrEpochs\` must be a positive integer or null. Value: \`${lrEpochs}\`.`);
+    if (!Array.isArray(rngState) || rngState.length < 4) throw new ArgumentError('invalid argument. `rngState` must be a generator state (Rng.getState()).');
+    const bn = this.network.settings.batchNorm;
+    layers.forEach((p, l) => {
+      const shape = this.network.shapes[l];
+      if (!shape || p.inputs !== shape.K || p.outputs !== shape.N) {
+        throw new ArgumentError(`invalid argument. state layer ${l} is ${p.inputs}→${p.outputs}, the network's ${shape ? `${shape.K}→${shape.N}` : 'has no such layer'}.`);
+      }
+      const need = bn ? (['gamma', 'beta', 'runningMean', 'runningVar'] as const) : (['bias'] as const);
+      for (const k of ['weights', ...need] as const) {
+        if (!(p[k] instanceof Float64Array)) throw new ArgumentError(`invalid argument. state layer ${l} has no ${k} (the network ${bn ? 'uses' : 'does not use'} batch normalisation).`);
+      }
+    });
+    this.network.setMoments(layers, state.step);
+    this.network.setParameters(layers);
+    this.epoch = epoch;
+    this.horizon = lrEpochs ?? undefined;
+    this.rng.setState(rngState);
   }
 
   /** Latent parameters and batch-norm statistics, row-major copies. */

@@ -1,0 +1,26 @@
+/**
+ * Driving a training loop written as a generator that yields after every minibatch: to completion in one go
+ * (`fit`), or in slices that give the event loop a turn every `sliceMs` milliseconds (`fitAsync`, so that a
+ * Ctrl-C handler and other I/O run between minibatches). Both run the same loop, so the results are identical.
+ */
+
+/** Run the generator to its end synchronously. */
+export function driveSync<T>(loop: Generator<void, T, void>): T {
+  for (;;) {
+    const r = loop.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Run the generator to its end, yielding to the event loop (a macrotask) after every `sliceMs` of work. */
+export async function driveAsync<T>(loop: Generator<void, T, void>, sliceMs = 50): Promise<T> {
+  let since = performance.now();
+  for (;;) {
+    const r = loop.next();
+    if (r.done) return r.value;
+    if (performance.now() - since >= sliceMs) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      since = performance.now();
+    }
+  }
+}
