@@ -1,12 +1,13 @@
 import type { Dataset } from '../data/dataset';
 import type { EbpTrainer, EpochReport } from '../ebp/trainer';
+import type { SteEpochReport, SteTrainer } from '../ste/trainer';
 
 /**
- * Epochs for the CLI: `EbpTrainer.fitAsync`, which yields to the event loop between minibatches so a
- * SIGINT handler runs (fit itself is synchronous), with the CLI's "train until `epochs` are done" target
- * and mid-epoch resume. The posterior is bit-for-bit the one `fit` gives.
+ * Epochs for the CLI: `EbpTrainer.fitAsync` / `SteTrainer.fitAsync`, which yield to the event loop between
+ * minibatches so a SIGINT handler runs (fit itself is synchronous), with the CLI's "train until `epochs` are
+ * done" target and mid-epoch resume. The result is bit-for-bit the one `fit` gives.
  */
-export interface EpochRunOptions {
+export interface EpochRunOptions<R = EpochReport> {
   /** Target number of completed epochs. */
   epochs: number;
   batchSize: number;
@@ -15,7 +16,7 @@ export interface EpochRunOptions {
   startBatch?: number;
   shouldStop: () => boolean;
   onBatch?: (info: { epoch: number; batch: number; batches: number; rows: number }) => void;
-  onEpoch?: (report: EpochReport) => void;
+  onEpoch?: (report: R) => void;
 }
 
 export interface EpochRunResult {
@@ -26,6 +27,19 @@ export interface EpochRunResult {
 }
 
 export async function runEpochs(trainer: EbpTrainer, data: Dataset, opts: EpochRunOptions): Promise<EpochRunResult> {
+  const r = await trainer.fitAsync(data, {
+    epochs: Math.max(0, opts.epochs - trainer.epoch),
+    batchSize: opts.batchSize,
+    validation: opts.validation,
+    startBatch: opts.startBatch,
+    shouldStop: opts.shouldStop,
+    onBatch: (info) => opts.onBatch?.({ epoch: info.epoch, batch: info.batch, batches: info.batches, rows: info.samples }),
+    onEpoch: (report) => void opts.onEpoch?.(report),
+  });
+  return { interrupted: r.interrupted, batchesDone: r.batchesDone, epochStartRng: r.epochStartRng };
+}
+
+export async function runSteEpochs(trainer: SteTrainer, data: Dataset, opts: EpochRunOptions<SteEpochReport>): Promise<EpochRunResult> {
   const r = await trainer.fitAsync(data, {
     epochs: Math.max(0, opts.epochs - trainer.epoch),
     batchSize: opts.batchSize,

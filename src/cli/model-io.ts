@@ -7,6 +7,8 @@ import { encodeCheckpoint, encodeModel, type PackedModel } from '../model/encode
 import { decodeCheckpoint, decodeModel, readModelContainer } from '../model/decode';
 import type { MetaValue, ModelMeta as FileMeta } from '../model/format';
 import { XnorNetwork, packedKindOf, type XnorLayer } from '../xnor/network';
+import { SteTrainer, type SteTrainerState } from '../ste/trainer';
+import type { SteLoss } from '../ste/loss';
 import { writeFileAtomic } from './atomic';
 
 /**
@@ -20,6 +22,10 @@ import { writeFileAtomic } from './atomic';
  * - `preprocess`: the CLI's {@link PreprocessSpec} (columns, statistics, categories, imputation values);
  * - `training`: { trainer, epochs, seed, rngState, config, result, state } (no timings, so a resumed run
  *   writes the same bytes as an uninterrupted one).
+ * STE (`--trainer ste`): the folded packed network (`XnorNetwork.fromSte`: sign weights, per-neuron
+ * thresholds and flips, the output scale and shift; format version 2) with the same metadata; no posterior.
+ * Its checkpoints add `training.ste`: the trainer's state (latent weights, batch-norm parameters and running
+ * statistics or biases, Adam moments and step count, lr horizon) as float64 metadata tensors.
  * Files written by the library (`encodeModel` without `preprocess`) are read too: their `featureNames` are
  * taken as numeric CSV columns, used as they are.
  */
@@ -29,7 +35,7 @@ export type ValidationSource = { kind: 'none' } | { kind: 'split'; fraction: num
 
 /** Training settings (everything a resumed run must share with the original run). */
 export interface TrainingConfig {
-  trainer: 'ebp';
+  trainer: 'ebp' | 'ste';
   weights: CliWeights;
   hidden: number[];
   batch: number;
@@ -43,6 +49,13 @@ export interface TrainingConfig {
   validation: ValidationSource;
   /** Base name of the training file. */
   trainFile: string;
+  /** STE only: lr of the first epoch and the lr reached after `epochs` epochs (exponential decay per epoch). */
+  lrStart?: number;
+  lrEnd?: number;
+  /** STE only: batch normalisation before every sign and on the output. */
+  batchNorm?: boolean;
+  /** STE only: the training loss. */
+  loss?: SteLoss;
 }
 
 /** What training produced (no timings: a resumed run must give the same bytes). */
@@ -50,10 +63,15 @@ export interface TrainingResult {
   rows: number;
   validationRows: number;
   epochsDone: number;
-  /** EBP-P / EBP-D error on the validation data after the last epoch (null without validation data). */
-  validationErrorP: number | null;
-  validationErrorD: number | null;
+  /** EBP: EBP-P / EBP-D error on the validation data after the last epoch (null without validation data). */
+  validationErrorP?: number | null;
+  validationErrorD?: number | null;
+  /** STE: the STE network's error on the validation data after the last epoch (null without validation data). */
+  validationError?: number | null;
 }
+
+/** What an STE checkpoint holds besides {@link TrainingState}: the trainer state without epoch and generator. */
+export type SteCheckpoint = Omit<SteTrainerState, 'epoch' | 'rngState'>;
 
 /** Where training stands, for `--resume`. */
 export interface TrainingState {
@@ -70,6 +88,8 @@ export interface ModelMeta {
   preprocess: PreprocessSpec;
   training?: { config: TrainingConfig; result: TrainingResult };
   state?: TrainingState;
+  /** STE checkpoints: parameters, Adam moments and step, lr horizon (with `state`, enough to resume). */
+  ste?: SteCheckpoint;
 }
 
 /** A model read from a file. */
@@ -93,8 +113,11 @@ function fail(file: string, what: string): never {
   throw new ModelFormatError(`${file}: ${what}`);
 }
 
-/** Encode a posterior and the CLI metadata as `.ebpb` bytes. */
-export function encodeModelFile(store: PosteriorStore, meta: ModelMeta): Uint8Array {
+/**
+ * Encode a posterior (EBP) or an STE trainer (its folded packed network) and the CLI metadata as `.ebpb`
+ * bytes. For an STE trainer, `meta.ste` (checkpoints) is stored as well.
+ */
+export function encodeModelFile(model: PosteriorStore | SteTrainer, meta: ModelMeta): Uint8Array {
   const spec = meta.preprocess;
   const fileMeta: FileMeta = {
     classNames: spec.label.classes.slice(),
@@ -105,15 +128,30 @@ export function encodeModelFile(store: PosteriorStore, meta: ModelMeta): Uint8Ar
     const t = meta.training;
     const s = meta.state;
     fileMeta.training = {
-      trainer: 'ebp',
+      trainer: model instanceof SteTrainer ? 'ste' : 'ebp',
       ...(t ? { epochs: t.result.epochsDone, seed: t.config.seed } : {}),
       ...(s ? { rngState: s.rngState.map((x) => (x === null ? NaN : x)) } : {}),
       ...(t ? { config: t.config as unknown as MetaValue, result: t.result as unknown as MetaValue } : {}),
       ...(s ? { state: { epochsDone: s.epochsDone, batchesDone: s.batchesDone, dataHash: s.dataHash } } : {}),
+      ...(meta.ste ? { ste: meta.ste as unknown as MetaValue } : {}),
     };
   }
-  if (packedKindOf(store)) return encodeModel(XnorNetwork.fromPosterior(store), fileMeta, { posterior: store });
-  return encodeCheckpoint(store, fileMeta);
+  if (model instanceof SteTrainer) return encodeModel(XnorNetwork.fromSte(model), fileMeta);
+  if (packedKindOf(model)) return encodeModel(XnorNetwork.fromPosterior(model), fileMeta, { posterior: model });
+  return encodeCheckpoint(model, fileMeta);
+}
+
+/** The STE state of a checkpoint, or a ModelFormatError naming the file. */
+function validateSte(v: unknown, file: string): SteCheckpoint {
+  const bad = () => fail(file, 'the STE training state (for --resume) is corrupt.');
+  if (!isObject(v) || !Number.isSafeInteger(v.step) || (v.step as number) < 0 || !Array.isArray(v.layers)) bad();
+  const o = v as Record<string, unknown>;
+  if (o.lrEpochs !== null && (!Number.isSafeInteger(o.lrEpochs) || (o.lrEpochs as number) < 1)) bad();
+  for (const L of o.layers as unknown[]) {
+    if (!isObject(L) || !Number.isSafeInteger(L.inputs) || !Number.isSafeInteger(L.outputs)) bad();
+    for (const [k, a] of Object.entries(L as Record<string, unknown>)) if (k !== 'inputs' && k !== 'outputs' && !(a instanceof Float64Array)) bad();
+  }
+  return o as unknown as SteCheckpoint;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -170,6 +208,7 @@ export function decodeModelFile(bytes: Uint8Array, file = 'model'): LoadedModel 
     meta.training = { config: t.config as unknown as TrainingConfig, result: t.result as unknown as TrainingResult };
   }
   if (t && isObject(t.state)) meta.state = validateState({ ...t.state, rngState: t.rngState }, file);
+  if (t && t.trainer === 'ste' && t.ste !== undefined) meta.ste = validateSte(t.ste, file);
   return {
     file,
     fileBytes: bytes.length,
@@ -224,8 +263,8 @@ export function loadModel(file: string, shownAs: string = file): LoadedModel {
 }
 
 /** Write a model file atomically (refusing to replace an existing file unless `force`). Returns its size. */
-export function saveModel(file: string, store: PosteriorStore, meta: ModelMeta, opts: { force: boolean; what?: string; shownAs?: string }): number {
-  const bytes = encodeModelFile(store, meta);
+export function saveModel(file: string, model: PosteriorStore | SteTrainer, meta: ModelMeta, opts: { force: boolean; what?: string; shownAs?: string }): number {
+  const bytes = encodeModelFile(model, meta);
   writeFileAtomic(file, bytes, { force: opts.force, what: opts.what ?? 'model file', shownAs: opts.shownAs });
   return bytes.length;
 }

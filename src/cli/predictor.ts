@@ -44,6 +44,9 @@ export interface Predictor {
 }
 
 function requireStore(model: LoadedModel, mode: PredictMode): PosteriorStore {
+  if (!model.store && model.meta.training?.config.trainer === 'ste') {
+    throw new ModelFormatError(`${model.file}: --mode ${mode} needs a weight posterior, and an STE model has none (it is one deterministic sign network); use --mode deterministic.`);
+  }
   if (!model.store) {
     throw new ModelFormatError(`${model.file}: --mode ${mode} needs the weight posterior, which this model file does not hold (an inference-only file); use --mode deterministic.`);
   }

@@ -2,8 +2,9 @@ import { SingleBar } from 'cli-progress';
 import type { CliIo } from './io';
 
 /**
- * The training progress bar (cli-progress) on an interactive stderr: epoch, batch, samples/s, ETA, mean
- * −log Z and validation error of the last epoch. Nothing is drawn when stderr is not a terminal.
+ * The training progress bar (cli-progress) on an interactive stderr: epoch, batch, samples/s, ETA, the loss
+ * (EBP: mean −log Z; STE: mean training loss) and validation error of the last epoch. Nothing is drawn when
+ * stderr is not a terminal.
  */
 export class TrainProgress {
   private bar: SingleBar | null = null;
@@ -16,6 +17,8 @@ export class TrainProgress {
   constructor(
     private readonly io: CliIo,
     private readonly epochs: number,
+    /** The name of the loss column: '-logZ' (EBP) or 'loss' (STE). */
+    private readonly lossName = '-logZ',
   ) {}
 
   get active(): boolean {
@@ -30,7 +33,7 @@ export class TrainProgress {
     this.bar = new SingleBar({
       stream,
       format:
-        'epoch {epoch}/{epochs} [{bar}] batch {value}/{total} | {speed} samples/s | ETA {etaAll} | -logZ {nlz} | val err {val}',
+        `epoch {epoch}/{epochs} [{bar}] batch {value}/{total} | {speed} samples/s | ETA {etaAll} | ${this.lossName} {nlz} | val err {val}`,
       barsize: 24,
       hideCursor: false,
       clearOnComplete: true,
@@ -63,11 +66,14 @@ export class TrainProgress {
   }
 
   epoch(r: { epoch: number; meanNegLogZ: number; validationErrorP: number; validationErrorD: number }): void {
-    this.last = {
-      nlz: r.meanNegLogZ.toFixed(4),
-      val: Number.isNaN(r.validationErrorP) ? '-' : `P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%`,
-    };
-    if (this.bar) this.bar.update(0, { epoch: Math.min(r.epoch + 1, this.epochs), epochs: this.epochs, nlz: this.last.nlz, val: this.last.val });
+    const val = Number.isNaN(r.validationErrorP) ? '-' : `P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%`;
+    this.epochDone(r.epoch, r.meanNegLogZ, val);
+  }
+
+  /** After epoch `epoch` (1-based): the loss and the validation error text shown until the next one. */
+  epochDone(epoch: number, loss: number, val: string): void {
+    this.last = { nlz: loss.toFixed(4), val };
+    if (this.bar) this.bar.update(0, { epoch: Math.min(epoch + 1, this.epochs), epochs: this.epochs, nlz: this.last.nlz, val: this.last.val });
   }
 
   stop(): void {

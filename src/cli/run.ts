@@ -10,6 +10,7 @@ import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
 import { PREDICT_MODES, type PredictMode } from './predictor';
 import type { CliWeights } from './model-io';
+import type { SteLoss } from '../ste/loss';
 
 const VERSION = '0.1.0';
 
@@ -24,7 +25,10 @@ Exit codes:
 `;
 
 /** CSV-training options that make no sense with --dataset. */
-const CSV_ONLY = ['test', 'split', 'label', 'out', 'trainer', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter', 'checkpointEvery', 'resume', 'force'];
+const CSV_ONLY = [
+  'test', 'split', 'label', 'out', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
+  'checkpointEvery', 'resume', 'force',
+];
 
 /**
  * Run the `ebp` command line with `argv` (without the node and script names). Returns the exit code:
@@ -56,7 +60,7 @@ See docs/cli.md for every flag.`,
 
   const train = program
     .command('train')
-    .description('train a binary network with EBP on a CSV file (or a built-in dataset) and write a model file')
+    .description('train a binary network with EBP (or STE) on a CSV file (or a built-in dataset) and write a model file')
     .argument('[train.csv]', 'training data: CSV with a header row; the label column is "label" or the last one')
     .addOption(new Option('--dataset <name>', 'train on a built-in dataset instead of a CSV file').choices(BUILTIN_DATASETS))
     .option('--test <file>', 'validation CSV, evaluated after every epoch')
@@ -65,10 +69,14 @@ See docs/cli.md for every flag.`,
     .option('--hidden <sizes>', 'hidden layer widths, comma separated', parseSizes, [200])
     .addOption(new Option('--weights <kind>', 'weight posterior').choices(['binary', 'gaussian', 'ternary']).default('binary'))
     .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 20)
-    .option('--batch <n>', 'minibatch size (increments are summed over it)', parsePositiveInt, 10)
+    .option('--batch <n>', 'minibatch size (EBP sums the increments over it; default 10 for EBP, 100 for STE)', parsePositiveInt)
     .option('--seed <n>', 'seed of the initial field, the data order and --split', parseNonNegativeInt, 1)
     .option('--out <file>', 'model file to write', 'model.ebpb')
-    .addOption(new Option('--trainer <name>', 'training algorithm').choices(['ebp', 'ste']).default('ebp'))
+    .addOption(new Option('--trainer <name>', 'training algorithm: EBP, or the straight-through-estimator baseline (BNN recipe, Adam)').choices(['ebp', 'ste']).default('ebp'))
+    .option('--lr-start <lr>', 'STE: learning rate of the first epoch (default 0.1)', parsePositiveNumber)
+    .option('--lr-end <lr>', 'STE: learning rate reached after --epochs epochs, exponential decay per epoch (default lr-start/100)', parsePositiveNumber)
+    .option('--no-batch-norm', 'STE: no batch normalisation (a real bias and the 1/sqrt(K+1) scale instead)')
+    .addOption(new Option('--loss <name>', 'STE: training loss (default squared-hinge)').choices(['squared-hinge', 'softmax-ce']))
     .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 (training statistics)').conflicts('binarize'))
     .addOption(new Option('--binarize <threshold>', 'numeric columns become +1 (x >= threshold) or -1').argParser(parseNumber))
     .option('--categorical <columns>', 'one-hot encode these text columns (comma separated, repeatable)', collectColumns, [] as string[])
@@ -86,6 +94,7 @@ Examples:
   ebp train data.csv --split 0.2 --hidden 64 --epochs 10 --standardize --out model.ebpb
   ebp train train.csv --test test.csv --label species --categorical color,shape --impute median
   ebp train data.csv --split 0.2 --out model.ebpb --resume model.ebpb.ckpt   # after Ctrl-C or a crash
+  ebp train data.csv --split 0.2 --standardize --trainer ste --lr-start 0.03 --out ste.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
 `,
     )
@@ -101,7 +110,7 @@ Examples:
             hidden: opts.hidden as number[],
             weights: weightKind(opts.weights as CliWeights),
             epochs: opts.epochs as number,
-            batch: opts.batch as number,
+            batch: (opts.batch as number | undefined) ?? 10,
             seed: opts.seed as number,
             json: Boolean(opts.json),
             quiet: Boolean(opts.quiet),
@@ -120,10 +129,14 @@ Examples:
           hidden: opts.hidden as number[],
           weights: opts.weights as CliWeights,
           epochs: opts.epochs as number,
-          batch: opts.batch as number,
+          batch: opts.batch as number | undefined,
           seed: opts.seed as number,
           out: opts.out as string,
           trainer: opts.trainer as 'ebp' | 'ste',
+          lrStart: opts.lrStart as number | undefined,
+          lrEnd: opts.lrEnd as number | undefined,
+          batchNorm: opts.batchNorm !== false,
+          loss: opts.loss as SteLoss | undefined,
           standardize: Boolean(opts.standardize),
           binarize: opts.binarize as number | undefined,
           categorical: opts.categorical as string[],
@@ -252,6 +265,7 @@ Examples:
 }
 
 function flagName(key: string): string {
+  if (key === 'batchNorm') return '--no-batch-norm';
   return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
@@ -278,6 +292,12 @@ function parseSizes(v: string): number[] {
 function parseFraction(v: string): number {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x) || !(x > 0 && x < 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1 like 0.2, got '${v}'.`);
+  return x;
+}
+
+function parsePositiveNumber(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || !(x > 0)) throw new InvalidArgumentError(`expected a positive number like 0.01 or 1e-3, got '${v}'.`);
   return x;
 }
 

@@ -95,7 +95,7 @@ export interface SteEpochReport {
   meanLoss: number;
   /** Online training error (fraction); NaN with trainError 'none'. */
   trainError: number;
-  /** Validation error after the epoch (inference mode), NaN without validation data. */
+  /** Validation error after the epoch (inference mode), NaN without validation data (and for an interrupted epoch). */
   validationError: number;
   /** Seconds in the training loop of the epoch (evaluation excluded). */
   seconds: number;
@@ -307,7 +307,7 @@ export class SteTrainer {
       }
       net.assertFinite(`after epoch ${this.epoch + 1}`);
       const t1 = performance.now();
-      const validationError = opts.validation ? this.evaluate(opts.validation).error : NaN;
+      const validationError = opts.validation && !interrupted ? this.evaluate(opts.validation).error : NaN;
       if (!interrupted) this.epoch++;
       const report: SteEpochReport = {
         epoch: this.epoch,

@@ -94,6 +94,27 @@ test('SIGINT: the current minibatch finishes, a checkpoint is written, exit 130;
   expect(fs.readdirSync(T.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 });
 
+test('--trainer ste: SIGINT finishes the minibatch, checkpoints the STE state and exits 130; --resume gives identical bytes', async () => {
+  const STE = ['train', DIGITS_TRAIN, '--test', DIGITS_TEST, '--trainer', 'ste', '--hidden', '64', '--batch', '10', '--epochs', '120', '--seed', '5', '--quiet'];
+  const ref = ebp([...STE, '--out', 'ste-ref.ebpb']);
+  expect(ref.stderr).toBe('');
+  expect(ref.code).toBe(0);
+  const reference = fs.readFileSync(path.join(T.dir, 'ste-ref.ebpb'));
+  const ckpt = path.join(T.dir, 'ste.ebpb.ckpt');
+  const child = spawn(process.execPath, [BIN, ...STE, '--out', 'ste.ebpb'], { cwd: T.dir });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  await until(() => fs.existsSync(ckpt), 20000);
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(stderr).toMatch(/interrupted after epoch \d+( and \d+ minibatches of the next)?; checkpoint written to ste\.ebpb\.ckpt\./);
+  expect(fs.existsSync(path.join(T.dir, 'ste.ebpb'))).toBe(false);
+  const resumed = ebp([...STE, '--out', 'ste.ebpb', '--resume', 'ste.ebpb.ckpt']);
+  expect(resumed.code).toBe(0);
+  expect(fs.readFileSync(path.join(T.dir, 'ste.ebpb')).equals(reference)).toBe(true);
+});
+
 test('the README main job still runs (ebp train --dataset mnist, built-in MNIST-10k), and Ctrl-C stops it with 130', async () => {
   const child = spawn(process.execPath, [BIN, 'train', '--dataset', 'mnist', '--hidden', '10', '--epochs', '50', '--json'], { cwd: T.dir });
   let stdout = '';

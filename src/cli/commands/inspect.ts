@@ -69,6 +69,7 @@ export function modelSummary(m: LoadedModel, shownAs: string): Record<string, un
     parameters: params,
     packed,
     posterior: m.store ? { dtype: 'float64', bytes: params * 8 } : null,
+    ...(m.meta.ste ? { steState: { dtype: 'float64', bytes: steStateBytes(m) } } : {}),
     label: spec.label.name,
     classes: spec.label.classes,
     columns: spec.columns.map((c) => (c.kind === 'numeric' ? { name: c.name, kind: c.kind } : { name: c.name, kind: c.kind, categories: c.categories })),
@@ -79,8 +80,15 @@ export function modelSummary(m: LoadedModel, shownAs: string): Record<string, un
       categorical: spec.columns.filter((c) => c.kind === 'categorical').map((c) => c.name),
     },
     training: t ? { ...t.config, ...t.result } : null,
-    resumable: Boolean(m.store && m.meta.state),
+    resumable: Boolean((m.store || m.meta.ste) && m.meta.state),
   };
+}
+
+/** Bytes of an STE checkpoint's float64 state arrays (latent weights, batch norm or biases, Adam moments). */
+function steStateBytes(m: LoadedModel): number {
+  let n = 0;
+  for (const L of m.meta.ste?.layers ?? []) for (const v of Object.values(L)) if (v instanceof Float64Array) n += v.length;
+  return 8 * n;
 }
 
 function list(xs: string[], max = 12): string {
@@ -135,7 +143,15 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
     out.push(`no packed network: ${s.weights} weights have no 1-bit form; deterministic mode runs the float EBP-D network`);
   }
   const post = s.posterior as { bytes: number } | null;
-  out.push(post ? `posterior: h and b as float64, ${post.bytes} bytes (probabilistic and ensemble modes, --resume)` : 'posterior: not stored (deterministic mode only)');
+  const steTrained = m.meta.training?.config.trainer === 'ste';
+  if (post) out.push(`posterior: h and b as float64, ${post.bytes} bytes (probabilistic and ensemble modes, --resume)`);
+  else if (steTrained) {
+    out.push(
+      m.meta.ste
+        ? `STE state: latent weights, batch norm and Adam moments as float64, ${steStateBytes(m)} bytes (--resume); deterministic mode only`
+        : 'STE model: the folded sign network (batch norm as thresholds, output scale and shift), no posterior: deterministic mode only',
+    );
+  } else out.push('posterior: not stored (deterministic mode only)');
   out.push('');
   out.push(`label column ${JSON.stringify(spec.label.name)}, ${spec.label.classes.length} classes: ${list(spec.label.classes)}`);
   const cats = spec.columns.filter((c) => c.kind === 'categorical');
@@ -151,14 +167,15 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
     const c = t.config;
     const r = t.result;
     const v = c.validation;
+    const steCfg = c.trainer === 'ste' ? `, lr ${c.lrStart} -> ${c.lrEnd}, ${c.batchNorm === false ? 'no batch norm' : 'batch norm'}, ${c.loss} loss` : '';
     out.push(
-      `training: ${c.trainer.toUpperCase()}, ${r.epochsDone} of ${c.epochs} epochs, batch ${c.batch}, seed ${c.seed}, hidden ${c.hidden.join(',')}, ` +
+      `training: ${c.trainer.toUpperCase()}, ${r.epochsDone} of ${c.epochs} epochs, batch ${c.batch}, seed ${c.seed}, hidden ${c.hidden.join(',')}${steCfg}, ` +
         `${r.rows} rows of ${c.trainFile}`,
     );
     if (v.kind !== 'none') {
       out.push(
         `validation: ${v.kind === 'split' ? `${r.validationRows} rows split off (--split ${v.fraction})` : `${r.validationRows} rows of ${v.file}`}, ` +
-          `error EBP-P ${pct(r.validationErrorP)}, EBP-D ${pct(r.validationErrorD)}`,
+          (c.trainer === 'ste' ? `error STE ${pct(r.validationError)}` : `error EBP-P ${pct(r.validationErrorP)}, EBP-D ${pct(r.validationErrorD)}`),
       );
     }
   }

@@ -7,6 +7,9 @@ import { makeDataset, type Dataset } from '../../data/dataset';
 import { encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, type ImputeMethod, type PreprocessSpec, type Scaling } from '../../data/preprocess';
 import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
 import { ternary, type WeightKind } from '../../ebp/weights';
+import { ModelFormatError } from '../../errors';
+import { SteTrainer, type SteEpochReport } from '../../ste/trainer';
+import type { SteLoss } from '../../ste/loss';
 import { readCsvTable } from '../../node/csv-stream';
 import { matrix } from '../../tensor/matrix';
 import { createRng } from '../../util/random';
@@ -20,10 +23,12 @@ import {
   type CliWeights,
   type ModelMeta,
   type TrainingConfig,
+  type TrainingResult,
   type TrainingState,
   type ValidationSource,
 } from '../model-io';
-import { runEpochs } from '../epochs';
+import { runEpochs, runSteEpochs, type EpochRunOptions, type EpochRunResult } from '../epochs';
+import type { PosteriorStore } from '../../ebp/posterior';
 import { TrainProgress } from '../progress';
 import { divergenceWarning, epochJson, formatEpoch } from './train';
 
@@ -35,10 +40,18 @@ export interface TrainCsvArgs {
   hidden: number[];
   weights: CliWeights;
   epochs: number;
-  batch: number;
+  /** Minibatch size; undefined: the trainer's default (EBP 10, STE 100). */
+  batch: number | undefined;
   seed: number;
   out: string;
   trainer: 'ebp' | 'ste';
+  /** STE: lr of the first epoch (default {@link STE_DEFAULTS}), lr after `epochs` epochs (default lrStart/100). */
+  lrStart?: number;
+  lrEnd?: number;
+  /** STE: batch normalisation (default on; `--no-batch-norm`). */
+  batchNorm: boolean;
+  /** STE: the loss (default squared hinge). */
+  loss?: SteLoss;
   standardize: boolean;
   binarize?: number;
   categorical: string[];
@@ -52,6 +65,16 @@ export interface TrainCsvArgs {
   /** Options given on the command line (not defaults), by attribute name: a resumed run rejects conflicting ones. */
   explicit: ReadonlySet<string>;
 }
+
+/**
+ * STE defaults of the CLI: the recipe of docs/ste.md (the PyTorch reference's Adam + exponential decay to
+ * lr/100 over the run, batch 100, batch norm, squared hinge); lr 0.1 was its best start on MNIST and digits.
+ */
+export const STE_DEFAULTS = Object.freeze({ lrStart: 0.1, lrEndRatio: 0.01, batch: 100, loss: 'squared-hinge' as SteLoss });
+export const EBP_DEFAULT_BATCH = 10;
+
+/** Flags that only apply to `--trainer ste`, by attribute name. */
+const STE_ONLY: readonly [keyof TrainCsvArgs, string][] = [['lrStart', '--lr-start'], ['lrEnd', '--lr-end'], ['batchNorm', '--no-batch-norm'], ['loss', '--loss']];
 
 /** The weight kind of a `--weights` name. */
 export function weightKind(name: CliWeights): WeightKind {
@@ -83,6 +106,13 @@ function adoptCheckpoint(args: TrainCsvArgs, cfg: TrainingConfig, file: string):
     if (args.explicit.has(key as string) && !same(args[key], saved)) throw conflict(flag, args[key], saved);
     a[key] = saved;
   };
+  check('trainer', '--trainer', cfg.trainer);
+  if (cfg.trainer === 'ste') {
+    check('lrStart', '--lr-start', cfg.lrStart);
+    check('lrEnd', '--lr-end', cfg.lrEnd);
+    check('batchNorm', 'batch normalisation (--no-batch-norm)', cfg.batchNorm ?? true);
+    check('loss', '--loss', cfg.loss);
+  }
   check('hidden', '--hidden', cfg.hidden);
   check('weights', '--weights', cfg.weights);
   check('batch', '--batch', cfg.batch);
@@ -146,13 +176,29 @@ function pct(x: number | null): string {
   return x === null || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(2)}%`;
 }
 
-/** `ebp train data.csv ...`: read, preprocess, train with EBP, checkpoint, write the model. */
-export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number> {
-  if (argsIn.trainer === 'ste') {
-    throw new ArgumentError(
-      '--trainer ste is not available yet: STE networks (batch-norm thresholds, a scaled output layer, Adam state) cannot be written to .ebpb model files and checkpoints yet. Use --trainer ebp.',
-    );
+/** Settings that follow from the trainer: its flags checked, its defaults filled in. */
+function resolveTrainer(args: TrainCsvArgs): TrainCsvArgs & { batch: number } {
+  if (args.trainer === 'ste') {
+    if (args.explicit.has('weights') && args.weights !== 'binary') {
+      throw new ArgumentError(`--trainer ste trains binary (±1) weights; --weights ${args.weights} is for --trainer ebp.`);
+    }
+    const lrStart = args.lrStart ?? STE_DEFAULTS.lrStart;
+    const lrEnd = args.lrEnd ?? lrStart * STE_DEFAULTS.lrEndRatio;
+    return { ...args, weights: 'binary', batch: args.batch ?? STE_DEFAULTS.batch, lrStart, lrEnd, loss: args.loss ?? STE_DEFAULTS.loss };
   }
+  const stray = STE_ONLY.filter(([k]) => args.explicit.has(k as string)).map(([, flag]) => flag);
+  if (stray.length > 0) throw new ArgumentError(`${stray.join(', ')} only appl${stray.length === 1 ? 'ies' : 'y'} to --trainer ste.`);
+  return { ...args, batch: args.batch ?? EBP_DEFAULT_BATCH };
+}
+
+/** The one-line description of a run's trainer for the header line. */
+function trainerLine(a: TrainCsvArgs): string {
+  if (a.trainer !== 'ste') return `${a.weights} weights`;
+  return `STE (binary weights, ${a.batchNorm ? 'batch norm' : 'no batch norm'}, ${a.loss} loss, lr ${a.lrStart} -> ${a.lrEnd})`;
+}
+
+/** `ebp train data.csv ...`: read, preprocess, train with EBP (or STE), checkpoint, write the model. */
+export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number> {
   const resolve = (p: string) => path.resolve(io.cwd, p);
   const show = (p: string) => p; // paths in messages as the user gave them
   const out = resolve(argsIn.out);
@@ -168,16 +214,26 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     );
   }
 
-  let args = argsIn;
-  let resumed: { store: NonNullable<ReturnType<typeof loadModel>['store']>; meta: ModelMeta; state: TrainingState } | null = null;
+  let args0 = argsIn;
+  let resumed: { model: ReturnType<typeof loadModel>; meta: ModelMeta; state: TrainingState } | null = null;
   if (resumeFile) {
     const model = loadModel(resumeFile, argsIn.resume);
-    if (!model.store || !model.meta.training || !model.meta.state) {
+    const t = model.meta.training;
+    if (t?.config.trainer === 'ste' && !model.meta.ste) {
+      throw new IoError(
+        `${argsIn.resume} is a finished STE model: it holds the folded network only, not the latent weights and Adam state training needs. ` +
+          `STE training resumes from its checkpoint (<out>.ckpt), which is removed once the model is written.`,
+        EXIT_CODES.model,
+      );
+    }
+    if (!(model.store || model.meta.ste) || !t || !model.meta.state) {
       throw new IoError(`${argsIn.resume} holds no training state (posterior, settings and data order), so training cannot resume from it.`, EXIT_CODES.model);
     }
-    args = adoptCheckpoint(argsIn, model.meta.training.config, argsIn.resume!);
-    resumed = { store: model.store, meta: model.meta, state: model.meta.state };
+    args0 = adoptCheckpoint(argsIn, t.config, argsIn.resume!);
+    resumed = { model, meta: model.meta, state: model.meta.state };
   }
+  const args = resolveTrainer(args0);
+  const ste = args.trainer === 'ste';
   if (args.split !== undefined && args.test !== undefined) throw new ArgumentError('--test and --split are alternatives; give one.');
 
   const t0 = performance.now();
@@ -228,7 +284,7 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
   const sizes = [width, ...args.hidden, K];
   const hash = dataHash(train, validation, args.batch);
   const config: TrainingConfig = {
-    trainer: 'ebp',
+    trainer: args.trainer,
     weights: args.weights,
     hidden: args.hidden.slice(),
     batch: args.batch,
@@ -240,10 +296,9 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     scaling: spec.scaling,
     validation: validationSource,
     trainFile: path.basename(args.file),
+    ...(ste ? { lrStart: args.lrStart, lrEnd: args.lrEnd, batchNorm: args.batchNorm, loss: args.loss } : {}),
   };
 
-  let trainer: EbpTrainer;
-  let batchesDone = 0;
   if (resumed) {
     if (resumed.state.dataHash !== hash) {
       throw new IoError(
@@ -251,18 +306,14 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
         EXIT_CODES.data,
       );
     }
-    if (resumed.store.sizes.join(',') !== sizes.join(',')) {
-      throw new IoError(`the checkpoint's network ${resumed.store.sizes.join('-')} does not fit the data (${sizes.join('-')}).`, EXIT_CODES.model);
+    if (resumed.model.sizes.join(',') !== sizes.join(',')) {
+      throw new IoError(`the checkpoint's network ${resumed.model.sizes.join('-')} does not fit the data (${sizes.join('-')}).`, EXIT_CODES.model);
     }
-    trainer = new EbpTrainer(resumed.store, 0);
-    trainer.epoch = resumed.state.epochsDone;
-    trainer.setRngState(decodeRngState(resumed.state.rngState));
-    batchesDone = resumed.state.batchesDone;
-    if (trainer.epoch > args.epochs || (trainer.epoch === args.epochs && batchesDone > 0)) {
-      throw new ArgumentError(`the checkpoint has ${trainer.epoch} epochs done, more than --epochs ${args.epochs}; pass a larger --epochs.`);
-    }
-  } else {
-    trainer = EbpTrainer.create({ inputs: width, hidden: args.hidden, outputs: K, weights: weightKind(args.weights), seed: args.seed });
+  }
+  const session = ste ? steSession(args, sizes, resumed, argsIn.resume) : ebpSession(args, sizes, resumed);
+  const batchesDone = resumed ? resumed.state.batchesDone : 0;
+  if (resumed && (session.epoch > args.epochs || (session.epoch === args.epochs && batchesDone > 0))) {
+    throw new ArgumentError(`the checkpoint has ${session.epoch} epochs done, more than --epochs ${args.epochs}; pass a larger --epochs.`);
   }
 
   const verbose = !args.quiet && !args.json;
@@ -270,54 +321,56 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     const vdesc = validation ? `, ${validation.labels.length} validation rows` : '';
     io.stderr(
       `${args.file}: ${train.labels.length} training rows${vdesc}, ${raw.plan.features.length} columns -> ${width} inputs, ${K} classes (read in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
-        `network ${sizes.join('-')}, ${args.weights} weights, batch ${args.batch}, ${args.epochs} epochs, seed ${args.seed}` +
-        (resumed ? `, resuming after epoch ${trainer.epoch}${batchesDone ? ` and ${batchesDone} minibatches` : ''}` : '') +
+        `network ${sizes.join('-')}, ${trainerLine(args)}, batch ${args.batch}, ${args.epochs} epochs, seed ${args.seed}` +
+        (resumed ? `, resuming after epoch ${session.epoch}${batchesDone ? ` and ${batchesDone} minibatches` : ''}` : '') +
         '\n',
     );
   }
 
   // Run the epochs (in slices, so that Ctrl-C is seen between minibatches).
-  const progress = new TrainProgress(io, args.epochs);
+  const progress = new TrainProgress(io, args.epochs, ste ? 'loss' : '-logZ');
   const batches = Math.ceil(train.labels.length / args.batch);
-  const reports: EpochReport[] = [];
-  const meta = (state: TrainingState, resultEpochs: number, val: { errorP: number; errorD: number } | null): ModelMeta => ({
-    preprocess: spec,
-    training: {
-      config,
-      result: {
-        rows: train.labels.length,
-        validationRows: validation ? validation.labels.length : 0,
-        epochsDone: resultEpochs,
-        validationErrorP: val ? val.errorP : null,
-        validationErrorD: val ? val.errorD : null,
+  const epochTimes: { seconds: number; samples: number }[] = [];
+  const meta = (state: TrainingState | undefined, resultEpochs: number, result: Partial<TrainingResult> | null): ModelMeta => {
+    const m: ModelMeta = {
+      preprocess: spec,
+      training: {
+        config,
+        result: {
+          rows: train.labels.length,
+          validationRows: validation ? validation.labels.length : 0,
+          epochsDone: resultEpochs,
+          ...(result ?? session.noResult),
+        },
       },
-    },
-    state,
-  });
-  const writeCheckpoint = (state: TrainingState) => {
-    saveModel(ckpt, trainer.store, meta(state, state.epochsDone, null), { force: true, what: 'checkpoint', shownAs: checkpointPath(argsIn.out) });
+    };
+    if (state) m.state = state;
+    return m;
   };
-  const onEpoch = (r: EpochReport) => {
-    reports.push(r);
-    progress.epoch(r);
-    if (args.json) io.stdout(JSON.stringify(epochJson(r, args.epochs)) + '\n');
+  const writeCheckpoint = (state: TrainingState) => {
+    saveModel(ckpt, session.model, { ...meta(state, state.epochsDone, null), ...session.checkpointExtra() }, { force: true, what: 'checkpoint', shownAs: checkpointPath(argsIn.out) });
+  };
+  const onEpoch = (e: EpochView) => {
+    epochTimes.push({ seconds: e.seconds, samples: e.samples });
+    progress.epochDone(e.epoch, e.loss, e.progressVal);
+    if (args.json) io.stdout(JSON.stringify(e.json) + '\n');
     else if (!args.quiet) {
-      const line = formatEpoch(r, args.epochs) + (r.diverged ? '\n' + divergenceWarning(r) : '');
+      const line = e.line + (e.warning ? '\n' + e.warning : '');
       if (progress.active) {
         progress.stop();
         io.stderr(line + '\n');
-        if (trainer.epoch < args.epochs) progress.start(batches, trainer.epoch + 1);
+        if (session.epoch < args.epochs) progress.start(batches, session.epoch + 1);
       } else io.stderr(line + '\n');
     }
-    if (trainer.epoch < args.epochs && trainer.epoch % args.checkpointEvery === 0) {
-      writeCheckpoint({ epochsDone: trainer.epoch, batchesDone: 0, rngState: encodeRngState(trainer.rngState()), dataHash: hash });
+    if (session.epoch < args.epochs && session.epoch % args.checkpointEvery === 0) {
+      writeCheckpoint({ epochsDone: session.epoch, batchesDone: 0, rngState: encodeRngState(session.rngState()), dataHash: hash });
     }
   };
 
-  if (!args.json && !args.quiet) progress.start(batches, trainer.epoch + 1, batchesDone);
-  let run: Awaited<ReturnType<typeof runEpochs>>;
+  if (!args.json && !args.quiet) progress.start(batches, session.epoch + 1, batchesDone);
+  let run: EpochRunResult;
   try {
-    run = await runEpochs(trainer, train, {
+    run = await session.run(train, {
       epochs: args.epochs,
       batchSize: args.batch,
       validation,
@@ -332,45 +385,196 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
 
   if (run.interrupted) {
     const done = run.batchesDone;
-    writeCheckpoint({ epochsDone: trainer.epoch, batchesDone: done, rngState: encodeRngState(run.epochStartRng), dataHash: hash });
+    writeCheckpoint({ epochsDone: session.epoch, batchesDone: done, rngState: encodeRngState(run.epochStartRng), dataHash: hash });
     const shown = checkpointPath(argsIn.out);
     io.stderr(
-      `interrupted after epoch ${trainer.epoch}${done ? ` and ${done} minibatches of the next` : ''}; checkpoint written to ${shown}.\n` +
+      `interrupted after epoch ${session.epoch}${done ? ` and ${done} minibatches of the next` : ''}; checkpoint written to ${shown}.\n` +
         `Continue with the same command and --resume ${shown}.\n`,
     );
-    if (args.json) io.stdout(JSON.stringify({ summary: true, interrupted: true, epochs: trainer.epoch, batchesDone: done, checkpoint: shown }) + '\n');
+    if (args.json) io.stdout(JSON.stringify({ summary: true, interrupted: true, epochs: session.epoch, batchesDone: done, checkpoint: shown }) + '\n');
     return 130;
   }
 
-  const val = validation ? evaluateErrors(trainer.store, validation) : null;
-  const finalState: TrainingState = { epochsDone: trainer.epoch, batchesDone: 0, rngState: encodeRngState(trainer.rngState()), dataHash: hash };
-  const bytes = saveModel(out, trainer.store, meta(finalState, trainer.epoch, val), { force: args.force, shownAs: args.out });
+  const val = validation ? session.validate(validation) : null;
+  // EBP models keep the resume state (the posterior is in the file); STE models hold the folded network only.
+  const finalState: TrainingState | undefined = ste ? undefined : { epochsDone: session.epoch, batchesDone: 0, rngState: encodeRngState(session.rngState()), dataHash: hash };
+  const bytes = saveModel(out, session.model, meta(finalState, session.epoch, val ? val.result : null), { force: args.force, shownAs: args.out });
   try {
     if (fs.existsSync(ckpt)) fs.unlinkSync(ckpt);
   } catch {
     // a stale checkpoint is harmless
   }
-  const totalSeconds = reports.reduce((a, r) => a + r.seconds, 0);
-  const samples = reports.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
+  const totalSeconds = epochTimes.reduce((a, r) => a + r.seconds, 0);
+  const samples = epochTimes.reduce((a, r) => a + r.samples, 0);
   const summary = {
     summary: true,
     out: args.out,
     bytes,
     sizes,
+    trainer: args.trainer,
     weights: args.weights,
     classes: spec.label.classes,
-    epochs: trainer.epoch,
+    epochs: session.epoch,
     batch: args.batch,
     seed: args.seed,
+    ...(ste ? { lrStart: args.lrStart, lrEnd: args.lrEnd, batchNorm: args.batchNorm, loss: args.loss } : {}),
     rows: train.labels.length,
     validationRows: validation ? validation.labels.length : 0,
-    testErrorP: val ? val.errorP : null,
-    testErrorD: val ? val.errorD : null,
+    ...(val ? val.summary : session.noSummary),
     trainSeconds: Math.round(totalSeconds * 1000) / 1000,
     samplesPerSecond: Math.round((samples / Math.max(totalSeconds, 1e-9)) * 10) / 10,
     resumed: Boolean(resumed),
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
-  else io.stdout(`model written to ${args.out} (${bytes} bytes)` + (val ? `; validation error: EBP-P ${pct(val.errorP)}, EBP-D ${pct(val.errorD)}` : '') + '\n');
+  else io.stdout(`model written to ${args.out} (${bytes} bytes)` + (val ? `; validation error: ${val.text}` : '') + '\n');
   return 0;
+}
+
+/** One finished epoch, as every output needs it. */
+interface EpochView {
+  epoch: number;
+  /** Mean −log Z (EBP) or mean training loss (STE): the progress bar's loss column. */
+  loss: number;
+  progressVal: string;
+  json: Record<string, unknown>;
+  line: string;
+  warning?: string;
+  seconds: number;
+  samples: number;
+}
+
+/** What trainCsv needs from a trainer: EBP (the posterior) or STE (the SteTrainer), behind one face. */
+interface Session {
+  readonly epoch: number;
+  /** What saveModel writes: the posterior or the STE trainer. */
+  readonly model: PosteriorStore | SteTrainer;
+  rngState(): number[];
+  run(data: Dataset, opts: Omit<EpochRunOptions<EpochView>, 'onEpoch'> & { onEpoch: (e: EpochView) => void }): Promise<EpochRunResult>;
+  /** The validation result: for the model file, the summary JSON and the final line. */
+  validate(validation: Dataset): { result: Partial<TrainingResult>; summary: Record<string, unknown>; text: string };
+  /** The result and summary fields without validation data. */
+  readonly noResult: Partial<TrainingResult>;
+  readonly noSummary: Record<string, unknown>;
+  /** Checkpoint metadata beyond the training state (STE: the trainer state). */
+  checkpointExtra(): Partial<ModelMeta>;
+}
+
+function ebpSession(args: TrainCsvArgs, sizes: number[], resumed: { model: ReturnType<typeof loadModel>; state: TrainingState } | null): Session {
+  let trainer: EbpTrainer;
+  if (resumed) {
+    trainer = new EbpTrainer(resumed.model.store!, 0);
+    trainer.epoch = resumed.state.epochsDone;
+    trainer.setRngState(decodeRngState(resumed.state.rngState));
+  } else {
+    trainer = EbpTrainer.create({ inputs: sizes[0], hidden: args.hidden, outputs: sizes[sizes.length - 1], weights: weightKind(args.weights), seed: args.seed });
+  }
+  const view = (r: EpochReport): EpochView => ({
+    epoch: r.epoch,
+    loss: r.meanNegLogZ,
+    progressVal: Number.isNaN(r.validationErrorP) ? '-' : `P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%`,
+    json: epochJson(r, args.epochs),
+    line: formatEpoch(r, args.epochs),
+    warning: r.diverged ? divergenceWarning(r) : undefined,
+    seconds: r.seconds,
+    samples: r.samplesPerSecond * r.seconds,
+  });
+  return {
+    get epoch() {
+      return trainer.epoch;
+    },
+    model: trainer.store,
+    rngState: () => trainer.rngState(),
+    run: (data, opts) => runEpochs(trainer, data, { ...opts, onEpoch: (r) => opts.onEpoch(view(r)) }),
+    validate: (validation) => {
+      const v = evaluateErrors(trainer.store, validation);
+      return {
+        result: { validationErrorP: v.errorP, validationErrorD: v.errorD },
+        summary: { testErrorP: v.errorP, testErrorD: v.errorD },
+        text: `EBP-P ${pct(v.errorP)}, EBP-D ${pct(v.errorD)}`,
+      };
+    },
+    noResult: { validationErrorP: null, validationErrorD: null },
+    noSummary: { testErrorP: null, testErrorD: null },
+    checkpointExtra: () => ({}),
+  };
+}
+
+function steSession(
+  args: TrainCsvArgs & { batch: number },
+  sizes: number[],
+  resumed: { model: ReturnType<typeof loadModel>; meta: ModelMeta; state: TrainingState } | null,
+  resumeShown: string | undefined,
+): Session {
+  const trainer = SteTrainer.create({
+    inputs: sizes[0],
+    hidden: args.hidden,
+    outputs: sizes[sizes.length - 1],
+    batchNorm: args.batchNorm,
+    loss: args.loss,
+    lrStart: args.lrStart as number,
+    lrEnd: args.lrEnd as number,
+    lrEpochs: args.epochs,
+    seed: args.seed,
+  });
+  if (resumed) {
+    const st = resumed.meta.ste!;
+    try {
+      trainer.setState({ ...st, epoch: resumed.state.epochsDone, rngState: decodeRngState(resumed.state.rngState) });
+    } catch (e) {
+      throw new ModelFormatError(`${resumeShown}: the STE training state does not fit the network (${(e as Error).message}).`);
+    }
+  }
+  const view = (r: SteEpochReport): EpochView => ({
+    epoch: r.epoch,
+    loss: r.meanLoss,
+    progressVal: Number.isNaN(r.validationError) ? '-' : `${(100 * r.validationError).toFixed(2)}%`,
+    json: steEpochJson(r, args.epochs),
+    line: formatSteEpoch(r, args.epochs),
+    seconds: r.seconds,
+    samples: r.samplesPerSecond * r.seconds,
+  });
+  return {
+    get epoch() {
+      return trainer.epoch;
+    },
+    model: trainer,
+    rngState: () => trainer.rngState(),
+    run: (data, opts) => runSteEpochs(trainer, data, { ...opts, onEpoch: (r) => opts.onEpoch(view(r)) }),
+    validate: (validation) => {
+      const error = trainer.evaluate(validation).error;
+      return { result: { validationError: error }, summary: { testError: error }, text: `STE ${pct(error)}` };
+    },
+    noResult: { validationError: null },
+    noSummary: { testError: null },
+    checkpointExtra: () => {
+      const { step, lrEpochs, layers } = trainer.state();
+      return { ste: { step, lrEpochs, layers } };
+    },
+  };
+}
+
+/** The `--json` line of an STE epoch (EBP's shape with STE's single error: `trainError`, `testError`). */
+export function steEpochJson(r: SteEpochReport, epochs: number): Record<string, unknown> {
+  const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+  return {
+    epoch: r.epoch,
+    epochs,
+    meanLoss: round(r.meanLoss, 6),
+    lr: r.lr,
+    trainError: r.trainError,
+    testError: r.validationError,
+    seconds: round(r.seconds, 3),
+    evalSeconds: round(r.evalSeconds, 3),
+    samplesPerSecond: round(r.samplesPerSecond, 1),
+    ...(r.skippedRows ? { skippedRows: r.skippedRows } : {}),
+  };
+}
+
+export function formatSteEpoch(r: SteEpochReport, epochs: number): string {
+  const w = String(epochs).length;
+  const p = (x: number) => (Number.isNaN(x) ? '  -  ' : `${(100 * x).toFixed(2)}%`);
+  return (
+    `epoch ${String(r.epoch).padStart(w)}/${epochs}  loss ${r.meanLoss.toFixed(4)}  lr ${r.lr.toExponential(2)}  ` +
+    `train ${p(r.trainError)}  test ${p(r.validationError)}  ${Math.round(r.samplesPerSecond)} samples/s  ${r.seconds.toFixed(1)} s`
+  );
 }
