@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ArgumentError, EbpError, EXIT_CODES } from '../errors';
 import { parseDelimiter } from '../data/csv';
@@ -54,6 +55,7 @@ Examples:
   ebp predict model.ebpb new.csv --out predictions.csv --proba
   ebp inspect model.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
+  ebp bench --quick --out-dir results
 ${EXIT_HELP}
 See docs/cli.md for every flag.`,
     );
@@ -240,6 +242,74 @@ Examples:
       code = inspectCommand({ model, json: Boolean(opts.json) }, io);
     });
 
+  program
+    .command('bench')
+    .description('compare EBP (EBP-P, EBP-D, packed ensemble) with STE over a learning-rate sweep: error, NLL, Brier, ECE, time, memory, model size')
+    .addOption(new Option('--dataset <name>', 'built-in data: MNIST-10k, Fashion-MNIST (when installed), or both').choices(['mnist', 'fashion-mnist', 'all']).default('mnist'))
+    .option('--train <file>', 'a training CSV instead of --dataset (numeric features, integer class ids 0..K-1; with --test)')
+    .option('--test <file>', 'the test CSV of the pair')
+    .option('--name <name>', 'the CSV pair\'s name in result file names (default from the training file)')
+    .option('--label <name|index>', 'label column of the CSV pair (default "label", else the last column)')
+    .option('--no-standardize', 'use the CSV features as they are (default: z-scored with the training mean and std)')
+    .option('--fashion-dir <dir>', 'Fashion-MNIST IDX folder (default /usr/share/datasets/fashion-mnist)')
+    .option('--quick', '1 seed, 2 epochs, lr 1e-3 and 1e-1, one timing round (results named *-quick; docs never touched)')
+    .option('--seeds <n|list>', 'a count of seeds (0..n-1) or the seeds, comma separated (default 3; quick 1)', parseSeeds)
+    .option('--epochs <n>', 'epochs of every method (default 20; quick 2)', parsePositiveInt)
+    .option('--lrs <list>', 'STE learning rates of the first epoch, comma separated (default 1e-4,1e-3,3e-3,1e-2,3e-2,1e-1)', parseNumberList)
+    .option('--hidden <sizes>', 'hidden layer widths, comma separated (default 200)', parseSizes)
+    .option('--members <n>', 'members of the packed posterior ensemble (default 16)', parsePositiveInt)
+    .addOption(new Option('--bn <mode>', 'STE with batch norm, without, or both').choices(['on', 'off', 'both']).default('both'))
+    .option('--jobs <n>', 'jobs at once, each in its own process (default 1: timings stay comparable)', parsePositiveInt)
+    .option('--in-process', 'run every job in this process (peak RSS is then the whole process\'s)')
+    .option('--no-speed', 'skip the STE-vs-PyTorch epoch timing')
+    .option('--speed-rounds <n>', 'timing rounds (default 3; quick 1)', parsePositiveInt)
+    .option('--out-dir <dir>', 'folder of the JSON results; plots go to <dir>/plots', path.join('bench', 'results'))
+    .option('--docs <file>', 'also regenerate the comparison section of this Markdown file (full runs; e.g. docs/benchmarks.md)')
+    .option('--report-only', 'no training: recompute the summary of the stored result and rewrite its plots (and --docs)')
+    .option('--json', 'stdout: one JSON object per progress event, then one per dataset result')
+    .option('--quiet', 'no progress lines on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ebp bench --quick --out-dir results                     # a smoke run on MNIST-10k (minutes)
+  ebp bench --dataset all --seeds 3 --epochs 20 --docs docs/benchmarks.md
+  ebp bench --train train.csv --test test.csv --hidden 64 --lrs 1e-2,1e-1 --bn on --json
+`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { benchCommand } = await import('./commands/bench');
+      code = await benchCommand(
+        {
+          dataset: opts.dataset as 'mnist' | 'fashion-mnist' | 'all',
+          train: opts.train as string | undefined,
+          test: opts.test as string | undefined,
+          name: opts.name as string | undefined,
+          label: opts.label as string | undefined,
+          standardize: opts.standardize !== false,
+          fashionDir: opts.fashionDir as string | undefined,
+          quick: Boolean(opts.quick),
+          seeds: opts.seeds as number | number[] | undefined,
+          epochs: opts.epochs as number | undefined,
+          lrs: opts.lrs as number[] | undefined,
+          hidden: opts.hidden as number[] | undefined,
+          members: opts.members as number | undefined,
+          bn: opts.bn as 'on' | 'off' | 'both',
+          jobs: opts.jobs as number | undefined,
+          inProcess: Boolean(opts.inProcess),
+          speed: opts.speed !== false,
+          speedRounds: opts.speedRounds as number | undefined,
+          outDir: opts.outDir as string,
+          docs: opts.docs as string | undefined,
+          reportOnly: Boolean(opts.reportOnly),
+          json: Boolean(opts.json),
+          quiet: Boolean(opts.quiet),
+          command: ['ebp', ...argv].join(' '),
+        },
+        io,
+      );
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -293,6 +363,26 @@ function parseFraction(v: string): number {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x) || !(x > 0 && x < 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1 like 0.2, got '${v}'.`);
   return x;
+}
+
+function parseSeeds(v: string): number | number[] {
+  if (/^\d+$/.test(v.trim())) {
+    const n = Number(v);
+    if (n < 1) throw new InvalidArgumentError(`expected a positive count of seeds or a list like 0,1,2, got '${v}'.`);
+    return n;
+  }
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError(`expected a positive count of seeds or a list like 0,1,2, got '${v}'.`);
+  return parts.map(Number);
+}
+
+function parseNumberList(v: string): number[] {
+  const parts = v.split(',').map((s) => s.trim());
+  const xs = parts.map(Number);
+  if (parts.some((p) => p === '') || xs.some((x) => !Number.isFinite(x) || !(x > 0))) {
+    throw new InvalidArgumentError(`expected comma-separated positive numbers like 1e-3,1e-1, got '${v}'.`);
+  }
+  return xs;
 }
 
 function parsePositiveNumber(v: string): number {
