@@ -1,3 +1,4 @@
+import { decideRows } from '../util/decide';
 import { ArgumentError, ModelFormatError } from '../errors';
 import { meanFieldForward } from '../ebp/forward';
 import { deterministicScores, predict } from '../ebp/predict';
@@ -53,24 +54,6 @@ function requireStore(model: LoadedModel, mode: PredictMode): PosteriorStore {
   return model.store;
 }
 
-function argmaxRows(scores: Float64Array, rows: number, K: number, out: Int32Array): void {
-  for (let n = 0; n < rows; n++) {
-    const o = n * K;
-    if (K === 1) {
-      out[n] = scores[o] < 0 ? 0 : 1;
-      continue;
-    }
-    let best = 0;
-    let bv = scores[o];
-    for (let k = 1; k < K; k++) {
-      if (scores[o + k] > bv) {
-        bv = scores[o + k];
-        best = k;
-      }
-    }
-    out[n] = best;
-  }
-}
 
 /** Build the predictor of a mode for a loaded model. */
 export function createPredictor(model: LoadedModel, mode: PredictMode, opts: PredictorOptions = {}): Predictor {
@@ -115,7 +98,7 @@ export function createPredictor(model: LoadedModel, mode: PredictMode, opts: Pre
         }
         const scores = new Float64Array(rows * KL);
         for (let i = 0; i < rows * KL; i++) scores[i] = m[off + i];
-        if (KL > 1) argmaxRows(scores, rows, KL, classes);
+        if (KL > 1) decideRows(scores, rows, KL, 0, classes);
         return { classes, proba };
       },
     };
@@ -157,7 +140,7 @@ export function createPredictor(model: LoadedModel, mode: PredictMode, opts: Pre
       run: (X, rows) => {
         const sbar = meanSign(X, rows);
         const classes = new Int32Array(rows);
-        argmaxRows(sbar, rows, KL, classes);
+        decideRows(sbar, rows, KL, 0, classes);
         const proba = new Float64Array(rows * numClasses);
         for (let n = 0; n < rows; n++) {
           if (KL === 1) {

@@ -1,6 +1,7 @@
 import ndarray from 'ndarray';
 import { ArgumentError } from '../errors';
 import { rowMajor, type Matrix } from '../tensor/matrix';
+import { decideRows } from '../util/decide';
 import { deterministicBatch, forEachChunk, loadBatch, meanFieldForward } from './forward';
 import type { PosteriorStore } from './posterior';
 
@@ -49,22 +50,5 @@ export function deterministicScores(store: PosteriorStore, X: Matrix): Matrix {
 /** The decision rule of spec §8: argmax (first maximum) over outputs; one output: score ≥ 0 → 1, else 0. */
 export function classify(scores: Matrix): Int32Array {
   const { data, offset, rows, cols } = rowMajor(scores);
-  const classes = new Int32Array(rows);
-  for (let n = 0; n < rows; n++) {
-    const o = offset + n * cols;
-    if (cols === 1) {
-      classes[n] = data[o] < 0 ? 0 : 1;
-      continue;
-    }
-    let best = 0;
-    let bv = data[o];
-    for (let k = 1; k < cols; k++) {
-      if (data[o + k] > bv) {
-        bv = data[o + k];
-        best = k;
-      }
-    }
-    classes[n] = best;
-  }
-  return classes;
+  return decideRows(data, rows, cols, offset);
 }

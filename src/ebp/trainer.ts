@@ -1,5 +1,6 @@
 import { ArgumentError, DataError, ShapeError } from '../errors';
 import { signTargets, type Dataset } from '../data/dataset';
+import { decide } from '../util/decide';
 import { createRng, type Rng } from '../util/random';
 import { driveAsync, driveSync } from '../util/drive';
 import { deterministicBatch, forEachChunk, forwardBatch } from './forward';
@@ -248,19 +249,6 @@ export function evaluateErrors(store: PosteriorStore, data: Dataset): { errorP: 
   });
   const n = data.labels.length;
   return { errorP: errP / n, errorD: errD / n };
-}
-
-function decide(out: Float64Array, o: number, KL: number): number {
-  if (KL === 1) return out[o] < 0 ? 0 : 1;
-  let best = 0;
-  let bv = out[o];
-  for (let k = 1; k < KL; k++) {
-    if (out[o + k] > bv) {
-      bv = out[o + k];
-      best = k;
-    }
-  }
-  return best;
 }
 
 function countErrors(out: Float64Array, labels: Int32Array, order: Int32Array, start: number, B: number, KL: number): number {

@@ -12,6 +12,7 @@
  * never read. With WebAssembly the arrays live in one WebAssembly heap per network, re-created (and the parameters
  * copied) when a larger minibatch is needed.
  */
+import { decide } from '../util/decide';
 import { ArgumentError, NumericError } from '../errors';
 import type { Rng } from '../util/random';
 import { adamCoefficients, adamStep, type AdamSettings } from './adam';
@@ -667,16 +668,3 @@ export function pidx(n: number, k: number, K: number): number {
   return (n >> 3) * K * 8 + k * 8 + (n & 7);
 }
 
-/** Class of output row at offset o: argmax (first maximum); one output: value ≥ 0 → 1, else 0. */
-export function decide(out: Float64Array, o: number, K: number): number {
-  if (K === 1) return out[o] < 0 ? 0 : 1;
-  let best = 0;
-  let bv = out[o];
-  for (let k = 1; k < K; k++) {
-    if (out[o + k] > bv) {
-      bv = out[o + k];
-      best = k;
-    }
-  }
-  return best;
-}

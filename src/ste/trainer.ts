@@ -10,6 +10,7 @@
  *     rate decayed exponentially per epoch: epoch e (0-based) uses lrStart·(lrEnd/lrStart)^(e/T);
  *   - minibatches (default 100), rows shuffled every epoch; every random draw from the seeded generator.
  */
+import { decide } from '../util/decide';
 import { ArgumentError, DataError, ShapeError } from '../errors';
 import type { Dataset } from '../data/dataset';
 import { rowMajor, type Matrix } from '../tensor/matrix';
@@ -19,7 +20,7 @@ import { driveAsync, driveSync } from '../util/drive';
 import { ADAM_DEFAULTS } from './adam';
 import { foldNeuron, type SignLayer, type SignNetwork } from './fold';
 import { lossAndGradient, type SteLoss } from './loss';
-import { decide, SteNetwork, type SteBackend, type SteLayerGradients, type SteLayerMoments, type SteLayerParameters } from './network';
+import { SteNetwork, type SteBackend, type SteLayerGradients, type SteLayerMoments, type SteLayerParameters } from './network';
 
 export interface SteTrainerConfig {
   /** Input width. */

@@ -20,6 +20,7 @@
  * left out: with binary inputs pre = n − 2·popcount((v ⊕ S) ∧ NZ), n the row's non-zero count
  * (src/kernels/xnor-plan.ts), with real inputs Σ_{w=+1} x − Σ_{w=−1} x.
  */
+import { decideRows } from '../util/decide';
 import ndarray from 'ndarray';
 import { ArgumentError, ShapeError } from '../errors';
 import type { PosteriorStore } from '../ebp/posterior';
@@ -304,26 +305,9 @@ export function toPlan(layers: readonly XnorLayer[], input: ResolvedInput): Xnor
   };
 }
 
-/** Argmax per row (first maximum); one column: 1 if ≥ 0 else 0 (sign(0) = +1). */
+/** Classes of score rows: the library's decision rule (argmax, first maximum; one output: ≥ 0 → 1). */
 export function argmaxRows(data: ArrayLike<number>, rows: number, cols: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let n = 0; n < rows; n++) {
-    const o = n * cols;
-    if (cols === 1) {
-      out[n] = data[o] < 0 ? 0 : 1;
-      continue;
-    }
-    let best = 0;
-    let bv = data[o];
-    for (let k = 1; k < cols; k++) {
-      if (data[o + k] > bv) {
-        bv = data[o + k];
-        best = k;
-      }
-    }
-    out[n] = best;
-  }
-  return out;
+  return decideRows(data, rows, cols);
 }
 
 /**
