@@ -4,7 +4,7 @@
  * library entry point (`npm run bench:compare`, and the CLI's `ebp bench`); `writeComparison` (./report.ts)
  * turns its result into the JSON file, the SVG plots and the Markdown section of docs/benchmarks.md.
  *
- * Same data order: for seed s every method's `fit` gets `seed: dataSeed(s) = 1000 + s`; both trainers draw the
+ * Same data order: for seed s every method's `fitAsync` gets `seed: dataSeed(s) = 1000 + s`; both trainers draw the
  * per-epoch permutation of the training rows from `createRng(dataSeed)` with one Fisher–Yates shuffle of the
  * identity per epoch and nothing else, so every method sees the same permutation stream. EBP takes it in
  * minibatches of 10 (its only setting in the paper), STE in minibatches of 100 (the BNN recipe of the PyTorch
@@ -115,7 +115,7 @@ export interface ComparisonResult {
 }
 
 export const DATA_ORDER =
-  'for seed s every method calls fit with seed 1000 + s: both trainers draw the per-epoch permutation of the training rows from createRng(1000 + s) ' +
+  'for seed s every method calls fitAsync (the minibatches of fit) with seed 1000 + s: both trainers draw the per-epoch permutation of the training rows from createRng(1000 + s) ' +
   '(one Fisher-Yates shuffle of the identity per epoch, no other draw), so all methods see the same permutations; EBP takes them in minibatches of ' +
   'its batch size, STE of its own, so with 10 and 100 each STE minibatch is the union of 10 consecutive EBP minibatches. Initial weights: seed s. ' +
   'Ensemble draws: seed s.';

@@ -40,6 +40,7 @@ function errorAxis(values: number[], label: string): Axis {
     hi = Math.min(1, m * 1.8);
   }
   let ticks = logTicks(lo, hi);
+  if (ticks.length < 5) ticks = logTicks(lo, hi, [1, 2, 3, 5]);
   if (ticks.length < 3) ticks = niceTicks(lo, hi, 4).filter((t) => t > 0);
   return { label, min: lo, max: hi, log: true, ticks, format: (v) => `${pct(v)}%` };
 }

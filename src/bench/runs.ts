@@ -133,9 +133,6 @@ export function steLabel(batchNorm: boolean, lr: number): string {
 
 const MiB = (kib: number) => kib / 1024;
 
-/** Let the event loop turn (IPC messages, timers, signal handlers) between epochs. */
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 function alt(rule: string, q: Float64Array, labels: Int32Array, classes: Int32Array, K: number): AlternativeScores {
   const m = evaluateProbabilities(q, labels, classes, K);
   return { rule, nll: m.nll, brier: m.brier, ece: m.ece, reliability: m.reliability };
@@ -169,28 +166,26 @@ async function ebpJob(data: BenchData, job: EbpJob, hooks: JobHooks): Promise<{ 
   const errD: number[] = [];
   const errE: number[] = [];
   const secs: number[] = [];
-  // One fit call per epoch (the event loop turns in between: progress messages, signals). The first call seeds
-  // the data order; later calls continue the same generator, so the order equals one fit over all epochs.
-  for (let e = 0; e < job.epochs; e++) {
-    if (hooks.shouldStop?.()) return { runs: [], interrupted: true };
-    const r = trainer.fit(train, {
-      epochs: 1,
-      batchSize: job.batch,
-      seed: e === 0 ? job.dataSeed : undefined,
-      validation: test,
-      trainError: 'none',
-      shouldStop: hooks.shouldStop,
-    }).epochs[0];
-    if (r.interrupted) return { runs: [], interrupted: true };
-    const ens = XnorNetwork.sampleEnsemble(trainer.store, { members: job.members, seed: job.ensembleSeed });
-    const ee = testError(ens.predict(test.X), test.labels);
-    errP.push(r.validationErrorP);
-    errD.push(r.validationErrorD);
-    errE.push(ee);
-    secs.push(r.seconds);
-    hooks.onEpoch?.({ epoch: r.epoch, epochs: job.epochs, testErrors: { 'EBP-P': r.validationErrorP, 'EBP-D': r.validationErrorD, [`EBP ensemble ${job.members}`]: ee }, seconds: r.seconds });
-    await turn();
-  }
+  // fitAsync: the same minibatches as fit, with the event loop turning every 50 ms (progress messages,
+  // signals); the data order comes from createRng(dataSeed).
+  const report = await trainer.fitAsync(train, {
+    epochs: job.epochs,
+    batchSize: job.batch,
+    seed: job.dataSeed,
+    validation: test,
+    trainError: 'none',
+    shouldStop: hooks.shouldStop,
+    onEpoch: (r) => {
+      const ens = XnorNetwork.sampleEnsemble(trainer.store, { members: job.members, seed: job.ensembleSeed });
+      const ee = testError(ens.predict(test.X), test.labels);
+      errP.push(r.validationErrorP);
+      errD.push(r.validationErrorD);
+      errE.push(ee);
+      secs.push(r.seconds);
+      hooks.onEpoch?.({ epoch: r.epoch, epochs: job.epochs, testErrors: { 'EBP-P': r.validationErrorP, 'EBP-D': r.validationErrorD, [`EBP ensemble ${job.members}`]: ee }, seconds: r.seconds });
+    },
+  });
+  if (report.interrupted || secs.length < job.epochs) return { runs: [], interrupted: true };
 
   const store = trainer.store;
   const labels = test.labels;
@@ -258,22 +253,20 @@ async function steJob(data: BenchData, job: SteJob, hooks: JobHooks): Promise<{ 
   const label = steLabel(job.batchNorm, job.lr);
   const errs: number[] = [];
   const secs: number[] = [];
-  for (let e = 0; e < job.epochs; e++) {
-    if (hooks.shouldStop?.()) return { runs: [], interrupted: true };
-    const r = t.fit(train, {
-      epochs: 1,
-      batchSize: job.batch,
-      seed: e === 0 ? job.dataSeed : undefined,
-      validation: test,
-      trainError: 'none',
-      shouldStop: hooks.shouldStop,
-    }).epochs[0];
-    if (r.interrupted) return { runs: [], interrupted: true };
-    errs.push(r.validationError);
-    secs.push(r.seconds);
-    hooks.onEpoch?.({ epoch: r.epoch, epochs: job.epochs, testErrors: { [label]: r.validationError }, seconds: r.seconds });
-    await turn();
-  }
+  const report = await t.fitAsync(train, {
+    epochs: job.epochs,
+    batchSize: job.batch,
+    seed: job.dataSeed,
+    validation: test,
+    trainError: 'none',
+    shouldStop: hooks.shouldStop,
+    onEpoch: (r) => {
+      errs.push(r.validationError);
+      secs.push(r.seconds);
+      hooks.onEpoch?.({ epoch: r.epoch, epochs: job.epochs, testErrors: { [label]: r.validationError }, seconds: r.seconds });
+    },
+  });
+  if (report.interrupted || secs.length < job.epochs) return { runs: [], interrupted: true };
   const labels = test.labels;
   const n = labels.length;
   const { scores, classes } = t.predict(test.X);
@@ -296,7 +289,7 @@ async function steJob(data: BenchData, job: SteJob, hooks: JobHooks): Promise<{ 
     metrics: { ...evaluateProbabilities(q, labels, classes, K), rule: RULES.oneHot },
     alternatives: [alt(RULES.softmax, qSoft, labels, classes, K)],
     modelBytes: bytes,
-    modelBytesNote: 'encodeModel of the folded packed network (sign weights, per-neuron thresholds and flips, output shift) + 8 bytes per class for the output scale the format does not hold',
+    modelBytesNote: 'encodeModel(XnorNetwork.fromSte): packed sign weights, per-neuron thresholds and flips (batch norm folded), output scale and shift',
     peakRssMiB: 0,
     rssBeforeTrainingMiB: 0,
     rssIsolated: false,
@@ -305,18 +298,9 @@ async function steJob(data: BenchData, job: SteJob, hooks: JobHooks): Promise<{ 
   return { runs: [run], interrupted: false };
 }
 
-/** Bytes of STE's deployed model: the folded sign network as a packed model file, + the output layer's per-class scale. */
+/** Bytes of STE's deployed model: the folded packed network (`XnorNetwork.fromSte`) as a model file. */
 export function steModelBytes(t: SteTrainer): number {
-  const net = t.toSignNetwork();
-  const L = net.layers.length;
-  const specs = net.layers.map((layer, l) => {
-    const bound = layer.inputs + 1;
-    const clampT = (v: number) => (v === Infinity ? bound : v === -Infinity ? -bound : v);
-    if (l === L - 1) return { weights: layer.weights, inputs: layer.inputs, outputs: layer.outputs, bias: layer.shift ?? new Float64Array(layer.outputs) };
-    return { weights: layer.weights, inputs: layer.inputs, outputs: layer.outputs, threshold: Array.from(layer.threshold, clampT), flip: layer.flip };
-  });
-  const scaleBytes = 8 * net.layers[L - 1].outputs;
-  return encodeModel(XnorNetwork.fromLayers(specs)).length + scaleBytes;
+  return encodeModel(XnorNetwork.fromSte(t)).length;
 }
 
 /** Synthetic data of the PyTorch reference's timing mode: uniform [0, 1) pixels, random labels. */

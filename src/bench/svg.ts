@@ -200,11 +200,11 @@ export function svgDocument(width: number, height: number, title: string, body: 
   ].join('\n');
 }
 
-/** 1-2-5 ticks covering [min, max] on a log axis. */
-export function logTicks(min: number, max: number): number[] {
+/** Ticks m·10^e (m from `mantissas`, default 1, 2, 5) covering [min, max] on a log axis. */
+export function logTicks(min: number, max: number, mantissas: readonly number[] = [1, 2, 5]): number[] {
   const out: number[] = [];
   for (let e = Math.floor(Math.log10(min)) - 1; e <= Math.ceil(Math.log10(max)) + 1; e++) {
-    for (const m of [1, 2, 5]) {
+    for (const m of mantissas) {
       const v = m * 10 ** e;
       if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) out.push(Number(v.toPrecision(6)));
     }
