@@ -166,6 +166,14 @@ function findings(res: ComparisonResult): string[] {
       best.map(({ bn, b }) => `; STE ${bn ? 'BN' : 'no BN'} at lr ${lrLabel(b.lr as number)}: one-hot ${pc(b.ece)}, ${nats(b.nll)}${b.alternatives.length ? `, softmax of scores ${pc(b.alternatives[0].ece)}, ${nats(b.alternatives[0].nll)}` : ''}`).join('') +
       '. A one-hot network is as overconfident as it is wrong (ECE ≈ error − 0.9%); the softmax of STE\'s hinge-trained scores was never fitted as a likelihood (no temperature is tuned here).',
   );
+  const ruleCheck = [p, e]
+    .filter((r): r is SummaryRow => !!r && r.alternatives.length > 0)
+    .map((r) => {
+      const a = r.alternatives[0];
+      const better = r.ece.mean <= a.ece.mean && r.nll.mean <= a.nll.mean ? 'better on both' : r.ece.mean > a.ece.mean && r.nll.mean > a.nll.mean ? 'worse on both' : 'mixed';
+      return `${r.label} ECE ${pc(r.ece)} / NLL ${nats(r.nll)} with the code likelihood against ${pc(a.ece)} / ${nats(a.nll)} with ${r.method === 'ebp-p' ? 'normalised marginals' : 'vote shares'} (${better})`;
+    });
+  if (ruleCheck.length) L.push(`- Probability rule (chosen before the runs, see above): ${ruleCheck.join('; ')}.`);
   if (d && e) L.push(`- Binary networks as deployed: EBP-D ${pc(d.testError)}, ensemble of ${res.settings.members} packed networks ${pc(e.testError)} (EBP-P, the float mean-field pass, ${pc(p.testError)}).`);
   const steRows = res.summary.filter((r) => r.method === 'ste');
   if (steRows.length) {
