@@ -24,60 +24,14 @@ import {
 } from '../src';
 import type { InputEncoding } from '../src/xnor/input';
 import { loadMnist10k } from '../src/node';
+import { errorRate } from '../src/bench/metrics';
 import { machine } from './machine';
+import { timeIt } from './timing';
 
 const ROOT = join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const EPOCHS = QUICK ? 2 : 20;
-
-interface Timing {
-  medianS: number;
-  cpuMedianS: number;
-  reps: number;
-}
-
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
-
-/** Warm-up, then ≥ 7 timed runs and ≥ minTime seconds (each run repeats fn enough to last ≥ 2 ms); medians. */
-function timeIt(fn: () => unknown): Timing {
-  const warm = QUICK ? 0.1 : 0.5;
-  const minTime = QUICK ? 0.3 : 1.5;
-  let sink = 0;
-  let t0 = performance.now();
-  sink += Number(fn() !== null);
-  let one = (performance.now() - t0) / 1000;
-  const w0 = performance.now();
-  while ((performance.now() - w0) / 1000 < warm) {
-    t0 = performance.now();
-    sink += Number(fn() !== null);
-    one = Math.min(one, (performance.now() - t0) / 1000);
-  }
-  const m = Math.max(1, Math.ceil(0.002 / Math.max(one, 1e-9)));
-  const ts: number[] = [];
-  const cs: number[] = [];
-  const start = performance.now();
-  while (ts.length < 7 || ((performance.now() - start) / 1000 < minTime && ts.length < 1000)) {
-    const a = performance.now();
-    const c = cpuNow();
-    for (let i = 0; i < m; i++) sink += Number(fn() !== null);
-    cs.push((cpuNow() - c) / m);
-    ts.push((performance.now() - a) / 1000 / m);
-  }
-  if (sink < 0) console.log(sink);
-  ts.sort((x, y) => x - y);
-  cs.sort((x, y) => x - y);
-  return { medianS: ts[ts.length >> 1], cpuMedianS: cs[cs.length >> 1], reps: ts.length };
-}
-
-function errorOf(pred: Int32Array, labels: Int32Array): number {
-  let e = 0;
-  for (let i = 0; i < labels.length; i++) if (pred[i] !== labels[i]) e++;
-  return e / labels.length;
-}
 
 interface SpeedRow {
   engine: string;
@@ -124,11 +78,11 @@ function runConfig(name: string, weights: WeightKind, zeroPrior: number | null, 
   const packed = XnorNetwork.fromPosterior(store, { input: { type: 'bitplanes', bits: 8 } });
   const ens = XnorNetwork.sampleEnsemble(store, { members: 16, seed: 1, input: { type: 'bitplanes', bits: 8 } });
   const errors = {
-    ebpP: errorOf(predict(store, testX, 'probabilistic').classes, y),
-    ebpD: errorOf(predict(store, testX, 'deterministic').classes, y),
-    packedD: errorOf(packed.predict(testX), y),
-    packedDReal: errorOf(XnorNetwork.fromPosterior(store).predict(testX), y),
-    ensemble16: errorOf(ens.predict(testX), y),
+    ebpP: errorRate(predict(store, testX, 'probabilistic').classes, y),
+    ebpD: errorRate(predict(store, testX, 'deterministic').classes, y),
+    packedD: errorRate(packed.predict(testX), y),
+    packedDReal: errorRate(XnorNetwork.fromPosterior(store).predict(testX), y),
+    ensemble16: errorRate(ens.predict(testX), y),
   };
   const sum = packed.summary();
   const meta = { classNames: test.classNames, training: { trainer: 'ebp' as const, epochs: EPOCHS, seed: 1 } };
@@ -144,7 +98,7 @@ function runConfig(name: string, weights: WeightKind, zeroPrior: number | null, 
   for (const batch of [1, 256]) {
     const X = ndarray(testX.data.slice(0, batch * 784), [batch, 784]) as Matrix;
     const add = (engine: string, input: string, fn: () => unknown) => {
-      const t = timeIt(fn);
+      const t = timeIt(fn, QUICK);
       const row = { engine, input, batch, samplesPerS: batch / t.medianS, cpuSamplesPerS: batch / t.cpuMedianS };
       speed.push(row);
       process.stderr.write(`  ${name} batch ${batch} ${engine} (${input}): ${row.samplesPerS.toFixed(0)} samples/s\n`);

@@ -27,7 +27,9 @@ import {
 } from '../src';
 import type { InputEncoding } from '../src/xnor/input';
 import { loadMnist10k } from '../src/node';
+import { errorRate } from '../src/bench/metrics';
 import { machine } from './machine';
+import { timeIt, type Timing } from './timing';
 
 const ROOT = join(__dirname, '..', '..');
 const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'np_dense_bench.py');
@@ -37,51 +39,6 @@ const argValue = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-
-interface Timing {
-  medianS: number;
-  minS: number;
-  maxS: number;
-  reps: number;
-  /** Median of the same runs measured in process CPU time (insensitive to other processes). */
-  cpuMedianS: number;
-}
-
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
-
-/** The numpy anchor's method: warm-up 0.5 s, then ≥ 7 timed runs and ≥ 1.5 s; median wall time per call. */
-function timeIt(fn: () => unknown): Timing {
-  const warm = QUICK ? 0.1 : 0.5;
-  const minTime = QUICK ? 0.3 : 1.5;
-  let sink = 0;
-  let t0 = performance.now();
-  sink += Number(fn() !== null);
-  let one = (performance.now() - t0) / 1000;
-  const w0 = performance.now();
-  while ((performance.now() - w0) / 1000 < warm) {
-    t0 = performance.now();
-    sink += Number(fn() !== null);
-    one = Math.min(one, (performance.now() - t0) / 1000);
-  }
-  const m = Math.max(1, Math.ceil(0.002 / Math.max(one, 1e-9)));
-  const ts: number[] = [];
-  const cs: number[] = [];
-  const start = performance.now();
-  while (ts.length < (one > 2 ? 2 : 7) || ((performance.now() - start) / 1000 < minTime && ts.length < 1000)) {
-    const a = performance.now();
-    const c = cpuNow();
-    for (let i = 0; i < m; i++) sink += Number(fn() !== null);
-    cs.push((cpuNow() - c) / m);
-    ts.push((performance.now() - a) / 1000 / m);
-  }
-  if (sink < 0) console.log(sink);
-  ts.sort((a, b) => a - b);
-  cs.sort((a, b) => a - b);
-  return { medianS: ts[ts.length >> 1], minS: ts[0], maxS: ts[ts.length - 1], reps: ts.length, cpuMedianS: cs[cs.length >> 1] };
-}
 
 function macsOf(sizes: number[]): number {
   let s = 0;
@@ -151,7 +108,7 @@ function speed(testX: Matrix): { rows: SpeedRow[]; anchorMissing: boolean } {
     for (const batch of [1, 256]) {
       const X = ndarray(testX.data.slice(0, batch * 784), [batch, 784]) as Matrix;
       const add = (engine: string, input: string, fn: () => unknown, note?: string) => {
-        const t = timeIt(fn);
+        const t = timeIt(fn, QUICK);
         const row: SpeedRow = {
           net, batch, engine, input,
           samplesPerS: batch / t.medianS,
@@ -195,12 +152,6 @@ interface AccuracyRow {
   ensembleSamplesPerS?: number;
 }
 
-function errorOf(pred: Int32Array, labels: Int32Array): number {
-  let e = 0;
-  for (let i = 0; i < labels.length; i++) if (pred[i] !== labels[i]) e++;
-  return e / labels.length;
-}
-
 function accuracy(): AccuracyRow[] {
   const { train, test } = loadMnist10k();
   const nets = args.includes('--no-deep') ? ['784-200-10'] : ['784-200-10', '784-500-500-10'];
@@ -215,19 +166,19 @@ function accuracy(): AccuracyRow[] {
     const store = trainer.store;
     const y = test.labels;
     const errors: Record<string, number> = {};
-    errors['EBP-P (float, mean field)'] = errorOf(predict(store, test.X, 'probabilistic').classes, y);
-    errors['EBP-D (float64 forward)'] = errorOf(predict(store, test.X, 'deterministic').classes, y);
+    errors['EBP-P (float, mean field)'] = errorRate(predict(store, test.X, 'probabilistic').classes, y);
+    errors['EBP-D (float64 forward)'] = errorRate(predict(store, test.X, 'deterministic').classes, y);
     const packedPlanes = XnorNetwork.fromPosterior(store, { input: { type: 'bitplanes', bits: 8 } });
-    errors['packed EBP-D, bit-plane inputs'] = errorOf(packedPlanes.predict(test.X), y);
-    errors['packed EBP-D, real inputs'] = errorOf(XnorNetwork.fromPosterior(store).predict(test.X), y);
-    errors['packed EBP-D, inputs binarised at 0.5 (a different network)'] = errorOf(XnorNetwork.fromPosterior(store, { input: { type: 'binarize', threshold: 0.5 } }).predict(test.X), y);
+    errors['packed EBP-D, bit-plane inputs'] = errorRate(packedPlanes.predict(test.X), y);
+    errors['packed EBP-D, real inputs'] = errorRate(XnorNetwork.fromPosterior(store).predict(test.X), y);
+    errors['packed EBP-D, inputs binarised at 0.5 (a different network)'] = errorRate(XnorNetwork.fromPosterior(store, { input: { type: 'binarize', threshold: 0.5 } }).predict(test.X), y);
     const ens = XnorNetwork.sampleEnsemble(store, { members: 16, seed: 1, input: { type: 'bitplanes', bits: 8 } });
     const te = performance.now();
-    errors['packed ensemble, 16 members, seed 1'] = errorOf(ens.predict(test.X), y);
+    errors['packed ensemble, 16 members, seed 1'] = errorRate(ens.predict(test.X), y);
     const ensembleSamplesPerS = test.labels.length / ((performance.now() - te) / 1000);
     for (const [m, seed] of [[4, 1], [16, 2], [16, 3], [64, 1]] as const) {
       if (QUICK && m > 16) continue;
-      errors[`packed ensemble, ${m} members, seed ${seed}`] = errorOf(XnorNetwork.sampleEnsemble(store, { members: m, seed, input: { type: 'bitplanes' } }).predict(test.X), y);
+      errors[`packed ensemble, ${m} members, seed ${seed}`] = errorRate(XnorNetwork.sampleEnsemble(store, { members: m, seed, input: { type: 'bitplanes' } }).predict(test.X), y);
     }
     const bytes = {
       'inference file (.ebpb)': encodeModel(packedPlanes, { classNames: test.classNames, training: { trainer: 'ebp', epochs, seed: 1 } }).length,

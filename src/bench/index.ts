@@ -11,7 +11,7 @@ export { datasetAvailable, datasetName, loadBenchData, type DatasetSpec, type Be
 export { runJob, steModelBytes, lrLabel, type BenchJob, type EbpJob, type SteJob, type JobResult, type MethodRun, type MethodId, type AlternativeScores } from './runs';
 export { summarize, bestSte, type SummaryRow } from './summary';
 export {
-  codeProbabilities, ebpCodeProbabilities, ensembleMarginals, normalisedMarginals, oneHot, softmaxScores, applyFloor, argmaxRows, logOddsOf,
+  codeProbabilities, ebpCodeProbabilities, ensembleMarginals, normalisedMarginals, oneHot, softmaxScores, applyFloor, argmaxRows, errorRate, logOddsOf,
   probitLogOdds, reliabilityCurve, poolReliability, evaluateProbabilities, PROBABILITY_FLOOR, ECE_BINS, type ReliabilityBin, type ProbabilityMetrics,
 } from './metrics';
 export { meanStd, median, type MeanStd } from './stats';

@@ -156,6 +156,13 @@ export function applyFloor(q: ArrayLike<number>, rows: number, K: number, eps: n
   return out;
 }
 
+/** Fraction of rows whose class differs from the label. */
+export function errorRate(classes: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < labels.length; i++) if (classes[i] !== labels[i]) e++;
+  return e / labels.length;
+}
+
 /** argmax per row (first maximum). */
 export function argmaxRows(q: ArrayLike<number>, rows: number, K: number): Int32Array {
   const out = new Int32Array(rows);

@@ -14,7 +14,7 @@ import { makeDataset } from '../data/dataset';
 import { matrix } from '../tensor/matrix';
 import type { BenchData } from './datasets';
 import {
-  applyFloor, argmaxRows, ebpCodeProbabilities, codeProbabilities, ensembleMarginals, evaluateProbabilities, logOddsOf, normalisedMarginals,
+  applyFloor, argmaxRows, errorRate, ebpCodeProbabilities, codeProbabilities, ensembleMarginals, evaluateProbabilities, logOddsOf, normalisedMarginals,
   oneHot, softmaxScores, PROBABILITY_FLOOR, type ProbabilityMetrics, type ReliabilityBin,
 } from './metrics';
 
@@ -138,12 +138,6 @@ function alt(rule: string, q: Float64Array, labels: Int32Array, classes: Int32Ar
   return { rule, nll: m.nll, brier: m.brier, ece: m.ece, reliability: m.reliability };
 }
 
-function testError(classes: Int32Array, labels: Int32Array): number {
-  let e = 0;
-  for (let i = 0; i < labels.length; i++) if (classes[i] !== labels[i]) e++;
-  return e / labels.length;
-}
-
 /** Run one job on loaded data. */
 export async function runJob(data: BenchData, job: BenchJob, hooks: JobHooks = {}): Promise<JobResult> {
   const t0 = performance.now();
@@ -177,7 +171,7 @@ async function ebpJob(data: BenchData, job: EbpJob, hooks: JobHooks): Promise<{ 
     shouldStop: hooks.shouldStop,
     onEpoch: (r) => {
       const ens = XnorNetwork.sampleEnsemble(trainer.store, { members: job.members, seed: job.ensembleSeed });
-      const ee = testError(ens.predict(test.X), test.labels);
+      const ee = errorRate(ens.predict(test.X), test.labels);
       errP.push(r.validationErrorP);
       errD.push(r.validationErrorD);
       errE.push(ee);
