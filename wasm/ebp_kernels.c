@@ -33,8 +33,8 @@ static const f64 ROUND_SHIFT = 6755399441055744.0;     /* 1.5 * 2^52 */
 static const f64 P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
                  P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
 
-static inline void moments_vec(v128_t h, v128_t *mean, v128_t *var, v128_t *map) {
-  v128_t y = wasm_f64x2_mul(SPLAT(-2.0), wasm_f64x2_abs(h));
+/* exp(y) for y <= 0 as the fraction sN / D (sN = 0 below y = -708) */
+static inline void exp_fraction(v128_t y, v128_t *sNp, v128_t *Dp) {
   v128_t yc = wasm_f64x2_pmax(y, SPLAT(-709.0)); /* keeps the reduction finite for |h| up to infinity */
   v128_t t = wasm_f64x2_add(wasm_f64x2_mul(yc, SPLAT(INV_LN2)), SPLAT(ROUND_SHIFT));
   v128_t kf = wasm_f64x2_sub(t, SPLAT(ROUND_SHIFT));
@@ -51,6 +51,14 @@ static inline void moments_vec(v128_t h, v128_t *mean, v128_t *var, v128_t *map)
   /* (k mod 2^12) << 52 plus 1023 << 52 wraps to (k + 1023) << 52 for -1022 <= k <= 1023 */
   v128_t scale = wasm_i64x2_add(wasm_i64x2_shl(t, 52), wasm_i64x2_splat(1023LL << 52));
   v128_t sN = wasm_v128_andnot(wasm_f64x2_mul(N, scale), wasm_f64x2_lt(y, SPLAT(-708.0))); /* e = sN / D */
+  *sNp = sN;
+  *Dp = D;
+}
+
+static inline void moments_vec(v128_t h, v128_t *mean, v128_t *var, v128_t *map) {
+  v128_t y = wasm_f64x2_mul(SPLAT(-2.0), wasm_f64x2_abs(h));
+  v128_t sN, D;
+  exp_fraction(y, &sN, &D);
   v128_t inv = wasm_f64x2_div(SPLAT(1.0), wasm_f64x2_add(D, sN));
   v128_t s = wasm_v128_bitselect(SPLAT(-1.0), SPLAT(1.0), wasm_f64x2_lt(h, SPLAT(0.0)));
   /* tanh|h| = (D - sN)/(D + sN), accurate relative to itself for small |h|; for |h| >= 1 the form
@@ -99,6 +107,81 @@ static inline void moments_at(const f64 *h, f64 *mean, f64 *var, f64 *map, const
 }
 
 EXPORT(moments) void moments(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n) { moments_range(h, mean, var, map, n); }
+
+/* ---------------------------------------------------------------- ternary-weight moments
+ * Levels [-1, 0, 1] with prior t[0..2] = (pi-, pi0, pi+) and its logarithms t[3..5]: q(s) ~ pi(s) e^{h s}.
+ * With E = exp(-|h|) <= 1 the weights divided by e^{|h|} are, for h >= 0, w+ = pi+, w0 = pi0 E,
+ * w- = pi- E^2 (mirrored for h < 0), all in [0, 1]. mean = (w+ - w-)/Z; the variance is
+ * sum w_s (s - mean)^2 / Z with 1 - mean = (w0 + 2w-)/Z and 1 + mean = (w0 + 2w+)/Z (no cancellation,
+ * never negative). map = argmax_s [log pi(s) + h s], ties to the larger level. The same operations, in the
+ * same order, as `ternaryMoments` in src/kernels/ebp-js.ts (same bits).                               */
+typedef struct { v128_t pM, p0, pP, lM, l0, lP; } ternary_prior;
+
+static inline ternary_prior ternary_splat(const f64 *t) {
+  ternary_prior r = { SPLAT(t[0]), SPLAT(t[1]), SPLAT(t[2]), SPLAT(t[3]), SPLAT(t[4]), SPLAT(t[5]) };
+  return r;
+}
+
+static inline void ternary_vec(v128_t h, const ternary_prior *t, v128_t *mean, v128_t *var, v128_t *map) {
+  v128_t sN, D;
+  exp_fraction(wasm_f64x2_neg(wasm_f64x2_abs(h)), &sN, &D);
+  v128_t E = wasm_f64x2_div(sN, D);
+  v128_t aM = wasm_f64x2_sub(t->lM, h), aP = wasm_f64x2_add(t->lP, h);
+  v128_t pick1 = wasm_v128_and(wasm_f64x2_ge(aP, t->l0), wasm_f64x2_ge(aP, aM));
+  v128_t pick0 = wasm_f64x2_ge(t->l0, aM);
+  *map = wasm_v128_bitselect(SPLAT(1.0), wasm_v128_bitselect(SPLAT(0.0), SPLAT(-1.0), pick0), pick1);
+  v128_t w0 = wasm_f64x2_mul(t->p0, E);
+  v128_t neg = wasm_f64x2_lt(h, SPLAT(0.0));
+  v128_t EE = wasm_f64x2_mul(E, E);
+  v128_t wP = wasm_v128_bitselect(wasm_f64x2_mul(t->pP, EE), t->pP, neg);
+  v128_t wM = wasm_v128_bitselect(t->pM, wasm_f64x2_mul(t->pM, EE), neg);
+  v128_t Z = wasm_f64x2_add(wasm_f64x2_add(wM, w0), wP);
+  v128_t m = wasm_f64x2_div(wasm_f64x2_sub(wP, wM), Z);
+  v128_t dP = wasm_f64x2_div(wasm_f64x2_add(w0, wasm_f64x2_mul(SPLAT(2.0), wM)), Z);
+  v128_t dM = wasm_f64x2_div(wasm_f64x2_add(w0, wasm_f64x2_mul(SPLAT(2.0), wP)), Z);
+  *mean = m;
+  v128_t v = wasm_f64x2_add(wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_mul(wP, dP), dP), wasm_f64x2_mul(wasm_f64x2_mul(w0, m), m)),
+                            wasm_f64x2_mul(wasm_f64x2_mul(wM, dM), dM));
+  *var = wasm_f64x2_div(v, Z);
+}
+
+static inline void ternary_range(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n, const ternary_prior *t) {
+  v128_t m, v, s;
+  i32 i = 0;
+  for (; i + 2 <= n; i += 2) {
+    ternary_vec(wasm_v128_load(h + i), t, &m, &v, &s);
+    wasm_v128_store(mean + i, m);
+    wasm_v128_store(var + i, v);
+    wasm_v128_store(map + i, s);
+  }
+  if (i < n) {
+    ternary_vec(wasm_f64x2_make(h[i], 0.0), t, &m, &v, &s);
+    mean[i] = wasm_f64x2_extract_lane(m, 0);
+    var[i] = wasm_f64x2_extract_lane(v, 0);
+    map[i] = wasm_f64x2_extract_lane(s, 0);
+  }
+}
+
+static inline void ternary_at(const f64 *h, f64 *mean, f64 *var, f64 *map, const i32 *cols, i32 count, const ternary_prior *t) {
+  v128_t m, v, s;
+  i32 u = 0;
+  for (; u + 2 <= count; u += 2) {
+    i32 a = cols[u], b = cols[u + 1];
+    ternary_vec(wasm_f64x2_make(h[a], h[b]), t, &m, &v, &s);
+    mean[a] = wasm_f64x2_extract_lane(m, 0);
+    mean[b] = wasm_f64x2_extract_lane(m, 1);
+    var[a] = wasm_f64x2_extract_lane(v, 0);
+    var[b] = wasm_f64x2_extract_lane(v, 1);
+    map[a] = wasm_f64x2_extract_lane(s, 0);
+    map[b] = wasm_f64x2_extract_lane(s, 1);
+  }
+  if (u < count) ternary_range(h + cols[u], mean + cols[u], var + cols[u], map + cols[u], 1, t);
+}
+
+EXPORT(ternary_moments) void ternary_moments(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n, const f64 *prior) {
+  ternary_prior t = ternary_splat(prior);
+  ternary_range(h, mean, var, map, n, &t);
+}
 
 /* ---------------------------------------------------------------- small SIMD helpers */
 static inline f64 hsum(v128_t v) { return wasm_f64x2_extract_lane(v, 0) + wasm_f64x2_extract_lane(v, 1); }
@@ -229,10 +312,16 @@ void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f
 }
 
 /* ---------------------------------------------------------------- update */
+/* Which moment refresh an update runs: none (Gaussian weights; other discrete levels are refreshed by the
+ * caller), binary (tanh), ternary (with the prior constants `prior`, as ternary_moments). */
+enum { REFRESH_NONE = 0, REFRESH_BINARY = 1, REFRESH_TERNARY = 2 };
+
 /* h[k, :] += scale * (g / c) with g = sum_n delta[n, k] mu_in[n, :]; then refresh the row's moments */
 EXPORT(update_dense)
 void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const f64 *muIn, i32 B, f64 *g,
-                  f64 c, f64 scale, i32 binary) {
+                  f64 c, f64 scale, i32 refresh, const f64 *prior) {
+  ternary_prior t;
+  if (refresh == REFRESH_TERNARY) t = ternary_splat(prior);
   for (i32 k = 0; k < Kout; k++) {
     for (i32 j = 0; j < K; j++) g[j] = 0;
     for (i32 n = 0; n < B; n++) {
@@ -241,7 +330,8 @@ void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const 
     }
     f64 *hr = h + (long)k * K;
     for (i32 j = 0; j < K; j++) hr[j] += scale * (g[j] / c);
-    if (binary) moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
+    if (refresh == REFRESH_BINARY) moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
+    else if (refresh == REFRESH_TERNARY) ternary_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K, &t);
   }
 }
 
@@ -250,7 +340,10 @@ void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const 
  * or, when the union of non-zero columns is under 3/4 of the row, only there */
 EXPORT(update_sparse)
 void update_sparse(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const i32 *nzStart,
-                   const i32 *nzIdx, const f64 *nzVal, i32 B, const i32 *uni, i32 count, f64 c, f64 scale, i32 binary) {
+                   const i32 *nzIdx, const f64 *nzVal, i32 B, const i32 *uni, i32 count, f64 c, f64 scale, i32 refresh,
+                   const f64 *prior) {
+  ternary_prior t;
+  if (refresh == REFRESH_TERNARY) t = ternary_splat(prior);
   for (i32 k = 0; k < Kout; k++) {
     f64 *hr = h + (long)k * K;
     for (i32 n = 0; n < B; n++) {
@@ -258,8 +351,13 @@ void update_sparse(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const
       if (d == 0) continue;
       for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) hr[nzIdx[t]] += d * nzVal[t];
     }
-    if (!binary) continue;
-    if (count * 4 >= K * 3) moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
-    else moments_at(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, uni, count);
+    f64 *mr = mean + (long)k * K, *vr = var + (long)k * K, *sr = map + (long)k * K;
+    if (refresh == REFRESH_BINARY) {
+      if (count * 4 >= K * 3) moments_range(hr, mr, vr, sr, K);
+      else moments_at(hr, mr, vr, sr, uni, count);
+    } else if (refresh == REFRESH_TERNARY) {
+      if (count * 4 >= K * 3) ternary_range(hr, mr, vr, sr, K, &t);
+      else ternary_at(hr, mr, vr, sr, uni, count, &t);
+    }
   }
 }

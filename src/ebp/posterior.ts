@@ -3,6 +3,7 @@ import { ArgumentError, ShapeError, NumericError } from '../errors';
 import type { Matrix } from '../tensor/matrix';
 import { createRng, type Rng } from '../util/random';
 import { createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels } from '../kernels/ebp';
+import { REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, type Refresh } from '../kernels/ebp-js';
 import { heapBytes } from '../kernels/wasm-heap';
 import { DiscreteFamily, isDiscrete, normalizeWeightKind, type WeightKind } from './weights';
 import { Workspace, workspaceCapacity, jsAlloc, type Alloc } from './workspace';
@@ -70,6 +71,10 @@ export class PosteriorStore {
   private readonly requested: Backend;
   /** @internal Moments of discrete weights (null for binary and Gaussian). */
   readonly discrete: DiscreteFamily | null;
+  /** @internal The moment refresh the update kernels run themselves (binary, ternary; else none: the caller's). */
+  readonly refreshKind: Refresh;
+  /** @internal Ternary prior constants for the kernels (in the heap on the WebAssembly backend; zeros otherwise). */
+  readonly ternaryPrior: Float64Array;
 
   private constructor(
     weights: WeightKind, weightVariance: number, sizes: number[], h: ArrayLike<number>[], b: ArrayLike<number>[], backend: Backend,
@@ -79,12 +84,14 @@ export class PosteriorStore {
     this.sizes = Object.freeze(sizes.slice());
     this.requested = backend;
     this.discrete = isDiscrete(weights) ? new DiscreteFamily(weights) : null;
+    const tern = this.discrete?.ternaryConstants ?? null;
+    this.refreshKind = weights === 'binary' ? REFRESH_BINARY : tern ? REFRESH_TERNARY : REFRESH_NONE;
     const gaussian = weights === 'gaussian';
     const capacity = workspaceCapacity(sizes);
     let heap: EbpHeap | null = null;
     if (backend !== 'js') {
       const ws = Workspace.arrays(sizes, capacity);
-      const f64: number[] = [...ws.f64];
+      const f64: number[] = [...ws.f64, 6];
       for (let l = 0; l + 1 < sizes.length; l++) {
         const n = sizes[l] * sizes[l + 1];
         f64.push(n, sizes[l + 1], n);
@@ -98,6 +105,8 @@ export class PosteriorStore {
     this.heap = heap;
     const alloc: Alloc = heap ?? jsAlloc;
     this.kernels = heap ? wasmKernels(heap) : jsKernels;
+    this.ternaryPrior = alloc.f64(6);
+    if (tern) this.ternaryPrior.set(tern);
     const layers: PosteriorLayer[] = [];
     for (let l = 0; l < h.length; l++) {
       const inputs = sizes[l];
@@ -243,7 +252,8 @@ export class PosteriorStore {
       return;
     }
     const L = this.layers[l];
-    if (this.weights === 'binary') this.kernels.moments(L.h, L.mean, L.variance, L.map, 0, L.h.length);
+    if (this.refreshKind === REFRESH_BINARY) this.kernels.moments(L.h, L.mean, L.variance, L.map, 0, L.h.length);
+    else if (this.refreshKind === REFRESH_TERNARY) this.kernels.ternaryMoments(L.h, L.mean, L.variance, L.map, 0, L.h.length, this.ternaryPrior);
     else if (this.discrete) this.discrete.moments(L.h, L.mean, L.variance, L.map, 0, L.h.length);
   }
 

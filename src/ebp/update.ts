@@ -5,6 +5,7 @@ import { rowMajor, type Matrix } from '../tensor/matrix';
 import type { PosteriorStore } from './posterior';
 import { forwardBatch, loadBatch } from './forward';
 import { workspaceFor, type Workspace } from './workspace';
+import { REFRESH_NONE } from '../kernels/ebp-js';
 
 export interface StepResult {
   /** log Z = Σ over the batch and outputs of log Φ(y_k μ̄_k/σ̄_k), before the update (spec §4). */
@@ -129,10 +130,11 @@ export function backward(store: PosteriorStore, ws: Workspace, B: number): numbe
 
 /** Add the summed increments to h and b (spec §6) and refresh the cached moments of the touched weights. */
 export function update(store: PosteriorStore, ws: Workspace, B: number): void {
-  const binary = store.weights === 'binary';
   // Binary and discrete weights take the field update (h += gradient); Gaussian means move by s2 × gradient.
   const scale = store.weights === 'gaussian' ? store.weightVariance : 1;
-  const discrete = store.discrete;
+  // The kernels refresh binary and ternary moments; other discrete levels are refreshed here.
+  const { refreshKind, ternaryPrior } = store;
+  const discrete = refreshKind === REFRESH_NONE ? store.discrete : null;
   const kern = ws.kernels;
   for (let l = 0; l < store.layers.length; l++) {
     const { h, b, mean, variance, map, inputs: K, outputs: Kout } = store.layers[l];
@@ -145,11 +147,11 @@ export function update(store: PosteriorStore, ws: Workspace, B: number): void {
     }
     if (l === 0 && ws.sparse) {
       const count = ws.unionOfColumns(B);
-      kern.updateSparse(h, mean, variance, map, K, Kout, d, ws.nzStart, ws.nzIdx, ws.nzVal, B, ws.union, count, c, scale, binary);
+      kern.updateSparse(h, mean, variance, map, K, Kout, d, ws.nzStart, ws.nzIdx, ws.nzVal, B, ws.union, count, c, scale, refreshKind, ternaryPrior);
       if (discrete) for (let k = 0; k < Kout; k++) discrete.momentsAt(h, mean, variance, map, k * K, ws.union, count);
     } else {
       const muIn = l === 0 ? ws.x : ws.layers[l - 1].muOut;
-      kern.updateDense(h, mean, variance, map, K, Kout, d, muIn, B, ws.scratch, c, scale, binary);
+      kern.updateDense(h, mean, variance, map, K, Kout, d, muIn, B, ws.scratch, c, scale, refreshKind, ternaryPrior);
       if (discrete) discrete.moments(h, mean, variance, map, 0, K * Kout);
     }
   }

@@ -1,4 +1,5 @@
 import { ArgumentError } from '../errors';
+import { ternaryMoments, ternaryMomentsAt } from '../kernels/ebp-js';
 
 /** A discrete weight set S = levels with prior π (spec §6.2): q(W = s) ∝ π(s)·exp(h·s). */
 export interface DiscreteWeights {
@@ -66,8 +67,10 @@ export function weightKindName(w: WeightKind): string {
 export class DiscreteFamily {
   readonly levels: Float64Array;
   readonly logPrior: Float64Array;
-  /** Levels exactly [−1, 0, 1] (any prior): moments by the closed form of {@link DiscreteFamily.oneTernary}. */
+  /** Levels exactly [−1, 0, 1] (any prior): moments by the closed form of the kernels' `ternaryMoments`. */
   readonly ternary: boolean;
+  /** For ternary levels: (π₋, π₀, π₊, log π₋, log π₀, log π₊), the constants of `ternaryMoments`. */
+  readonly ternaryConstants: Float64Array | null;
   private readonly prior: Float64Array;
   private readonly w: Float64Array;
 
@@ -78,6 +81,7 @@ export class DiscreteFamily {
     this.w = new Float64Array(kind.levels.length);
     const L = this.levels;
     this.ternary = L.length === 3 && L[0] === -1 && L[1] === 0 && L[2] === 1;
+    this.ternaryConstants = this.ternary ? Float64Array.from([...this.prior, ...this.logPrior]) : null;
   }
 
   /**
@@ -86,49 +90,14 @@ export class DiscreteFamily {
    * as sign(0) = +1 does for binary weights). Stable: exponents are shifted by their maximum (log-sum-exp).
    */
   moments(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, off: number, n: number): void {
-    if (this.ternary) for (let i = off, e = off + n; i < e; i++) this.oneTernary(h, mean, variance, map, i);
+    if (this.ternaryConstants) ternaryMoments(h, mean, variance, map, off, n, this.ternaryConstants);
     else for (let i = off, e = off + n; i < e; i++) this.one(h, mean, variance, map, i);
   }
 
   /** Same as {@link moments} for the entries off + cols[t], t < count. */
   momentsAt(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, off: number, cols: Int32Array, count: number): void {
-    if (this.ternary) for (let t = 0; t < count; t++) this.oneTernary(h, mean, variance, map, off + cols[t]);
+    if (this.ternaryConstants) ternaryMomentsAt(h, mean, variance, map, off, cols, count, this.ternaryConstants);
     else for (let t = 0; t < count; t++) this.one(h, mean, variance, map, off + cols[t]);
-  }
-
-  /**
-   * Levels [−1, 0, 1] with prior (π₋, π₀, π₊): one exp per weight instead of three. With E = e^{−|h|} ≤ 1
-   * the weights π(s)e^{h s} divided by e^{|h|} are, for h ≥ 0, w₊ = π₊, w₀ = π₀E, w₋ = π₋E² (mirrored for
-   * h < 0): all in [0, 1], so no shift by the maximum is needed. mean = (w₊ − w₋)/Z; the variance is
-   * Σ w_s (s − mean)²/Z with 1 − mean = (w₀ + 2w₋)/Z and 1 + mean = (w₀ + 2w₊)/Z written without the
-   * cancellation of 1 − mean near mean = 1 (a sum of non-negative terms, so never negative). The most
-   * probable level is decided by the same comparisons of log π(s) + h s as in the general case.
-   */
-  private oneTernary(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, i: number): void {
-    const { logPrior, prior } = this;
-    const x = h[i];
-    const aM = logPrior[0] - x;
-    const a0 = logPrior[1];
-    const aP = logPrior[2] + x;
-    // argmax with ties to the larger level, as the scan of `one` (a >= amax)
-    map[i] = aP >= a0 && aP >= aM ? 1 : a0 >= aM ? 0 : -1;
-    const E = Math.exp(x < 0 ? x : -x);
-    const w0 = prior[1] * E;
-    let wP: number;
-    let wM: number;
-    if (x >= 0) {
-      wP = prior[2];
-      wM = prior[0] * E * E;
-    } else {
-      wP = prior[2] * E * E;
-      wM = prior[0];
-    }
-    const Z = wM + w0 + wP;
-    const m = (wP - wM) / Z;
-    const dP = (w0 + 2 * wM) / Z; // 1 − m
-    const dM = (w0 + 2 * wP) / Z; // 1 + m
-    mean[i] = m;
-    variance[i] = (wP * dP * dP + w0 * m * m + wM * dM * dM) / Z;
   }
 
   private one(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, i: number): void {

@@ -49,6 +49,65 @@ export function moments(h: Float64Array, mean: Float64Array, variance: Float64Ar
   }
 }
 
+/** exp(y) for y ≤ 0 by the reduction of {@link moments} (sN/D; 0 below −708): the same bits as the WebAssembly code. */
+function expNonPositive(y: number): number {
+  const yc = y < -709 ? -709 : y;
+  const t = yc * INV_LN2 + ROUND_SHIFT;
+  const kf = t - ROUND_SHIFT;
+  const x = yc - kf * LN2_HI - kf * LN2_LO;
+  const xx = x * x;
+  const c = x - xx * ((((P5 * xx + P4) * xx + P3) * xx + P2) * xx + P1);
+  const D = 2 - c;
+  const N = D + (x + x);
+  const sN = y < -708 ? 0 : N * POW2[(kf | 0) + POW2_OFFSET];
+  return sN / D;
+}
+
+/** Which moment refresh an update runs: none (Gaussian weights; other discrete levels: the caller), binary, ternary. */
+export type Refresh = 0 | 1 | 2;
+export const REFRESH_NONE = 0;
+export const REFRESH_BINARY = 1;
+export const REFRESH_TERNARY = 2;
+
+/**
+ * Ternary-weight moments of h[off..off+n): levels [−1, 0, 1], prior t = (π₋, π₀, π₊, log π₋, log π₀, log π₊),
+ * q(s) ∝ π(s)e^{h s}. With E = e^{−|h|} ≤ 1 the weights π(s)e^{h s} divided by e^{|h|} are, for h ≥ 0,
+ * w₊ = π₊, w₀ = π₀E, w₋ = π₋E² (mirrored for h < 0): all in [0, 1], so no shift by the maximum is needed.
+ * mean = (w₊ − w₋)/Z; the variance is Σ w_s (s − mean)²/Z with 1 − mean = (w₀ + 2w₋)/Z and
+ * 1 + mean = (w₀ + 2w₊)/Z written without the cancellation of 1 − mean near mean = 1 (a sum of non-negative
+ * terms, never negative). map = argmax_s [log π(s) + h s], ties to the larger level (as sign(0) = +1).
+ * The same operations as the WebAssembly lane code (same bits).
+ */
+export function ternaryMoments(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, off: number, n: number, t: Float64Array): void {
+  for (let i = off, end = off + n; i < end; i++) ternaryOne(h, mean, variance, map, i, t);
+}
+
+/** {@link ternaryMoments} for the entries off + cols[u], u < count. */
+export function ternaryMomentsAt(
+  h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, off: number, cols: Int32Array, count: number, t: Float64Array,
+): void {
+  for (let u = 0; u < count; u++) ternaryOne(h, mean, variance, map, off + cols[u], t);
+}
+
+function ternaryOne(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, i: number, t: Float64Array): void {
+  const x = h[i];
+  const aM = t[3] - x;
+  const a0 = t[4];
+  const aP = t[5] + x;
+  map[i] = aP >= a0 && aP >= aM ? 1 : a0 >= aM ? 0 : -1;
+  const E = expNonPositive(-Math.abs(x));
+  const w0 = t[1] * E;
+  const EE = E * E;
+  const wP = x < 0 ? t[2] * EE : t[2];
+  const wM = x < 0 ? t[0] : t[0] * EE;
+  const Z = wM + w0 + wP;
+  const m = (wP - wM) / Z;
+  const dP = (w0 + 2 * wM) / Z; // 1 − m
+  const dM = (w0 + 2 * wP) / Z; // 1 + m
+  mean[i] = m;
+  variance[i] = (wP * dP * dP + w0 * m * m + wM * dM * dM) / Z;
+}
+
 /** First layer, sparse rows: μ̄ = (Σ m x + b)/c, σ̄² = (Σ Var W · x² + 1)/k1. */
 export function inputSparse(
   mean: Float64Array, wvar: Float64Array, b: Float64Array, K: number, Kout: number,
@@ -158,10 +217,10 @@ export function backwardHidden(
   for (let i = 0, e = B * K; i < e; i++) below[i] = (below[i] / c) * dmu[i];
 }
 
-/** h[k, :] += scale·(g/c), g = Σ_n δ[n, k] μ_in[n, :] (spec §6); refresh the row's moments for binary weights. */
+/** h[k, :] += scale·(g/c), g = Σ_n δ[n, k] μ_in[n, :] (spec §6); refresh the row's moments (binary, ternary). */
 export function updateDense(
   h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, K: number, Kout: number,
-  delta: Float64Array, muIn: Float64Array, B: number, g: Float64Array, c: number, scale: number, binary: boolean,
+  delta: Float64Array, muIn: Float64Array, B: number, g: Float64Array, c: number, scale: number, refresh: Refresh, prior: Float64Array,
 ): void {
   for (let k = 0; k < Kout; k++) {
     const row = k * K;
@@ -173,7 +232,8 @@ export function updateDense(
       for (let j = 0; j < K; j++) g[j] += d * muIn[o + j];
     }
     for (let j = 0; j < K; j++) h[row + j] += scale * (g[j] / c);
-    if (binary) moments(h, mean, variance, map, row, K);
+    if (refresh === REFRESH_BINARY) moments(h, mean, variance, map, row, K);
+    else if (refresh === REFRESH_TERNARY) ternaryMoments(h, mean, variance, map, row, K, prior);
   }
 }
 
@@ -186,7 +246,7 @@ export function updateDense(
 export function updateSparse(
   h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, K: number, Kout: number,
   delta: Float64Array, nzStart: Int32Array, nzIdx: Int32Array, nzVal: Float64Array, B: number,
-  union: Int32Array, count: number, c: number, scale: number, binary: boolean,
+  union: Int32Array, count: number, c: number, scale: number, refresh: Refresh, prior: Float64Array,
 ): void {
   for (let k = 0; k < Kout; k++) {
     const row = k * K;
@@ -195,8 +255,12 @@ export function updateSparse(
       if (d === 0) continue;
       for (let t = nzStart[n], e = nzStart[n + 1]; t < e; t++) h[row + nzIdx[t]] += d * nzVal[t];
     }
-    if (!binary) continue;
-    if (count * 4 >= K * 3) moments(h, mean, variance, map, row, K);
-    else for (let u = 0; u < count; u++) moments(h, mean, variance, map, row + union[u], 1);
+    if (refresh === REFRESH_BINARY) {
+      if (count * 4 >= K * 3) moments(h, mean, variance, map, row, K);
+      else for (let u = 0; u < count; u++) moments(h, mean, variance, map, row + union[u], 1);
+    } else if (refresh === REFRESH_TERNARY) {
+      if (count * 4 >= K * 3) ternaryMoments(h, mean, variance, map, row, K, prior);
+      else ternaryMomentsAt(h, mean, variance, map, row, union, count, prior);
+    }
   }
 }

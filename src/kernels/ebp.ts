@@ -10,6 +10,7 @@ import { compileModule, WasmHeap } from './wasm-heap';
 export type EbpKernels = {
   readonly name: 'js' | 'wasm';
   moments: typeof js.moments;
+  ternaryMoments: typeof js.ternaryMoments;
   inputSparse: typeof js.inputSparse;
   denseLayer: typeof js.denseLayer;
   signDense: typeof js.signDense;
@@ -22,6 +23,7 @@ export type EbpKernels = {
 export const jsKernels: EbpKernels = {
   name: 'js',
   moments: js.moments,
+  ternaryMoments: js.ternaryMoments,
   inputSparse: js.inputSparse,
   denseLayer: js.denseLayer,
   signDense: js.signDense,
@@ -34,13 +36,14 @@ export const jsKernels: EbpKernels = {
 type P = number;
 interface EbpWasmExports extends WebAssembly.Exports {
   moments(h: P, mean: P, v: P, map: P, n: number): void;
+  ternary_moments(h: P, mean: P, v: P, map: P, n: number, prior: P): void;
   input_sparse(mean: P, wvar: P, b: P, K: number, Kout: number, nzStart: P, nzIdx: P, nzVal: P, nzVal2: P, B: number, ubar: P, variance: P, c: number, k1: number): void;
   dense_layer(mean: P, wvar: P, b: P, K: number, Kout: number, mu: P, second: P, hidden: number, B: number, ubar: P, variance: P, c: number, k1: number): void;
   sign_dense(w: P, b: P, K: number, Kout: number, x: P, B: number, out: P, last: number): void;
   sign_sparse(w: P, b: P, K: number, Kout: number, nzStart: P, nzIdx: P, nzVal: P, B: number, out: P, last: number): void;
   backward_hidden(mean: P, K: number, Kout: number, delta: P, dmu: P, below: P, B: number, c: number): void;
-  update_dense(h: P, mean: P, v: P, map: P, K: number, Kout: number, delta: P, muIn: P, B: number, g: P, c: number, scale: number, binary: number): void;
-  update_sparse(h: P, mean: P, v: P, map: P, K: number, Kout: number, delta: P, nzStart: P, nzIdx: P, nzVal: P, B: number, uni: P, count: number, c: number, scale: number, binary: number): void;
+  update_dense(h: P, mean: P, v: P, map: P, K: number, Kout: number, delta: P, muIn: P, B: number, g: P, c: number, scale: number, refresh: number, prior: P): void;
+  update_sparse(h: P, mean: P, v: P, map: P, K: number, Kout: number, delta: P, nzStart: P, nzIdx: P, nzVal: P, B: number, uni: P, count: number, c: number, scale: number, refresh: number, prior: P): void;
 }
 
 export type EbpHeap = WasmHeap<EbpWasmExports>;
@@ -57,6 +60,8 @@ export function wasmKernels(heap: EbpHeap): EbpKernels {
   return {
     name: 'wasm',
     moments: (h, mean, v, map, off, n) => x.moments(o(h) + off * 8, o(mean) + off * 8, o(v) + off * 8, o(map) + off * 8, n),
+    ternaryMoments: (h, mean, v, map, off, n, t) =>
+      x.ternary_moments(o(h) + off * 8, o(mean) + off * 8, o(v) + off * 8, o(map) + off * 8, n, o(t)),
     inputSparse: (mean, wvar, b, K, Kout, nzStart, nzIdx, nzVal, nzVal2, B, ubar, variance, c, k1) =>
       x.input_sparse(o(mean), o(wvar), o(b), K, Kout, o(nzStart), o(nzIdx), o(nzVal), o(nzVal2), B, o(ubar), o(variance), c, k1),
     denseLayer: (mean, wvar, b, K, Kout, mu, second, hidden, B, ubar, variance, c, k1) =>
@@ -65,9 +70,9 @@ export function wasmKernels(heap: EbpHeap): EbpKernels {
     signSparse: (w, b, K, Kout, nzStart, nzIdx, nzVal, B, out, last) =>
       x.sign_sparse(o(w), o(b), K, Kout, o(nzStart), o(nzIdx), o(nzVal), B, o(out), last ? 1 : 0),
     backwardHidden: (mean, K, Kout, delta, dmu, below, B, c) => x.backward_hidden(o(mean), K, Kout, o(delta), o(dmu), o(below), B, c),
-    updateDense: (h, mean, v, map, K, Kout, delta, muIn, B, g, c, scale, binary) =>
-      x.update_dense(o(h), o(mean), o(v), o(map), K, Kout, o(delta), o(muIn), B, o(g), c, scale, binary ? 1 : 0),
-    updateSparse: (h, mean, v, map, K, Kout, delta, nzStart, nzIdx, nzVal, B, uni, count, c, scale, binary) =>
-      x.update_sparse(o(h), o(mean), o(v), o(map), K, Kout, o(delta), o(nzStart), o(nzIdx), o(nzVal), B, o(uni), count, c, scale, binary ? 1 : 0),
+    updateDense: (h, mean, v, map, K, Kout, delta, muIn, B, g, c, scale, refresh, t) =>
+      x.update_dense(o(h), o(mean), o(v), o(map), K, Kout, o(delta), o(muIn), B, o(g), c, scale, refresh, o(t)),
+    updateSparse: (h, mean, v, map, K, Kout, delta, nzStart, nzIdx, nzVal, B, uni, count, c, scale, refresh, t) =>
+      x.update_sparse(o(h), o(mean), o(v), o(map), K, Kout, o(delta), o(nzStart), o(nzIdx), o(nzVal), B, o(uni), count, c, scale, refresh, o(t)),
   };
 }

@@ -2,6 +2,8 @@
 // directly on random shapes and compared: sums to 1e-13 relative to the size of their terms (the SIMD loops add
 // in a different order), the moment refresh bit for bit. Then the same at store level.
 import { createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels } from '../../../src/kernels/ebp';
+import { REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, type Refresh } from '../../../src/kernels/ebp-js';
+import { DiscreteFamily, ternary } from '../../../src/ebp/weights';
 import { PosteriorStore, ebpStep, meanFieldForward, predict, ebpGradients, matrix, createRng, type Rng, type WeightKind } from '../../../src';
 
 const REL = 1e-13;
@@ -64,13 +66,24 @@ function rand(rng: Rng, n: number, scale = 1): Float64Array {
   return a;
 }
 
-/** Random binary-weight layer: h, and its moments from the JS kernel. */
-function layer(rng: Rng, K: number, Kout: number, hScale = 1.5) {
+type Kind = 'binary' | 'ternary' | 'gaussian';
+const KINDS: Kind[] = ['binary', 'ternary', 'gaussian'];
+const TERNARY_PI0 = 0.6;
+
+/** The update kernels' refresh argument for a weight kind, and the ternary prior constants (zeros otherwise). */
+function refreshOf(kind: Kind): { refresh: Refresh; T: Float64Array } {
+  if (kind === 'ternary') return { refresh: REFRESH_TERNARY, T: new DiscreteFamily(ternary(TERNARY_PI0)).ternaryConstants! };
+  return { refresh: kind === 'binary' ? REFRESH_BINARY : REFRESH_NONE, T: new Float64Array(6) };
+}
+
+/** Random layer: h, and its moments from the JS kernel (binary moments for Gaussian weights too: any values do). */
+function layer(rng: Rng, K: number, Kout: number, hScale = 1.5, kind: Kind = 'binary') {
   const h = rand(rng, K * Kout, hScale);
   const mean = new Float64Array(h.length);
   const variance = new Float64Array(h.length);
   const map = new Float64Array(h.length);
-  jsKernels.moments(h, mean, variance, map, 0, h.length);
+  if (kind === 'ternary') jsKernels.ternaryMoments(h, mean, variance, map, 0, h.length, refreshOf(kind).T);
+  else jsKernels.moments(h, mean, variance, map, 0, h.length);
   const b = rand(rng, Kout, 0.5);
   return { h, mean, variance, map, b };
 }
@@ -202,6 +215,38 @@ describe('moments: JS and WebAssembly bit-identical', () => {
         expect(variance[i]).toBeGreaterThanOrEqual(0);
         expect(variance[i]).toBeLessThan(1e-15);
       }
+    }
+  });
+});
+
+describe('ternary moments: JS and WebAssembly bit-identical', () => {
+  const special = [0, -0, 1e-20, -1e-20, 1e-300, -5e-324, 0.5, -0.5, 1, -1, 18.5, -19, 25, -25, 354, -354, 708.5, -709.5, 800, -800, 1e6, -1e300, Infinity, -Infinity, Number.MAX_VALUE];
+  const rng = createRng(5);
+  const h = new Float64Array(4099);
+  special.forEach((v, i) => (h[i] = v));
+  for (let i = special.length; i < h.length; i++) h[i] = (rng.next() < 0.5 ? -1 : 1) * Math.pow(10, -20 + (20 + Math.log10(800)) * rng.next());
+
+  test.each([
+    ['ternary(1/3)', 1 / 3, 0, h.length],
+    ['ternary(0.5)', 0.5, 3, 7],
+    ['ternary(0.8)', 0.8, 17, 4000],
+    ['ternary(0.8), one entry', 0.8, 5, 1],
+  ] as [string, number, number, number][])('%s, offset %i, count %i', (_n, pi0, off, n) => {
+    const T = new DiscreteFamily(ternary(pi0)).ternaryConstants!;
+    const hp = heap(h.length * 8 * 4);
+    const wk = wasmKernels(hp);
+    const H = inHeap(hp, h);
+    const [mW, vW, pW] = [0, 1, 2].map(() => hp.f64(h.length).fill(7));
+    const [mJ, vJ, pJ] = [0, 1, 2].map(() => new Float64Array(h.length).fill(7));
+    wk.ternaryMoments(H, mW, vW, pW, off, n, inHeap(hp, T));
+    jsKernels.ternaryMoments(h, mJ, vJ, pJ, off, n, T);
+    bitsEqual(mW, mJ, 'mean');
+    bitsEqual(vW, vJ, 'variance');
+    bitsEqual(pW, pJ, 'map');
+    for (let i = 0; i < h.length; i++) if (i < off || i >= off + n) expect(mW[i]).toBe(7);
+    for (let i = off; i < off + n; i++) {
+      expect(Number.isFinite(mJ[i]) && Number.isFinite(vJ[i])).toBe(true);
+      expect(vJ[i]).toBeGreaterThanOrEqual(0);
     }
   });
 });
@@ -356,53 +401,60 @@ describe.each(SHAPES)('kernels on K = %i, Kout = %i, B = %i', (K, Kout, B) => {
     closeScaled(bW, bJ, bS, 'backwardHidden');
   });
 
-  test.each([true, false])('updateDense (binary = %s)', (binary) => {
+  test.each(KINDS)('updateDense (%s weights)', (kind) => {
     const rng = createRng(seed + 5);
     const { hp, wasm } = pair(bytes);
-    const L = layer(rng, K, Kout);
+    const L = layer(rng, K, Kout, 1.5, kind);
+    const { refresh, T } = refreshOf(kind);
+    const binary = kind !== 'gaussian';
     const delta = rand(rng, B * Kout);
     if (B * Kout > 1) delta[1] = 0;
     const muIn = rand(rng, B * K);
     const c = Math.sqrt(K + 1);
     const scale = binary ? 1 : 0.7;
     const J = { h: L.h.slice(), mean: L.mean.slice(), variance: L.variance.slice(), map: L.map.slice() };
-    jsKernels.updateDense(J.h, J.mean, J.variance, J.map, K, Kout, delta, muIn, B, new Float64Array(K), c, scale, binary);
+    jsKernels.updateDense(J.h, J.mean, J.variance, J.map, K, Kout, delta, muIn, B, new Float64Array(K), c, scale, refresh, T);
     const W = { h: inHeap(hp, L.h), mean: inHeap(hp, L.mean), variance: inHeap(hp, L.variance), map: inHeap(hp, L.map) };
-    wasm.updateDense(W.h, W.mean, W.variance, W.map, K, Kout, inHeap(hp, delta), inHeap(hp, muIn), B, hp.f64(K), c, scale, binary);
+    wasm.updateDense(W.h, W.mean, W.variance, W.map, K, Kout, inHeap(hp, delta), inHeap(hp, muIn), B, hp.f64(K), c, scale, refresh, inHeap(hp, T));
     // scale: |h| + Σ|δ x|/c
     const inc = new Float64Array(K * Kout);
     for (let k = 0; k < Kout; k++) for (let n = 0; n < B; n++) for (let j = 0; j < K; j++) inc[k * K + j] += Math.abs(delta[n * Kout + k] * muIn[n * K + j]) / c;
     closeScaled(W.h, J.h, L.h.map((v, i) => Math.abs(v) + scale * inc[i]), 'updateDense h');
-    expectMomentsOf(W, binary ? null : L, 'wasm updateDense');
-    expectMomentsOf(J, binary ? null : L, 'js updateDense');
+    expectMomentsOf(W, kind, L, 'wasm updateDense');
+    expectMomentsOf(J, kind, L, 'js updateDense');
   });
 
   test.each([
-    ['small union (moments refreshed column by column)', 0.97, true],
-    ['large union (moments refreshed over the row)', 0.5, true],
-    ['gaussian weights', 0.8, false],
-  ] as [string, number, boolean][])('updateSparse, %s', (_, zf, binary) => {
+    ['small union (moments refreshed column by column)', 0.97, 'binary'],
+    ['large union (moments refreshed over the row)', 0.5, 'binary'],
+    ['ternary weights, small union', 0.97, 'ternary'],
+    ['ternary weights, large union', 0.5, 'ternary'],
+    ['gaussian weights', 0.8, 'gaussian'],
+  ] as [string, number, Kind][])('updateSparse, %s', (_, zf, kind) => {
     const rng = createRng(seed + 6);
     const { hp, wasm } = pair(bytes);
-    const L = layer(rng, K, Kout);
+    const L = layer(rng, K, Kout, 1.5, kind);
+    const { refresh, T } = refreshOf(kind);
+    const binary = kind !== 'gaussian';
     const r = rows(rng, B, K, zf);
     const delta = rand(rng, B * Kout);
     const c = Math.sqrt(K + 1);
     const scale = binary ? 1 : 0.7;
     const count = r.union.length;
-    if (binary) unionBranches.add(count * 2 >= K ? 'row' : 'columns');
+    if (kind !== 'gaussian') unionBranches.add(`${kind} ${count * 4 >= K * 3 ? 'row' : 'columns'}`);
     const J = { h: L.h.slice(), mean: L.mean.slice(), variance: L.variance.slice(), map: L.map.slice() };
-    jsKernels.updateSparse(J.h, J.mean, J.variance, J.map, K, Kout, delta, r.nzStart, r.nzIdx, r.nzVal, B, r.union, count, c, scale, binary);
+    jsKernels.updateSparse(J.h, J.mean, J.variance, J.map, K, Kout, delta, r.nzStart, r.nzIdx, r.nzVal, B, r.union, count, c, scale, refresh, T);
     const W = { h: inHeap(hp, L.h), mean: inHeap(hp, L.mean), variance: inHeap(hp, L.variance), map: inHeap(hp, L.map) };
-    wasm.updateSparse(W.h, W.mean, W.variance, W.map, K, Kout, inHeap(hp, delta), inHeapI(hp, r.nzStart), inHeapI(hp, r.nzIdx), inHeap(hp, r.nzVal), B, inHeapI(hp, r.union), count, c, scale, binary);
+    wasm.updateSparse(W.h, W.mean, W.variance, W.map, K, Kout, inHeap(hp, delta), inHeapI(hp, r.nzStart), inHeapI(hp, r.nzIdx), inHeap(hp, r.nzVal), B, inHeapI(hp, r.union), count, c, scale, refresh, inHeap(hp, T));
     // Same scalar loop: h bit-identical; moments bit-identical because the moment kernels are.
     bitsEqual(W.h, J.h, 'updateSparse h');
     bitsEqual(W.mean, J.mean, 'updateSparse mean');
     bitsEqual(W.variance, J.variance, 'updateSparse variance');
-    expectMomentsOf(W, binary ? null : L, 'wasm updateSparse');
+    bitsEqual(W.map, J.map, 'updateSparse map');
+    expectMomentsOf(W, kind, L, 'wasm updateSparse');
     // Equal to the dense update up to the order of the additions.
     const D = { h: L.h.slice(), mean: L.mean.slice(), variance: L.variance.slice(), map: L.map.slice() };
-    jsKernels.updateDense(D.h, D.mean, D.variance, D.map, K, Kout, delta, r.x, B, new Float64Array(K), c, scale, binary);
+    jsKernels.updateDense(D.h, D.mean, D.variance, D.map, K, Kout, delta, r.x, B, new Float64Array(K), c, scale, refresh, T);
     const inc = new Float64Array(K * Kout);
     for (let k = 0; k < Kout; k++) for (let n = 0; n < B; n++) for (let j = 0; j < K; j++) inc[k * K + j] += Math.abs(delta[n * Kout + k] * r.x[n * K + j]) / c;
     closeScaled(W.h, D.h, L.h.map((v, i) => Math.abs(v) + scale * inc[i]), 'updateSparse vs updateDense h');
@@ -414,17 +466,28 @@ describe.each(SHAPES)('kernels on K = %i, Kout = %i, B = %i', (K, Kout, B) => {
 
 describe('updateSparse coverage', () => {
   test('the cases above exercised both moment-refresh branches (whole row and union columns)', () => {
-    expect([...unionBranches].sort()).toEqual(['columns', 'row']);
+    expect([...unionBranches].sort()).toEqual(['binary columns', 'binary row', 'ternary columns', 'ternary row']);
   });
 });
 
-/** Binary: mean/variance/map are exactly the moments of h. Gaussian (`orig` given): the caches are untouched. */
+/** Binary, ternary: mean/variance/map are exactly the moments of h. Gaussian: the caches are untouched (`orig`). */
 function expectMomentsOf(
   s: { h: Float64Array; mean: Float64Array; variance: Float64Array; map: Float64Array },
-  orig: { mean: Float64Array; variance: Float64Array; map: Float64Array } | null,
+  kind: Kind,
+  orig: { mean: Float64Array; variance: Float64Array; map: Float64Array },
   what: string,
 ): void {
-  if (orig) {
+  if (kind === 'ternary') {
+    const m = new Float64Array(s.h.length);
+    const v = new Float64Array(s.h.length);
+    const p = new Float64Array(s.h.length);
+    new DiscreteFamily(ternary(TERNARY_PI0)).moments(s.h, m, v, p, 0, s.h.length);
+    bitsEqual(s.mean, m, `${what} ternary mean`);
+    bitsEqual(s.variance, v, `${what} ternary variance`);
+    bitsEqual(s.map, p, `${what} ternary map`);
+    return;
+  }
+  if (kind === 'gaussian') {
     bitsEqual(s.mean, orig.mean, `${what} mean untouched`);
     bitsEqual(s.variance, orig.variance, `${what} variance untouched`);
     bitsEqual(s.map, orig.map, `${what} map untouched`);
@@ -473,7 +536,10 @@ describe('stores: backend js vs wasm', () => {
     ['binary', [784, 33, 10], 0.8],
     ['gaussian', [30, 17, 9, 4], 0],
     ['gaussian', [784, 33, 10], 0.8],
-  ] as [WeightKind, number[], number][])('%s %j (zero fraction %d): a few training steps agree to 1e-10', (weights, sizes, zf) => {
+    [ternary(0.5), [30, 17, 9, 4], 0],
+    [ternary(0.8), [784, 33, 10], 0.8],
+    [{ levels: [-1, -0.5, 0.5, 1] }, [784, 33, 10], 0.8],
+  ] as [WeightKind, number[], number][])('%j %j (zero fraction %d): a few training steps agree to 1e-10', (weights, sizes, zf) => {
     const js = PosteriorStore.init(sizes, { weights, seed: 5, backend: 'js' });
     const wa = PosteriorStore.init(sizes, { weights, seed: 5, backend: 'wasm' });
     expect(js.backend).toBe('js');
@@ -493,7 +559,7 @@ describe('stores: backend js vs wasm', () => {
       expect(Math.abs(rj.logMarginal - rw.logMarginal)).toBeLessThanOrEqual(1e-10 * Math.abs(rj.logMarginal));
     }
     const d = maxRelDiff(js, wa);
-    console.log(`store ${weights} ${sizes.join('-')}: max relative h/b difference js vs wasm after 6 steps ${d.toExponential(2)}`);
+    console.log(`store ${JSON.stringify(weights)} ${sizes.join('-')}: max relative h/b difference js vs wasm after 6 steps ${d.toExponential(2)}`);
     expect(d).toBeLessThanOrEqual(1e-10);
     const all = matrix(X, 60, K0);
     const pj = predict(js, all, 'probabilistic');

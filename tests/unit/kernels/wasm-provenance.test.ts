@@ -16,6 +16,7 @@ const GENERATED = path.join(ROOT, 'src', 'kernels', 'ebp-wasm.generated.ts');
 /** C export name of every kernel of the EbpKernels interface. */
 const KERNEL_EXPORTS: Record<string, string> = {
   moments: 'moments',
+  ternaryMoments: 'ternary_moments',
   inputSparse: 'input_sparse',
   denseLayer: 'dense_layer',
   signDense: 'sign_dense',
