@@ -1,5 +1,5 @@
-import { Matrix, zeros } from '../tensor/matrix';
-import { DataError, ShapeError } from '../errors';
+import { asMatrix, rowMajor, zeros, type Matrix } from '../tensor/matrix';
+import { ArgumentError, DataError, ShapeError } from '../errors';
 import type { Rng } from '../util/random';
 
 /**
@@ -21,7 +21,12 @@ export interface Dataset {
 
 /** Build a dataset, checking that the parts agree. */
 export function makeDataset(parts: Omit<Dataset, 'classNames'> & { classNames?: string[] }): Dataset {
-  const [n] = parts.X.shape;
+  const X = asMatrix(parts.X, 'X');
+  if (!(parts.labels instanceof Int32Array)) throw new ArgumentError('invalid argument. `labels` must be an Int32Array of class indices.');
+  if (!(Number.isInteger(parts.numClasses) && parts.numClasses >= 1)) {
+    throw new ArgumentError(`invalid argument. \`numClasses\` must be a positive integer. Value: \`${parts.numClasses}\`.`);
+  }
+  const [n] = X.shape;
   if (parts.labels.length !== n) {
     throw new ShapeError(`makeDataset: ${n} feature rows but ${parts.labels.length} labels.`, [parts.labels.length], [n]);
   }
@@ -32,7 +37,10 @@ export function makeDataset(parts: Omit<Dataset, 'classNames'> & { classNames?: 
     }
   }
   const classNames = parts.classNames ?? Array.from({ length: parts.numClasses }, (_, i) => String(i));
-  return { ...parts, classNames };
+  if (classNames.length !== parts.numClasses) {
+    throw new ShapeError(`makeDataset: ${classNames.length} class names for ${parts.numClasses} classes.`, [classNames.length], [parts.numClasses]);
+  }
+  return { ...parts, X, classNames };
 }
 
 /**
@@ -41,6 +49,12 @@ export function makeDataset(parts: Omit<Dataset, 'classNames'> & { classNames?: 
  */
 export function signTargets(labels: Int32Array, numClasses: number, outputs: number = numClasses): Matrix {
   const n = labels.length;
+  if (outputs === 1 ? numClasses > 2 : outputs !== numClasses) {
+    throw new ShapeError(`signTargets: ${numClasses} classes need ${numClasses} outputs (or one output for two classes), not ${outputs}.`, [outputs], [numClasses]);
+  }
+  for (let i = 0; i < n; i++) {
+    if (!(labels[i] >= 0 && labels[i] < numClasses)) throw new DataError(`signTargets: label ${labels[i]} of row ${i} is outside 0..${numClasses - 1}.`);
+  }
   const Y = zeros(n, outputs);
   const d = Y.data;
   if (outputs === 1) {
@@ -52,13 +66,16 @@ export function signTargets(labels: Int32Array, numClasses: number, outputs: num
   return Y;
 }
 
-/** Rows `idx` of a dataset, as a new dataset (copies). */
+/** Rows `idx` of a dataset, as a new dataset (copies; X may be any view). */
 export function subset(ds: Dataset, idx: ArrayLike<number>): Dataset {
-  const f = ds.X.shape[1];
+  const [n, f] = ds.X.shape;
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i];
+    if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new ArgumentError(`invalid argument. subset: index ${i} is ${r}, not a row number in 0..${n - 1}.`);
+  }
   const X = zeros(idx.length, f);
   const labels = new Int32Array(idx.length);
-  const src = ds.X.data;
-  const off = ds.X.offset;
+  const { data: src, offset: off } = rowMajor(ds.X);
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i];
     X.data.set(src.subarray(off + r * f, off + (r + 1) * f), i * f);
@@ -69,6 +86,7 @@ export function subset(ds: Dataset, idx: ArrayLike<number>): Dataset {
 
 /** A seeded random split into (train, validation) with `fraction` of the rows in validation. */
 export function splitDataset(ds: Dataset, fraction: number, rng: Rng): { train: Dataset; validation: Dataset } {
+  if (!(fraction >= 0 && fraction <= 1)) throw new ArgumentError(`invalid argument. splitDataset: \`fraction\` must be in [0, 1]. Value: \`${fraction}\`.`);
   const n = ds.labels.length;
   const perm = rng.permutation(n);
   const nv = Math.round(n * fraction);

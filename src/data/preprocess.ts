@@ -1,4 +1,4 @@
-import { ModelFormatError } from '../errors';
+import { ArgumentError, ModelFormatError } from '../errors';
 import { CsvError, isMissingCell, numberCellError, missingCategoryError, parseNumberCell, q, raggedError, type RawTable } from './csv';
 
 /**
@@ -76,6 +76,18 @@ function median(values: Float64Array): number {
 export function fitPreprocess(raw: RawTable, opts: PreprocessFitOptions = {}): PreprocessSpec {
   const scaling = opts.scaling ?? { kind: 'none' };
   const impute = opts.impute ?? 'none';
+  const sk = (scaling as { kind?: unknown } | null)?.kind;
+  if (typeof scaling !== 'object' || (sk !== 'none' && sk !== 'standardize' && sk !== 'binarize')) {
+    throw new ArgumentError(
+      `invalid argument. \`scaling\` must be { kind: 'none' }, { kind: 'standardize' } or { kind: 'binarize', threshold }. Value: \`${JSON.stringify(scaling)}\`.`,
+    );
+  }
+  if (scaling.kind === 'binarize' && !Number.isFinite(scaling.threshold)) {
+    throw new ArgumentError(`invalid argument. \`scaling.threshold\` must be a finite number. Value: \`${scaling.threshold}\`.`);
+  }
+  if (impute !== 'none' && impute !== 'mean' && impute !== 'median') {
+    throw new ArgumentError(`invalid argument. \`impute\` must be 'none', 'mean' or 'median'. Value: \`${JSON.stringify(impute)}\`.`);
+  }
   const plan = raw.plan;
   const rows = opts.rows ?? Int32Array.from({ length: raw.rows }, (_, i) => i);
   if (plan.labelIndex < 0) throw new CsvError('labelColumn', 'training data needs a label column.', { file: plan.file, line: 1 });

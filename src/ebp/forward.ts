@@ -1,7 +1,7 @@
 import ndarray from 'ndarray';
 import { ShapeError } from '../errors';
 import { erf, erfc } from '../special';
-import { rowMajor, type Matrix } from '../tensor/matrix';
+import { asMatrix, assertFiniteRows, rowMajor, type Matrix } from '../tensor/matrix';
 import type { PosteriorStore } from './posterior';
 import { chunkRows, workspaceFor, type LayerBuffers, type Workspace } from './workspace';
 
@@ -31,6 +31,7 @@ export interface ForwardResult {
  * neurons of every layer, for a batch X of shape [batch, K_0]. Returns fresh arrays.
  */
 export function meanFieldForward(store: PosteriorStore, X: Matrix): ForwardResult {
+  X = asMatrix(X);
   const B = loadBatch(store, X);
   const sizes = store.sizes;
   const full = store.layers.map((_, l) => ({
@@ -78,6 +79,7 @@ export function forEachChunk(store: PosteriorStore, X: Matrix, fn: (ws: Workspac
   const B = loadBatch(store, X);
   const K0 = store.sizes[0];
   const { data, offset } = rowMajor(X);
+  assertFiniteRows(data, offset, B, K0, 'forward pass');
   const chunk = chunkRows(store);
   const ws = workspaceFor(store, Math.min(B, chunk));
   for (let start = 0; start < B; start += chunk) {

@@ -82,6 +82,9 @@ export class PosteriorStore {
     this.weights = weights;
     this.weightVariance = weightVariance;
     this.sizes = Object.freeze(sizes.slice());
+    if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js') {
+      throw new ArgumentError(`invalid argument. \`backend\` must be 'auto', 'wasm' or 'js'. Value: \`${JSON.stringify(backend)}\`.`);
+    }
     this.requested = backend;
     this.discrete = isDiscrete(weights) ? new DiscreteFamily(weights) : null;
     const tern = this.discrete?.ternaryConstants ?? null;

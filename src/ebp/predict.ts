@@ -1,6 +1,6 @@
 import ndarray from 'ndarray';
 import { ArgumentError } from '../errors';
-import { rowMajor, type Matrix } from '../tensor/matrix';
+import { asMatrix, rowMajor, type Matrix } from '../tensor/matrix';
 import { decideRows } from '../util/decide';
 import { deterministicBatch, forEachChunk, loadBatch, meanFieldForward } from './forward';
 import type { PosteriorStore } from './posterior';
@@ -20,6 +20,7 @@ export interface Prediction {
 
 /** EBP-P or EBP-D outputs and the class decision (spec §8). */
 export function predict(store: PosteriorStore, X: Matrix, mode: PredictMode = 'probabilistic'): Prediction {
+  X = asMatrix(X);
   let scores: Matrix;
   if (mode === 'probabilistic') {
     const fw = meanFieldForward(store, X);
@@ -37,6 +38,7 @@ export function predict(store: PosteriorStore, X: Matrix, mode: PredictMode = 'p
  * real biases, hidden units v = sign(Wv + b) with sign(0) = +1; returns the last layer's field.
  */
 export function deterministicScores(store: PosteriorStore, X: Matrix): Matrix {
+  X = asMatrix(X);
   const B = loadBatch(store, X);
   const KL = store.sizes[store.sizes.length - 1];
   const out = new Float64Array(B * KL);

@@ -2,6 +2,7 @@ import { ArgumentError, DataError, ShapeError } from '../errors';
 import { signTargets, type Dataset } from '../data/dataset';
 import { decide } from '../util/decide';
 import { createRng, type Rng } from '../util/random';
+import { rowMajor } from '../tensor/matrix';
 import { driveAsync, driveSync } from '../util/drive';
 import { deterministicBatch, forEachChunk, forwardBatch } from './forward';
 import { PosteriorStore, type InitOptions } from './posterior';
@@ -107,6 +108,9 @@ export class EbpTrainer {
 
   /** A trainer with a freshly initialised posterior of widths [inputs, ...hidden, outputs]. */
   static create(cfg: EbpTrainerConfig): EbpTrainer {
+    if (cfg.hidden !== undefined && !Array.isArray(cfg.hidden)) {
+      throw new ArgumentError(`invalid argument. \`hidden\` must be an array of layer widths, e.g. [200]. Value: \`${JSON.stringify(cfg.hidden)}\`.`);
+    }
     const sizes = [cfg.inputs, ...(cfg.hidden ?? []), cfg.outputs];
     const seed = cfg.seed ?? 0;
     const store = PosteriorStore.init(sizes, { ...cfg, seed });
@@ -144,19 +148,24 @@ export class EbpTrainer {
     if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`invalid argument. \`epochs\` must be a non-negative integer. Value: \`${epochs}\`.`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`invalid argument. \`batchSize\` must be a positive integer. Value: \`${batchSize}\`.`);
     if (!Number.isInteger(startBatch) || startBatch < 0) throw new ArgumentError(`invalid argument. \`startBatch\` must be a non-negative integer. Value: \`${startBatch}\`.`);
-    checkDataset(store, data, 'training');
+    const trainError = opts.trainError ?? 'online';
+    if (trainError !== 'online' && trainError !== 'none') {
+      throw new ArgumentError(`invalid argument. \`trainError\` must be 'online' or 'none'. Value: \`${JSON.stringify(trainError)}\`.`);
+    }
+    const { data: X, offset: xo } = checkDataset(store, data, 'training');
     if (opts.validation) checkDataset(store, opts.validation, 'validation');
-    if (opts.seed !== undefined) this.rng = createRng(opts.seed);
-    const online = (opts.trainError ?? 'online') === 'online';
     const K0 = store.sizes[0];
     const KL = store.sizes[store.sizes.length - 1];
     const n = data.labels.length;
+    const batches = Math.ceil(n / batchSize);
+    if (startBatch >= batches && epochs > 0) {
+      throw new ArgumentError(`invalid argument. \`startBatch\` must be below the ${batches} minibatches of an epoch. Value: \`${startBatch}\`.`);
+    }
+    if (opts.seed !== undefined) this.rng = createRng(opts.seed);
+    const online = trainError === 'online';
     const Y = signTargets(data.labels, data.numClasses, KL).data;
-    const X = data.X.data;
-    const xo = data.X.offset;
     const ws = workspaceFor(store, batchSize);
     const order = new Int32Array(n);
-    const batches = Math.ceil(n / batchSize);
     const reports: EpochReport[] = [];
     for (let e = 0; e < epochs; e++) {
       const epochStartRng = this.rng.getState();
@@ -263,9 +272,15 @@ function countErrorsRange(out: Float64Array, labels: Int32Array, start: number, 
   return err;
 }
 
-function checkDataset(store: PosteriorStore, data: Dataset, what: string): void {
+/** Check a dataset against the store; returns its features as contiguous row-major data (views are copied once). */
+function checkDataset(store: PosteriorStore, data: Dataset, what: string): { data: Float64Array; offset: number } {
   const K0 = store.sizes[0];
   const KL = store.sizes[store.sizes.length - 1];
+  const n = data.labels.length;
+  if (data.X.shape.length !== 2 || data.X.shape[0] !== n) {
+    throw new ShapeError(`${what} data has ${n} labels but X has shape [${data.X.shape.join(', ')}].`, data.X.shape, [n, K0]);
+  }
+  if (n === 0) throw new DataError(`${what} data has no rows.`);
   if (data.X.shape[1] !== K0) {
     throw new ShapeError(`${what} data has ${data.X.shape[1]} features but the network expects ${K0}.`, data.X.shape, [data.X.shape[0], K0]);
   }
@@ -274,14 +289,17 @@ function checkDataset(store: PosteriorStore, data: Dataset, what: string): void 
       `${what} data has ${data.numClasses} classes but the network has ${KL} output${KL === 1 ? '' : 's'} (one output serves two classes, otherwise one per class).`,
     );
   }
-  if (data.X.stride[1] !== 1 || data.X.stride[0] !== K0) {
-    throw new ShapeError(`${what} data: X must be a contiguous row-major matrix.`);
+  for (let i = 0; i < n; i++) {
+    const c = data.labels[i];
+    if (!(c >= 0 && c < data.numClasses)) throw new DataError(`${what} data: label ${c} of row ${i} is outside 0..${data.numClasses - 1}.`);
   }
-  const d = data.X.data;
-  for (let i = data.X.offset, e = i + data.labels.length * K0; i < e; i++) {
+  const X = rowMajor(data.X);
+  const d = X.data;
+  for (let i = X.offset, e = i + n * K0; i < e; i++) {
     if (!Number.isFinite(d[i])) {
-      const r = Math.floor((i - data.X.offset) / K0);
-      throw new DataError(`${what} data: row ${r}, feature ${(i - data.X.offset) % K0} is ${d[i]}; features must be finite.`);
+      const r = Math.floor((i - X.offset) / K0);
+      throw new DataError(`${what} data: row ${r}, feature ${(i - X.offset) % K0} is ${d[i]}; features must be finite.`);
     }
   }
+  return X;
 }

@@ -1,7 +1,7 @@
 import ndarray from 'ndarray';
 import { ArgumentError, NumericError, ShapeError } from '../errors';
 import { logNormCdf, normPdfOverCdf } from '../special';
-import { rowMajor, type Matrix } from '../tensor/matrix';
+import { asMatrix, rowMajor, type Matrix } from '../tensor/matrix';
 import type { PosteriorStore } from './posterior';
 import { forwardBatch, loadBatch } from './forward';
 import { workspaceFor, type Workspace } from './workspace';
@@ -27,6 +27,8 @@ export function ebpStep(store: PosteriorStore, X: Matrix, Y: Matrix): StepResult
 
 /** Validate (X, Y) and copy them into the store's workspace. */
 function loadStep(store: PosteriorStore, X: Matrix, Y: Matrix): { ws: Workspace; B: number } {
+  X = asMatrix(X);
+  Y = asMatrix(Y, 'Y');
   const B = loadBatch(store, X);
   const K0 = store.sizes[0];
   const KL = store.sizes[store.sizes.length - 1];

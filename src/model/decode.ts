@@ -5,7 +5,7 @@
  * (truncation, trailing bytes), CRC-32, header padding, header JSON, tensor table (alignment, bounds,
  * lengths, overlaps, zero gaps), then the layers (shapes, padding bits, finite values).
  */
-import { EbpError, ModelFormatError } from '../errors';
+import { ArgumentError, EbpError, ModelFormatError } from '../errors';
 import { PosteriorStore, type Backend } from '../ebp/posterior';
 import type { WeightKind } from '../ebp/weights';
 import type { XnorBackend } from '../kernels/xnor';
@@ -268,6 +268,11 @@ export function decodeCheckpoint(bytes: Uint8Array, opts: DecodeOptions = {}): D
 }
 
 function decodeAny(bytes: Uint8Array, opts: DecodeOptions): Omit<DecodedModel, 'network'> & { network: PackedModel | null } {
+  // A bad option is the caller's mistake, not the file's: an ArgumentError, before the file is read.
+  const b = opts.backend;
+  if (b !== undefined && b !== 'auto' && b !== 'wasm' && b !== 'js') {
+    throw new ArgumentError(`invalid argument. \`backend\` must be 'auto', 'wasm' or 'js'. Value: \`${JSON.stringify(b)}\`.`);
+  }
   const c = readModelContainer(bytes);
   const h = c.header as unknown as Record<string, unknown>;
   const r = new TensorReader(c);

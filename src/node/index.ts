@@ -13,6 +13,7 @@ export {
   FASHION_MNIST_DIR,
 } from './mnist';
 export { readNumericCsv, type NumericCsvOptions } from './csv-numeric';
+export { saveModel, loadModel, type SaveModelOptions } from './model-file';
 export { readCsvTable, streamCsv, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';
 export {
   runComparison, writeComparison, datasetAvailable as comparisonDatasetAvailable,

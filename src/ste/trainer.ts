@@ -256,11 +256,18 @@ export class SteTrainer {
     if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`invalid argument. \`epochs\` must be a non-negative integer. Value: \`${epochs}\`.`);
     positiveInt('batchSize', batchSize);
     if (!Number.isInteger(startBatch) || startBatch < 0) throw new ArgumentError(`invalid argument. \`startBatch\` must be a non-negative integer. Value: \`${startBatch}\`.`);
+    if (net.settings.batchNorm && batchSize < 2) {
+      throw new ArgumentError('invalid argument. With batch normalisation `batchSize` must be at least 2 (one row has no batch statistics); set batchNorm: false for batchSize 1.');
+    }
+    const trainError = opts.trainError ?? 'online';
+    if (trainError !== 'online' && trainError !== 'none') {
+      throw new ArgumentError(`invalid argument. \`trainError\` must be 'online' or 'none'. Value: \`${JSON.stringify(trainError)}\`.`);
+    }
     this.checkDataset(data, 'training');
     if (opts.validation) this.checkDataset(opts.validation, 'validation');
     if (opts.seed !== undefined) this.rng = createRng(opts.seed);
     if (this.horizon === undefined && epochs > 0) this.horizon = epochs;
-    const online = (opts.trainError ?? 'online') === 'online';
+    const online = trainError === 'online';
     const bn = net.settings.batchNorm;
     const K0 = net.sizes[0];
     const n = data.labels.length;
@@ -374,6 +381,10 @@ export class SteTrainer {
     if (X.shape[1] !== K0) throw new ShapeError(`gradients: X has ${X.shape[1]} columns but the network expects ${K0}.`, X.shape, [rows, K0]);
     if (labels.length !== rows) throw new ShapeError(`gradients: ${rows} rows but ${labels.length} labels.`, [labels.length], [rows]);
     if (net.settings.batchNorm && rows < 2) throw new ArgumentError('invalid argument. Batch normalisation needs at least 2 rows per minibatch.');
+    const classes = net.sizes[net.sizes.length - 1] === 1 ? 2 : net.sizes[net.sizes.length - 1];
+    for (let r = 0; r < rows; r++) {
+      if (!(labels[r] >= 0 && labels[r] < classes)) throw new DataError(`gradients: label ${labels[r]} of row ${r} is outside 0..${classes - 1}.`);
+    }
     net.ensureCapacity(rows);
     const row = new Float32Array(K0);
     for (let r = 0; r < rows; r++) {

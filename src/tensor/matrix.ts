@@ -1,5 +1,5 @@
 import ndarray from 'ndarray';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, NumericError, ShapeError } from '../errors';
 
 /** The public matrix type: a 2-D ndarray over a Float64Array, shape [rows, cols], row-major. */
 export type Matrix = ndarray.NdArray<Float64Array>;
@@ -15,6 +15,7 @@ export function matrix(rows: MatrixLike): Matrix;
 export function matrix(data: Float64Array, rows: number, cols: number): Matrix;
 export function matrix(src: MatrixLike | Float64Array, rows?: number, cols?: number): Matrix {
   if (src instanceof Float64Array) {
+    if (rows !== undefined && cols !== undefined) checkShape('matrix', rows, cols);
     if (rows === undefined || cols === undefined || src.length !== rows * cols) {
       throw new ShapeError(
         `matrix: a flat Float64Array of length ${src.length} needs rows*cols equal to it (rows=${rows}, cols=${cols}).`,
@@ -42,13 +43,24 @@ export function matrix(src: MatrixLike | Float64Array, rows?: number, cols?: num
     if (row == null || row.length !== c) {
       throw new ShapeError(`matrix: row ${i} has ${row == null ? 'no' : row.length} values, row 0 has ${c}.`, [i, row?.length ?? 0], [i, c]);
     }
-    for (let j = 0; j < c; j++) data[i * c + j] = Number(row[j]);
+    for (let j = 0; j < c; j++) {
+      const v = row[j];
+      if (typeof v !== 'number') throw new ArgumentError(`matrix: row ${i}, column ${j} is ${JSON.stringify(v)}, not a number.`);
+      data[i * c + j] = v;
+    }
   }
   return ndarray(data, [r, c]);
 }
 
+function checkShape(fn: string, rows: number, cols: number): void {
+  if (!(Number.isInteger(rows) && rows >= 0 && Number.isInteger(cols) && cols >= 0)) {
+    throw new ArgumentError(`invalid argument. ${fn}: rows and cols must be non-negative integers. Value: rows=${rows}, cols=${cols}.`);
+  }
+}
+
 /** A rows x cols matrix of zeros. */
 export function zeros(rows: number, cols: number): Matrix {
+  checkShape('zeros', rows, cols);
   return ndarray(new Float64Array(rows * cols), [rows, cols]);
 }
 
@@ -76,6 +88,27 @@ export function rowMajor(m: Matrix): { data: Float64Array; offset: number; rows:
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j] = m.get(i, j);
   return { data, offset: 0, rows, cols };
+}
+
+/**
+ * A public function's matrix argument as a {@link Matrix}: Float64 ndarrays (views included) as they are,
+ * other ndarrays and arrays of rows converted. Anything else is an ArgumentError naming the argument.
+ */
+export function asMatrix(X: unknown, what = 'X'): Matrix {
+  if (isNdArray(X) || Array.isArray(X)) return matrix(X as MatrixLike);
+  const got = X instanceof Float64Array ? `a flat Float64Array (wrap it with matrix(data, rows, cols))` : X === null ? 'null' : typeof X;
+  throw new ArgumentError(`invalid argument. \`${what}\` must be a 2-D ndarray (see matrix()) or an array of rows; got ${got}.`);
+}
+
+/** Throw a NumericError naming the first non-finite entry of `rows` × `cols` row-major values at data[offset..]. */
+export function assertFiniteRows(data: ArrayLike<number>, offset: number, rows: number, cols: number, what: string): void {
+  for (let i = offset, e = offset + rows * cols; i < e; i++) {
+    const v = data[i];
+    if (v - v !== 0) {
+      // v − v is NaN exactly for NaN and ±Infinity: one subtraction per entry on the common path
+      throw new NumericError(`${what}: input row ${Math.floor((i - offset) / cols)}, column ${(i - offset) % cols} is ${v}; inputs must be finite.`);
+    }
+  }
 }
 
 export function isNdArray(x: unknown): x is ndarray.NdArray<ndarray.Data<number>> {

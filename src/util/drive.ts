@@ -3,6 +3,7 @@
  * (`fit`), or in slices that give the event loop a turn every `sliceMs` milliseconds (`fitAsync`, so that a
  * Ctrl-C handler and other I/O run between minibatches). Both run the same loop, so the results are identical.
  */
+import { ArgumentError } from '../errors';
 
 /** Run the generator to its end synchronously. */
 export function driveSync<T>(loop: Generator<void, T, void>): T {
@@ -14,6 +15,7 @@ export function driveSync<T>(loop: Generator<void, T, void>): T {
 
 /** Run the generator to its end, yielding to the event loop (a macrotask) after every `sliceMs` of work. */
 export async function driveAsync<T>(loop: Generator<void, T, void>, sliceMs = 50): Promise<T> {
+  if (!(typeof sliceMs === 'number' && sliceMs >= 0)) throw new ArgumentError(`invalid argument. \`sliceMs\` must be a non-negative number. Value: \`${sliceMs}\`.`);
   let since = performance.now();
   for (;;) {
     const r = loop.next();

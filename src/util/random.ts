@@ -5,6 +5,8 @@
  * Generator: xoshiro128** (Blackman & Vigna), state seeded by splitmix32. Doubles take 53 bits
  * from two outputs.
  */
+import { ArgumentError } from '../errors';
+
 export interface Rng {
   /** Uniform double in [0, 1), 53 random bits. */
   next(): number;
@@ -77,6 +79,7 @@ class Xoshiro128 implements Rng {
   }
 
   int(n: number): number {
+    if (!(n >= 1 && Number.isInteger(n))) throw new ArgumentError(`invalid argument. \`n\` must be a positive integer. Value: \`${n}\`.`);
     // Lemire-free simple form: floor(u * n) with 53-bit u; bias < n / 2^53.
     return Math.floor(this.next() * n);
   }
@@ -122,6 +125,15 @@ class Xoshiro128 implements Rng {
   }
 
   setState(state: readonly number[]): void {
+    const word = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < 4294967296;
+    if (
+      !Array.isArray(state) || state.length !== 6 || !state.slice(0, 4).every(word) || state.slice(0, 4).every((x) => x === 0) ||
+      (state[4] !== 0 && state[4] !== 1) || !Number.isFinite(state[5])
+    ) {
+      throw new ArgumentError(
+        `invalid argument. A generator state is [a, b, c, d, hasSpare, spare] as getState() returns it: four 32-bit unsigned words, not all 0, hasSpare 0 or 1, a finite spare. Value: \`${JSON.stringify(state)}\`.`,
+      );
+    }
     this.a = state[0] | 0;
     this.b = state[1] | 0;
     this.c = state[2] | 0;
@@ -136,5 +148,6 @@ function rotl(x: number, k: number): number {
 
 /** A seeded generator. `seed` is any finite integer (values beyond 2^53 lose bits). */
 export function createRng(seed: number): Rng {
+  if (!Number.isInteger(seed)) throw new ArgumentError(`invalid argument. \`seed\` must be a finite integer. Value: \`${seed}\`.`);
   return new Xoshiro128(seed);
 }

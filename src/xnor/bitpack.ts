@@ -32,7 +32,7 @@ export function packedWords(n: number): number {
 
 /**
  * Pack the signs of a row-major rows × cols array (offset `offset`): bit = 1 where the value is < 0.
- * Zero and NaN pack as +1 (bit 0). Padding bits are zero.
+ * Zero packs as +1 (bit 0), as sign(0) = +1; NaN is rejected. Padding bits are zero.
  *
  * @example packSigns([1, -1, -0.5, 0], 1, 4).data[0] // returns 6 (bits 1 and 2)
  */
@@ -44,6 +44,12 @@ export function packSigns(src: ArrayLike<number>, rows: number, cols: number, of
       [src.length],
       [offset + rows * cols],
     );
+  }
+  for (let i = offset, e = offset + rows * cols; i < e; i++) {
+    const v = src[i];
+    if (!(v < 0 || v >= 0)) {
+      throw new ArgumentError(`invalid argument. packSigns: value at row ${Math.floor((i - offset) / cols)}, column ${(i - offset) % cols} is ${v}; signs are taken of numbers.`);
+    }
   }
   const W = packedWords(cols);
   const data = new Int32Array(rows * W);

@@ -25,7 +25,7 @@ import ndarray from 'ndarray';
 import { ArgumentError, ShapeError } from '../errors';
 import type { PosteriorStore } from '../ebp/posterior';
 import { createXnorEngine, type XnorBackend, type XnorEngine, type XnorPlan } from '../kernels/xnor';
-import { matrix, rowMajor, isNdArray, type Matrix, type MatrixLike } from '../tensor/matrix';
+import { assertFiniteRows, matrix, rowMajor, isNdArray, type Matrix, type MatrixLike } from '../tensor/matrix';
 import { summarize, type ModelSummary } from '../model/summary';
 import { firstDirtyPaddingRow, firstOverlapRow, packSigns, packTernary, packedWords, type PackedMatrix, type TernaryMasks } from './bitpack';
 import { resolveInput, type InputEncoding, type ResolvedInput } from './input';
@@ -259,6 +259,7 @@ export class XnorNetwork {
       if (X.length % K0 !== 0) {
         throw new ShapeError(`input has ${X.length} values, not a whole number of rows of ${K0} (the network's first layer).`, [X.length], [K0]);
       }
+      assertFiniteRows(X, 0, X.length / K0, K0, 'packed network');
       return { data: X, offset: 0, rows: X.length / K0 };
     }
     if (isNdArray(X)) m = matrix(X as Matrix);
@@ -271,6 +272,7 @@ export class XnorNetwork {
       );
     }
     const r = rowMajor(m);
+    assertFiniteRows(r.data, r.offset, r.rows, K0, 'packed network');
     return { data: r.data, offset: r.offset, rows: r.rows };
   }
 }

@@ -13,9 +13,10 @@ describe('bit packing (LCE conventions)', () => {
     expect([0, 1, 31, 32, 33, 63, 64, 65, 784].map(packedWords)).toEqual([0, 1, 1, 1, 2, 2, 2, 3, 25]);
   });
 
-  test('bit 1 means −1, LSB first, sign(0) = +1, NaN packs as +1', () => {
+  test('bit 1 means −1, LSB first, sign(0) = +1, NaN refused', () => {
     expect(packSigns([1, -1, -0.5, 0], 1, 4).data[0]).toBe(6);
-    expect(packSigns([-0, NaN, -Infinity], 1, 3).data[0]).toBe(4);
+    expect(packSigns([-0, Infinity, -Infinity], 1, 3).data[0]).toBe(4);
+    expect(() => packSigns([1, 2, 3, NaN], 2, 2)).toThrow(/row 1, column 1 is NaN/);
     const p = packSigns([...Array(32).fill(1), -1], 1, 33);
     expect(Array.from(p.data)).toEqual([0, 1]);
     expect(packSigns(Array(32).fill(-1), 1, 32).data[0]).toBe(-1); // all 32 bits set
