@@ -1,7 +1,9 @@
 /**
  * A WebAssembly memory with a bump allocator, one per posterior store: the store's arrays and its
  * minibatch workspace live in it, so the SIMD kernels read them in place. It never grows, so the
- * Float64Array views handed out stay valid for the store's lifetime.
+ * Float64Array views handed out stay valid for the store's lifetime. Small heaps (packed networks,
+ * ensemble members) are carved out of shared 16 MiB arenas: V8 reserves several GiB of address space
+ * per WebAssembly.Memory, so one memory per member stalls an ensemble of ~13,000 members.
  */
 
 /** Whether WebAssembly kernels may be used: set EBP_BNN_WASM=0 (or call setWasmEnabled(false)) to force the JS kernels. */
@@ -36,29 +38,31 @@ export class WasmHeap<E extends WebAssembly.Exports = WebAssembly.Exports> {
   private top: number;
   private readonly limit: number;
 
-  private constructor(memory: WebAssembly.Memory, exports: E, base: number) {
+  private constructor(memory: WebAssembly.Memory, exports: E, start: number, limit: number) {
     this.memory = memory;
     this.exports = exports;
-    this.top = align(base, 16);
-    this.limit = memory.buffer.byteLength;
+    this.top = align(start, 16);
+    this.limit = limit;
   }
 
   /** A heap with room for `bytes` bytes of arrays (plus alignment), or null if WebAssembly is unusable. */
   static create<E extends WebAssembly.Exports>(mod: WebAssembly.Module | null, bytes: number): WasmHeap<E> | null {
     if (mod === null || !enabled) return null;
-    const reserve = 64 * 1024; // module stack and data below __heap_base
-    const pages = Math.ceil((reserve + bytes) / 65536) + 1;
-    if (pages > 32768) return null; // > 2 GiB: leave it to the JS kernels
-    try {
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-      const instance = new WebAssembly.Instance(mod, { env: { memory } });
-      const exports = instance.exports as E;
-      const base = (exports as unknown as { __heap_base: WebAssembly.Global }).__heap_base.value as number;
-      if (base > reserve) return null;
-      return new WasmHeap(memory, exports, base);
-    } catch {
-      return null;
+    if (bytes <= ARENA_SHARE_MAX) {
+      // Kernels keep no state between calls and run one at a time, so heaps can share an instance and its stack.
+      let a = arenas.get(mod);
+      if (!a || a.top + bytes > a.limit) {
+        const fresh = instantiate(mod, ARENA_BYTES);
+        if (fresh === null) return null;
+        a = { ...fresh, top: fresh.base };
+        arenas.set(mod, a);
+      }
+      const start = a.top;
+      a.top = align(start + bytes, 16);
+      return new WasmHeap<E>(a.memory, a.exports as E, start, a.top);
     }
+    const own = instantiate(mod, bytes);
+    return own === null ? null : new WasmHeap<E>(own.memory, own.exports as E, own.base, own.memory.buffer.byteLength);
   }
 
   f64(n: number): Float64Array {
@@ -79,6 +83,29 @@ export class WasmHeap<E extends WebAssembly.Exports = WebAssembly.Exports> {
     this.top = align(at + bytes, 16);
     if (this.top > this.limit) throw new RangeError(`WasmHeap: out of reserved memory (${this.top} > ${this.limit}).`);
     return at;
+  }
+}
+
+/** Heaps up to this size share arenas of ARENA_BYTES. */
+const ARENA_SHARE_MAX = 1 << 20;
+const ARENA_BYTES = 16 << 20;
+
+/** The arena currently being filled, per module (full arenas live as long as their heaps). */
+const arenas = new Map<WebAssembly.Module, { memory: WebAssembly.Memory; exports: WebAssembly.Exports; top: number; limit: number }>();
+
+/** A fixed-size memory with an instance of `mod` on it and room for `bytes` above __heap_base, or null. */
+function instantiate(mod: WebAssembly.Module, bytes: number): { memory: WebAssembly.Memory; exports: WebAssembly.Exports; base: number; limit: number } | null {
+  const reserve = 64 * 1024; // module stack and data below __heap_base
+  const pages = Math.ceil((reserve + bytes) / 65536) + 1;
+  if (pages > 32768) return null; // > 2 GiB: leave it to the JS kernels
+  try {
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const exports = new WebAssembly.Instance(mod, { env: { memory } }).exports;
+    const base = (exports as unknown as { __heap_base: WebAssembly.Global }).__heap_base.value as number;
+    if (base > reserve) return null;
+    return { memory, exports, base: align(base, 16), limit: memory.buffer.byteLength };
+  } catch {
+    return null;
   }
 }
 
