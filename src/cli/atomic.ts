@@ -11,11 +11,13 @@ import { EXIT_CODES, IoError } from '../errors';
  * rename where links are not supported).
  */
 
-function describe(e: unknown): string {
+/** Why a file could not be written; `dir` (its directory, and as shown) tells ENOENT's two causes apart. */
+function describe(e: unknown, dir?: { path: string; shown: string }): string {
   const err = e as NodeJS.ErrnoException;
   switch (err?.code) {
     case 'ENOENT':
-      return 'the directory does not exist';
+      // Also what a directory that exists but takes no new files (/proc) reports.
+      return dir !== undefined && fs.existsSync(dir.path) ? `files cannot be created in ${dir.shown}` : 'the directory does not exist';
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
@@ -43,10 +45,20 @@ export function checkWritable(file: string, force: boolean, what = 'output file'
   } catch {
     st = undefined;
   }
-  if (st?.isDirectory()) throw new IoError(`cannot write ${what} ${shown}: it is a directory.`, EXIT_CODES.usage);
+  // Exit 2 like every other output that cannot be written (a missing directory, no permission).
+  if (st?.isDirectory()) throw new IoError(`cannot write ${what} ${shown}: it is a directory.`, EXIT_CODES.data);
   if (st && !force) throw existsError(shown, what);
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) throw new IoError(`cannot write ${what} ${shown}: the directory ${path.dirname(shown)} does not exist.`, EXIT_CODES.data);
+  // Create and remove a probe file now, so that a directory that takes no files (no permission, read-only,
+  // /proc) fails before any work rather than when the output is written.
+  const probe = tempName(file);
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx', 0o644));
+  } catch (e) {
+    throw new IoError(`cannot write ${what} ${shown}: ${describe(e, { path: dir, shown: path.dirname(shown) })}.`, EXIT_CODES.data);
+  }
+  removeQuietly(probe);
 }
 
 function tempName(file: string): string {
@@ -130,7 +142,7 @@ export class AtomicWriter {
     try {
       this.fd = fs.openSync(this.tmp, 'wx', 0o644);
     } catch (e) {
-      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e)}.`, EXIT_CODES.data);
+      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e, { path: path.dirname(this.file), shown: path.dirname(this.shown) })}.`, EXIT_CODES.data);
     }
   }
 
@@ -177,7 +189,7 @@ export class AtomicWriter {
     } catch (e) {
       this.abort();
       if (e instanceof IoError) throw e;
-      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e)}.`, EXIT_CODES.data);
+      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e, { path: path.dirname(this.file), shown: path.dirname(this.shown) })}.`, EXIT_CODES.data);
     }
   }
 

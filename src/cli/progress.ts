@@ -1,4 +1,5 @@
 import { SingleBar } from 'cli-progress';
+import { formatLoss } from './format';
 import type { CliIo } from './io';
 
 /**
@@ -72,7 +73,7 @@ export class TrainProgress {
 
   /** After epoch `epoch` (1-based): the loss and the validation error text shown until the next one. */
   epochDone(epoch: number, loss: number, val: string): void {
-    this.last = { nlz: loss.toFixed(4), val };
+    this.last = { nlz: formatLoss(loss), val };
     if (this.bar) this.bar.update(0, { epoch: Math.min(epoch + 1, this.epochs), epochs: this.epochs, nlz: this.last.nlz, val: this.last.val });
   }
 

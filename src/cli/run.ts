@@ -19,9 +19,9 @@ const EXIT_HELP = `
 Exit codes:
   0    success
   1    usage: unknown flag, bad option value, output exists without --force
-  2    data: missing or unreadable CSV, malformed CSV (file, line and column are given)
+  2    data: missing or unreadable CSV, malformed CSV (file, line and column are given); an output that cannot be written
   3    model file: missing, truncated, corrupt, newer format version
-  4    numeric failure during training (NaN or infinity in the posterior)
+  4    numeric failure: training diverged (infinite -log Z, NaN or infinity in the posterior)
   130  interrupted (Ctrl-C); train writes a checkpoint first
 `;
 
@@ -73,7 +73,7 @@ See docs/cli.md for every flag.`,
     .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 20)
     .option('--batch <n>', 'minibatch size (EBP sums the increments over it; default 10 for EBP, 100 for STE)', parsePositiveInt)
     .option('--seed <n>', 'seed of the initial field, the data order and --split', parseNonNegativeInt, 1)
-    .option('--out <file>', 'model file to write', 'model.ebpb')
+    .option('--out <file>', 'model file to write (with --resume X.ckpt: X)', 'model.ebpb')
     .addOption(new Option('--trainer <name>', 'training algorithm: EBP, or the straight-through-estimator baseline (BNN recipe, Adam)').choices(['ebp', 'ste']).default('ebp'))
     .option('--lr-start <lr>', 'STE: learning rate of the first epoch (default 0.1)', parsePositiveNumber)
     .option('--lr-end <lr>', 'STE: learning rate reached after --epochs epochs, exponential decay per epoch (default lr-start/100)', parsePositiveNumber)

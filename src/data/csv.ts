@@ -149,8 +149,26 @@ export interface ColumnPlan {
   allowMissing: boolean;
 }
 
-/** Check a header row: trimmed names, none empty, none repeated. */
-export function checkHeader(cells: string[], file?: string): string[] {
+const DELIMITER_FLAG: Record<Delimiter, string> = { ',': "','", ';': "';'", '\t': 'tab' };
+const DELIMITER_NAME: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+
+/**
+ * The hint for a header that looks unsplit: says which delimiter was used (`given`: by --delimiter, else
+ * detected) and which flags to try instead.
+ */
+export function delimiterHint(used: Delimiter = ',', given = false): string {
+  const others = DELIMITERS.filter((d) => d !== used).map((d) => `--delimiter ${DELIMITER_FLAG[d]}`).join(' or ');
+  return given
+    ? `The file was split at --delimiter ${DELIMITER_FLAG[used]} as given; if it is not ${DELIMITER_NAME[used]}-separated, pass ${others}, or leave --delimiter out to detect it.`
+    : `If the file is not ${DELIMITER_NAME[used]}-separated, pass ${others}.`;
+}
+
+/**
+ * Check a header row: trimmed names, none empty, none repeated, and (`requireLabel`, the default) at least two
+ * columns: features and a label. Files for prediction may hold a single feature column. `delimiter`: the one
+ * used and whether --delimiter gave it, for the hint on a one-column header (default: a detected comma).
+ */
+export function checkHeader(cells: string[], file?: string, requireLabel = true, delimiter?: { used: Delimiter; given: boolean }): string[] {
   const names = cells.map((c) => c.trim());
   const seen = new Map<string, number>();
   names.forEach((h, j) => {
@@ -164,11 +182,11 @@ export function checkHeader(cells: string[], file?: string): string[] {
     }
     seen.set(h, j);
   });
-  if (names.length < 2) {
+  if (requireLabel && names.length < 2) {
     throw new CsvError(
       'header',
       `the header has ${names.length} column (${names.map(q).join(', ')}), expected at least 2 (features and a label). ` +
-        `If the file is not comma-separated, pass --delimiter ';' or --delimiter tab.`,
+        delimiterHint(delimiter?.used, delimiter?.given),
       { file, line: 1 },
     );
   }
@@ -224,19 +242,27 @@ export function raggedError(plan: { file?: string; header: string[] }, found: nu
   );
 }
 
-/** Error for a feature cell that is not a usable number. */
-export function numberCellError(kind: 'missing' | 'nonFinite' | 'invalid', cell: string, name: string, loc: DataLocation): CsvError {
+/**
+ * What to do about a missing cell. `training`: the file is read while training, where --impute applies;
+ * otherwise (eval, predict) imputation was fixed when the model was trained.
+ */
+function imputeAdvice(training: boolean, categorical: boolean): string {
+  if (!training) return 'The model was trained without --impute, so it cannot fill missing values; fill the cell, or train again with --impute mean or --impute median.';
+  return categorical
+    ? 'Pass --impute mean or --impute median to fill missing values (categorical columns get their most frequent category).'
+    : 'Pass --impute mean or --impute median to fill missing values from the training data.';
+}
+
+/** Error for a feature cell that is not a usable number (`training`: see {@link imputeAdvice}; default true). */
+export function numberCellError(kind: 'missing' | 'nonFinite' | 'invalid', cell: string, name: string, loc: DataLocation, training = true): CsvError {
   if (kind === 'missing') {
-    return new CsvError(
-      'missing',
-      `column ${q(name)} has a missing value (${cell.trim() === '' ? 'an empty cell' : q(cell)}), expected a number. Pass --impute mean or --impute median to fill missing values from the training data.`,
-      loc,
-    );
+    return new CsvError('missing', `column ${q(name)} has a missing value (${cell.trim() === '' ? 'an empty cell' : q(cell)}), expected a number. ${imputeAdvice(training, false)}`, loc);
   }
   if (kind === 'nonFinite') {
     return new CsvError(
       'nonFinite',
-      `column ${q(name)} holds ${q(cell)}, expected a finite number (NaN and infinities are not allowed; leave a missing value empty and pass --impute).`,
+      `column ${q(name)} holds ${q(cell)}, expected a finite number (NaN and infinities are not allowed; ` +
+        (training ? 'leave a missing value empty and pass --impute).' : 'leave a missing value empty: it is filled if the model was trained with --impute).'),
       loc,
     );
   }
@@ -247,13 +273,9 @@ export function numberCellError(kind: 'missing' | 'nonFinite' | 'invalid', cell:
   );
 }
 
-/** Error for a missing cell in a categorical column. */
-export function missingCategoryError(cell: string, name: string, loc: DataLocation): CsvError {
-  return new CsvError(
-    'missing',
-    `column ${q(name)} has a missing value (${cell.trim() === '' ? 'an empty cell' : q(cell)}), expected a category. Pass --impute mean or --impute median to fill missing values (categorical columns get their most frequent category).`,
-    loc,
-  );
+/** Error for a missing cell in a categorical column (`training`: see {@link imputeAdvice}; default true). */
+export function missingCategoryError(cell: string, name: string, loc: DataLocation, training = true): CsvError {
+  return new CsvError('missing', `column ${q(name)} has a missing value (${cell.trim() === '' ? 'an empty cell' : q(cell)}), expected a category. ${imputeAdvice(training, true)}`, loc);
 }
 
 /** A table read from CSV, before preprocessing. */
@@ -454,7 +476,7 @@ export interface ParseCsvOptions extends ColumnOptions {
 }
 
 /** Split CSV text into the header and records with their first lines. Throws {@link CsvError}. */
-export function splitCsvText(text: string, opts: { delimiter?: Delimiter; file?: string } = {}): { header: string[]; records: { cells: string[]; line: number }[]; delimiter: Delimiter } {
+export function splitCsvText(text: string, opts: { delimiter?: Delimiter; file?: string; requireLabel?: boolean } = {}): { header: string[]; records: { cells: string[]; line: number }[]; delimiter: Delimiter } {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') throw new CsvError('empty', 'the file is empty, expected a header row and at least one data row.', { file: opts.file, line: 1 });
   const delimiter = opts.delimiter ?? detectDelimiter(body.slice(0, 65536));
@@ -474,7 +496,7 @@ export function splitCsvText(text: string, opts: { delimiter?: Delimiter; file?:
   }
   const first = records.shift();
   if (!first) throw new CsvError('empty', 'the file is empty, expected a header row and at least one data row.', { file: opts.file, line: 1 });
-  return { header: checkHeader(first.cells, opts.file), records, delimiter };
+  return { header: checkHeader(first.cells, opts.file, opts.requireLabel ?? true, { used: delimiter, given: opts.delimiter !== undefined }), records, delimiter };
 }
 
 /** Parse CSV text into a {@link RawTable} (browser-safe; files go through `readCsvTable` in `ebp-bnn/node`). */

@@ -238,9 +238,13 @@ export class RowEncoder {
   private readonly sources: number[];
   private readonly catIndex: (Map<string, number> | null)[];
   private readonly classIndex: Map<string, number>;
+  /** Labels are needed (evaluation): an empty or unknown one is an error; otherwise it gives -1. */
+  private readonly requireLabel: boolean;
+  /** Rows read while training (a `--test` file): messages may suggest --impute. */
+  private readonly training: boolean;
   unknownCategories = 0;
 
-  constructor(spec: PreprocessSpec, header: string[], opts: { file?: string; requireLabel: boolean }) {
+  constructor(spec: PreprocessSpec, header: string[], opts: { file?: string; requireLabel: boolean; training?: boolean }) {
     this.spec = spec;
     this.header = header;
     this.file = opts.file;
@@ -262,6 +266,8 @@ export class RowEncoder {
     this.catIndex = spec.columns.map((c) => (c.kind === 'categorical' ? new Map(c.categories.map((v, j) => [v, j] as const)) : null));
     this.classIndex = new Map(spec.label.classes.map((c, k) => [c, k] as const));
     this.labelIndex = byName.get(spec.label.name) ?? -1;
+    this.requireLabel = opts.requireLabel;
+    this.training = opts.training ?? false;
     if (opts.requireLabel && this.labelIndex < 0) {
       throw new CsvError('labelColumn', `the label column ${q(spec.label.name)} the model was trained with is not in the header; evaluation needs labels.`, {
         file: opts.file,
@@ -270,7 +276,10 @@ export class RowEncoder {
     }
   }
 
-  /** Write row `cells` (from file line `line`) at out[o..]; returns the class index, or -1 when there is no label. */
+  /**
+   * Write row `cells` (from file line `line`) at out[o..]; returns the class index, or -1 when there is no
+   * label (no label column, or, without `requireLabel`, an empty or unknown label: prediction never uses it).
+   */
   encode(cells: string[], line: number, out: Float64Array, o: number): number {
     if (cells.length !== this.header.length) throw raggedError({ file: this.file, header: this.header }, cells.length, line);
     const spec = this.spec;
@@ -281,12 +290,12 @@ export class RowEncoder {
       if (col.kind === 'numeric') {
         let v = parseNumberCell(cell);
         if (v === 'missing' && col.fill !== undefined) v = col.fill;
-        if (typeof v !== 'number') throw numberCellError(v, cell, col.name, { file: this.file, line, column: j + 1 });
+        if (typeof v !== 'number') throw numberCellError(v, cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
         out[o++] = scaleNumeric(spec, col, v);
       } else {
         let value = cell.trim();
         if (isMissingCell(value)) {
-          if (col.fill === undefined) throw missingCategoryError(cell, col.name, { file: this.file, line, column: j + 1 });
+          if (col.fill === undefined) throw missingCategoryError(cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
           value = col.fill;
         }
         if (!oneHot(spec, col, this.catIndex[i]!, value, out, o)) this.unknownCategories++;
@@ -297,6 +306,7 @@ export class RowEncoder {
     const value = cells[this.labelIndex].trim();
     const k = this.classIndex.get(value);
     if (k === undefined) {
+      if (!this.requireLabel) return -1;
       const loc = { file: this.file, line, column: this.labelIndex + 1 };
       if (isMissingCell(value)) throw new CsvError('missing', `the label column ${q(spec.label.name)} is empty, expected a class label.`, loc);
       throw unknownLabelError(spec, value, loc);

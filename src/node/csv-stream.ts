@@ -32,6 +32,8 @@ export interface CsvStreamOptions {
   ioExitCode?: number;
   /** The file name used in messages (default: the path). */
   displayName?: string;
+  /** Whether the file must have a label column besides the features, so at least 2 columns (default true; false for predict). */
+  requireLabel?: boolean;
 }
 
 export interface CsvHandlers {
@@ -118,7 +120,7 @@ export async function streamCsv(file: string, opts: CsvStreamOptions, handlers: 
       try {
         const line = tracker.next(chunk.record, chunk.info.empty_lines);
         if (header === null) {
-          header = checkHeader(chunk.record, shown);
+          header = checkHeader(chunk.record, shown, opts.requireLabel ?? true, { used: delimiter, given: opts.delimiter !== undefined });
           handlers.header(header, delimiter);
         } else {
           rows++;

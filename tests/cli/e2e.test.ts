@@ -74,7 +74,7 @@ test('SIGINT: the current minibatch finishes, a checkpoint is written, exit 130;
   await until(() => fs.existsSync(ckpt), 20000);
   child.kill('SIGINT');
   expect(await exited).toBe(130);
-  expect(stderr).toMatch(/interrupted after epoch \d+( and \d+ minibatches of the next)?; checkpoint written to int\.ebpb\.ckpt\./);
+  expect(stderr).toMatch(/interrupted after epoch \d+( and \d+ minibatch(es)? of the next)?; checkpoint written to int\.ebpb\.ckpt\./);
   expect(fs.existsSync(path.join(T.dir, 'int.ebpb'))).toBe(false);
   const resumed = ebp([...DIGITS, '--out', 'int.ebpb', '--resume', 'int.ebpb.ckpt']);
   expect(resumed.code).toBe(0);
@@ -108,7 +108,7 @@ test('--trainer ste: SIGINT finishes the minibatch, checkpoints the STE state an
   await until(() => fs.existsSync(ckpt), 20000);
   child.kill('SIGINT');
   expect(await exited).toBe(130);
-  expect(stderr).toMatch(/interrupted after epoch \d+( and \d+ minibatches of the next)?; checkpoint written to ste\.ebpb\.ckpt\./);
+  expect(stderr).toMatch(/interrupted after epoch \d+( and \d+ minibatch(es)? of the next)?; checkpoint written to ste\.ebpb\.ckpt\./);
   expect(fs.existsSync(path.join(T.dir, 'ste.ebpb'))).toBe(false);
   const resumed = ebp([...STE, '--out', 'ste.ebpb', '--resume', 'ste.ebpb.ckpt']);
   expect(resumed.code).toBe(0);

@@ -114,8 +114,43 @@ const cases: Case[] = [
   },
   { name: 'duplicate column names', files: { 'dup.csv': 'a,a,label\n1,2,x\n' }, argv: ['train', 'dup.csv'], exit: 2, stderr: ['dup.csv, line 1, column 2: column name "a" repeats column 1, expected unique column names.'] },
   { name: 'one column only', files: { 'semi.csv': 'a|b|label\n1|2|x\n' }, argv: ['train', 'semi.csv'], exit: 2, stderr: ['semi.csv, line 1: the header has 1 column ("a|b|label"), expected at least 2'] },
+  {
+    name: 'one column: the hint names the delimiter that was given',
+    files: { 'comma.csv': 'a,b,label\n1,2,x\n3,4,y\n' },
+    argv: ['train', 'comma.csv', '--delimiter', ';'],
+    exit: 2,
+    stderr: [
+      'error: comma.csv, line 1: the header has 1 column ("a,b,label"), expected at least 2 (features and a label). ' +
+        "The file was split at --delimiter ';' as given; if it is not semicolon-separated, pass --delimiter ',' or --delimiter tab, or leave --delimiter out to detect it.\n",
+    ],
+  },
+  {
+    name: 'predict: one column for a model of several, with the delimiter that was given',
+    argv: ['predict', 'bc.ebpb', BC_TEST, '--delimiter', ';'],
+    exit: 2,
+    stderr: [
+      `error: ${BC_TEST}, line 1: the header has 1 column ("mean_radius,mean_texture,mean_perimet..."), expected the model's 30 feature columns. ` +
+        "The file was split at --delimiter ';' as given; if it is not semicolon-separated, pass --delimiter ',' or --delimiter tab, or leave --delimiter out to detect it.\n",
+    ],
+  },
+  {
+    name: 'predict / eval: a missing value says imputation is chosen at training time',
+    files: { 'hole_bc.csv': `${bcHeader}\n${bcRow}\n${bcRow.replace(/^[^,]+/, '')}\n` },
+    argv: ['predict', 'bc.ebpb', 'hole_bc.csv'],
+    exit: 2,
+    stderr: [
+      'error: hole_bc.csv, line 3, column 1: column "mean_radius" has a missing value (an empty cell), expected a number. ' +
+        'The model was trained without --impute, so it cannot fill missing values; fill the cell, or train again with --impute mean or --impute median.\n',
+    ],
+  },
+  { name: 'eval: a missing value says imputation is chosen at training time', argv: ['eval', 'bc.ebpb', 'hole_bc.csv'], exit: 2, stderr: ['The model was trained without --impute, so it cannot fill missing values'] },
   { name: 'unknown --categorical column', argv: ['train', 'good.csv', '--categorical', 'colour'], exit: 2, stderr: ['good.csv, line 1: --categorical names "colour", but there is no such column'] },
   { name: 'corrupt gzip', files: { 'bad.csv.gz': Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) }, argv: ['train', 'bad.csv.gz'], exit: 2, stderr: ['bad.csv.gz'] },
+
+  // Outputs that cannot be written: exit 2 whatever the cause, checked before any work.
+  { name: '--out in a missing directory', argv: ['predict', 'bc.ebpb', BC_TEST, '--out', 'nodir/p.csv'], exit: 2, stderr: ['error: cannot write output file nodir/p.csv: the directory nodir does not exist.\n'] },
+  { name: '--out is a directory (predict)', files: { 'somedir/keep': 'x' }, argv: ['predict', 'bc.ebpb', BC_TEST, '--out', 'somedir'], exit: 2, stderr: ['error: cannot write output file somedir: it is a directory.\n'] },
+  { name: '--out is a directory (train)', files: { 'somedir/keep': 'x' }, argv: ['train', 'good.csv', '--out', 'somedir'], exit: 2, code: 'ebp.io', stderr: ['error: cannot write output file somedir: it is a directory.\n'] },
 
   // Usage errors (exit 1).
   { name: 'unknown flag, with a suggestion', argv: ['train', 'good.csv', '--epoch', '3'], exit: 1, code: 'commander.unknownOption', stderr: ["error: unknown option '--epoch'", '(Did you mean --epochs?)'] },
@@ -142,7 +177,10 @@ const cases: Case[] = [
 
 describe.each(cases)('$name', (c) => {
   test(`exit ${c.exit}`, async () => {
-    for (const [name, content] of Object.entries(c.files ?? {})) T.file(name, content);
+    for (const [name, content] of Object.entries(c.files ?? {})) {
+      fs.mkdirSync(path.dirname(path.join(T.dir, name)), { recursive: true });
+      T.file(name, content);
+    }
     const r = await cli(c.argv, { cwd: T.dir });
     for (const s of c.stderr) {
       if (typeof s === 'string') expect(r.stderr).toContain(s);
@@ -262,6 +300,14 @@ describe('model and CSV do not match', () => {
   });
 });
 
+(fs.existsSync('/proc/self') ? test : test.skip)('an existing directory that takes no files (/proc) is not called missing', async () => {
+  for (const argv of [['predict', 'bc.ebpb', BC_TEST, '--out', '/proc/x.csv'], ['train', 'good.csv', '--out', '/proc/x.ebpb']]) {
+    const r = await cli(argv, opts());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: cannot write output file ${argv[argv.length - 1]}: files cannot be created in /proc.\n`);
+  }
+});
+
 test('--debug prints the stack trace', async () => {
   const r = await cli(['train', 'nope.csv', '--debug'], { cwd: T.dir });
   expect(r.code).toBe(2);
@@ -275,6 +321,8 @@ test('a numeric failure during training exits 4', async () => {
   T.file('huge.csv', rows.join('\n'));
   const r = await cli(['train', 'huge.csv', '--hidden', '4', '--epochs', '2', '--out', 'huge.ebpb'], { cwd: T.dir });
   expect(r.code).toBe(4);
-  expect(r.stderr).toContain('error: after epoch 1: h of layer 0 at output 0, input 0 is NaN.');
+  // An overflowing posterior is divergence: the error says so and what to try (these raw inputs: --standardize).
+  expect(r.stderr).toContain('error: training diverged in epoch 1: h of layer 0 at output 0, input 0 is NaN; no model was written.');
+  expect(r.stderr).toMatch(/or --standardize\.\n$/);
   expect(fs.existsSync(path.join(T.dir, 'huge.ebpb'))).toBe(false);
 });

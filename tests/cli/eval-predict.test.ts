@@ -89,6 +89,37 @@ describe('ebp predict', () => {
     expect(wrong).toBe(e.errors);
   });
 
+  test('the label column is ignored: rows with an empty or unknown label are predicted (eval still refuses them)', async () => {
+    const lines = fs.readFileSync(BC_TEST, 'utf8').trimEnd().split('\n');
+    const edited = [...lines];
+    edited[2] = edited[2].replace(/,[01]$/, ',');
+    edited[3] = edited[3].replace(/,[01]$/, ',7');
+    edited[4] = edited[4].replace(/,[01]$/, ',NA');
+    T.file('nl2.csv', edited.join('\n') + '\n');
+    const r = await cli(['predict', 'bc.ebpb', 'nl2.csv'], opts);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe((await cli(['predict', 'bc.ebpb', BC_TEST], opts)).stdout);
+    const e = await cli(['eval', 'bc.ebpb', 'nl2.csv'], opts);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe('error: nl2.csv, line 3, column 31: the label column "label" is empty, expected a class label.\n');
+  });
+
+  test('an unlabelled file with a single feature column (a one-feature model)', async () => {
+    const rows = ['x,label', ...Array.from({ length: 60 }, (_, i) => `${i - 29.5},${i < 30 ? 'neg' : 'pos'}`)];
+    T.file('one.csv', rows.join('\n') + '\n');
+    expect((await cli(['train', 'one.csv', '--hidden', '16', '--epochs', '3', '--standardize', '--quiet', '--out', 'one.ebpb'], opts)).code).toBe(0);
+    T.file('one_nolabel.csv', 'x\n-20\n25\n');
+    const r = await cli(['predict', 'one.ebpb', 'one_nolabel.csv'], opts);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('prediction\nneg\npos\n');
+    // Training and eval files still need features and a label.
+    const t = await cli(['train', 'one_nolabel.csv'], opts);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('the header has 1 column ("x"), expected at least 2 (features and a label)');
+  });
+
   test('--out --proba: atomic file with class names and probabilities summing to 1; tab input without a label column', async () => {
     const r = await cli(['predict', 'w.ebpb', path.join(CSV, 'wdbc_unlabelled.tsv'), '--out', 'p.csv', '--proba'], opts);
     expect(r.code).toBe(0);
@@ -115,6 +146,10 @@ describe('ebp predict', () => {
     const r = await cli(['predict', 'bc.ebpb', BC_TEST, '--out', 'keep.csv'], opts);
     expect(r.code).toBe(1);
     expect(fs.readFileSync(path.join(T.dir, 'keep.csv'), 'utf8')).toBe('precious\n');
+    // Checked before any work: before the model is read (a missing model would be exit 3).
+    const early = await cli(['predict', 'absent.ebpb', BC_TEST, '--out', 'keep.csv', '--mode', 'ensemble', '--members', '64'], opts);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toBe('error: output file keep.csv already exists; pass --force to overwrite it, or choose another name.\n');
     expect((await cli(['predict', 'bc.ebpb', BC_TEST, '--out', 'keep.csv', '--force', '--quiet'], opts)).code).toBe(0);
     expect(fs.readFileSync(path.join(T.dir, 'keep.csv'), 'utf8').split('\n')[0]).toBe('prediction');
   });

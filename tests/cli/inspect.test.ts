@@ -69,7 +69,7 @@ test('a checkpoint says where it stopped', async () => {
   });
   expect(r.code).toBe(130);
   const s = (await cli(['inspect', 'm.ebpb.ckpt'], opts)).stdout;
-  expect(s).toContain('checkpoint: stopped after 1 epochs and 4 minibatches (resume with --resume)');
+  expect(s).toContain('checkpoint: stopped after 1 epoch and 4 minibatches (resume with --resume)');
   expect(s).toContain('missing values: imputed with the training mean');
 });
 

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli, BC_TRAIN, tempDir } from './helpers';
+import { cli, BC_TRAIN, jsonLines, tempDir } from './helpers';
 import { loadModel } from '../../src/cli/model-io';
 
 /**
@@ -64,6 +64,17 @@ test('Ctrl-C at an epoch boundary writes a checkpoint and exits 130; --resume fi
   expect(fs.existsSync(path.join(T.dir, 'stopped.ebpb.ckpt'))).toBe(false);
 });
 
+test('--resume X.ckpt without --out writes X (the checkpoint\'s own model file) and removes the checkpoint', async () => {
+  let batches = 0;
+  const perEpoch = Math.ceil(Math.round(427 * 0.75) / 10);
+  expect((await train(['--epochs', '4', '--out', 'own.ebpb'], { interrupted: () => batches++ >= 2 * perEpoch })).code).toBe(130);
+  const r = await train(['--epochs', '4', '--resume', 'own.ebpb.ckpt']);
+  expect(r.code).toBe(0);
+  expect(fs.readFileSync(path.join(T.dir, 'own.ebpb')).equals(reference)).toBe(true);
+  expect(fs.existsSync(path.join(T.dir, 'own.ebpb.ckpt'))).toBe(false);
+  expect(fs.existsSync(path.join(T.dir, 'model.ebpb'))).toBe(false);
+});
+
 test('Ctrl-C in the middle of an epoch (twice) still resumes to identical bytes', async () => {
   let calls = 0;
   const r1 = await train(['--epochs', '4', '--out', 'mid.ebpb'], { interrupted: () => calls++ >= 45 });
@@ -79,6 +90,18 @@ test('Ctrl-C in the middle of an epoch (twice) still resumes to identical bytes'
   const r3 = await train(['--epochs', '4', '--out', 'mid.ebpb', '--resume', 'mid.ebpb.ckpt']);
   expect(r3.code).toBe(0);
   expect(fs.readFileSync(path.join(T.dir, 'mid.ebpb')).equals(reference)).toBe(true);
+});
+
+test('Ctrl-C with --json: nothing on stderr, the summary on stdout names the checkpoint', async () => {
+  let calls = 0;
+  const r = await cli(['train', BC_TRAIN, ...COMMON.filter((f) => f !== '--quiet'), '--epochs', '3', '--out', 'js.ebpb', '--json'], {
+    cwd: T.dir,
+    interrupted: () => calls++ >= 40,
+  });
+  expect(r.code).toBe(130);
+  expect(r.stderr).toBe('');
+  const last = jsonLines(r.stdout).pop()!;
+  expect(last).toMatchObject({ summary: true, interrupted: true, epochs: 1, checkpoint: 'js.ebpb.ckpt' });
 });
 
 test('without --resume an existing checkpoint is not silently discarded', async () => {
@@ -106,6 +129,21 @@ test('resuming on other data (training or validation rows) is refused', async ()
   const r = await cli(['train', 'breast_cancer_train.csv', ...COMMON, '--epochs', '4', '--out', 'z.ebpb', '--resume', 'two.ebpb'], { cwd: T.dir });
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('does not hold the data the checkpoint two.ebpb was trained on');
+});
+
+test('the same rows under another file name resume (the hash decides, not the name), to identical bytes', async () => {
+  fs.copyFileSync(BC_TRAIN, path.join(T.dir, 'copy.csv'));
+  const r = await cli(['train', 'copy.csv', ...COMMON, '--epochs', '4', '--out', 'renamed.ebpb', '--resume', 'two.ebpb'], { cwd: T.dir });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(fs.readFileSync(path.join(T.dir, 'renamed.ebpb')).equals(reference)).toBe(true);
+  // Other rows under another name: exit 2 (data), naming the file the checkpoint was trained on.
+  T.file('changed.csv', fs.readFileSync(BC_TRAIN, 'utf8').replace('\n17.99,', '\n18.99,'));
+  const d = await cli(['train', 'changed.csv', ...COMMON, '--epochs', '4', '--out', 'changed.ebpb', '--resume', 'two.ebpb'], { cwd: T.dir });
+  expect(d.code).toBe(2);
+  expect(d.stderr).toBe(
+    'error: changed.csv does not hold the data the checkpoint two.ebpb was trained on (breast_cancer_train.csv): different rows, values or preprocessing; resume with the same rows (the file name may differ).\n',
+  );
 });
 
 test('the CLI trains exactly what EbpTrainer.fit computes (its epochs run in slices, same minibatches)', async () => {

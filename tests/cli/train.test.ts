@@ -35,6 +35,24 @@ describe('ebp train data.csv', () => {
     expect(lines[2]).toMatchObject({ summary: true, out: 'j.ebpb', epochs: 2, rows: 342, validationRows: 85, classes: ['0', '1'], sizes: [30, 8, 2] });
   });
 
+  test('--test is read as eval reads it: columns matched by name, extra columns ignored', async () => {
+    const lines = fs.readFileSync(BC_TEST, 'utf8').trimEnd().split('\n');
+    // Same rows, the label moved to the front and a text column added; same base name, so the model bytes can be compared.
+    const moved = lines.map((l, i) => {
+      const c = l.split(',');
+      return [c.pop(), i === 0 ? 'extra' : 'note', ...c].join(',');
+    });
+    fs.mkdirSync(path.join(T.dir, 'moved'));
+    T.file(path.join('moved', 'breast_cancer_test.csv'), moved.join('\n') + '\n');
+    const base = ['train', BC_TRAIN, '--hidden', '8', '--epochs', '2', '--standardize', '--quiet'];
+    const a = await cli([...base, '--test', BC_TEST, '--out', 'ta.ebpb'], opts);
+    const b = await cli([...base, '--test', path.join('moved', 'breast_cancer_test.csv'), '--out', 'tb.ebpb'], opts);
+    expect(b.stderr).toBe('');
+    expect(b.code).toBe(0);
+    expect(a.code).toBe(0);
+    expect(fs.readFileSync(path.join(T.dir, 'tb.ebpb')).equals(fs.readFileSync(path.join(T.dir, 'ta.ebpb')))).toBe(true);
+  });
+
   test('--quiet prints only the result', async () => {
     const r = await cli(['train', BC_TRAIN, '--hidden', '4', '--epochs', '1', '--quiet', '--out', 'q.ebpb'], opts);
     expect(r.code).toBe(0);
@@ -135,6 +153,59 @@ describe('ebp train data.csv', () => {
     });
     expect(r.code).toBe(0);
     expect([...new Set(seen)]).toEqual([2]);
+  });
+});
+
+/** 200 rows of one feature x with label sign(x) (pos/neg): EBP with 2 hidden units and batch 10 runs away on it. */
+function oneFeature(): string {
+  const rows = ['x,label'];
+  for (let i = 0; i < 200; i++) {
+    const x = Math.round(3000 * Math.sin(i * 12.9898 + 1)) / 1000 || 0.5;
+    rows.push(`${x},${x > 0 ? 'pos' : 'neg'}`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+describe('divergence', () => {
+  const ONE = ['--split', '0.2', '--hidden', '2', '--epochs', '30', '--standardize'];
+
+  test('an epoch with an infinite mean -log Z stops training: exit 4, no model, the last finite checkpoint kept', async () => {
+    T.file('one_feat.csv', oneFeature());
+    const r = await cli(['train', 'one_feat.csv', ...ONE, '--out', 'div.ebpb'], opts);
+    expect(r.code).toBe(4);
+    const m = /error: training diverged in epoch (\d+): its mean -log Z is Infinity, expected a finite number \(the posterior gives some training labels probability 0\); no model was written \(the checkpoint div\.ebpb\.ckpt of epoch (\d+) is kept\)\. .*; try --batch 1 or more hidden units \(e\.g\. --hidden 64\)\.\n$/.exec(r.stderr);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBe(Number(m![1]) - 1);
+    // Finite runaway epochs before it keep the warning, with the advice that helps here (not "fewer hidden units").
+    expect(r.stderr).toContain('warning: training is diverging (mean -log Z');
+    expect(r.stderr).not.toContain('fewer hidden units');
+    // Large values are printed with 3 significant digits, not as 3448916495269937.5000 or 2.17674338316617e+23.
+    expect(r.stderr).toMatch(/^epoch +\d+\/30  -logZ \d\.\d\de\+\d+  train/m);
+    expect(r.stderr).not.toMatch(/-logZ (\d{6}|\d\.\d{4,}e)/);
+    expect(fs.existsSync(path.join(T.dir, 'div.ebpb'))).toBe(false);
+    expect(loadModel(path.join(T.dir, 'div.ebpb.ckpt')).meta.state!.epochsDone).toBe(Number(m![2]));
+    const j = await cli(['train', 'one_feat.csv', ...ONE, '--out', 'divj.ebpb', '--json'], opts);
+    expect(j.code).toBe(4);
+    const lines = jsonLines(j.stdout);
+    expect(lines[lines.length - 2]).toMatchObject({ meanNegLogZ: null, diverged: true });
+    expect(lines[lines.length - 1].error).toMatchObject({ code: 'ebp.nonFinite', exitCode: 4 });
+  });
+
+  test('counts of one are singular: "1 column -> 1 input", "1 epoch"', async () => {
+    const r = await cli(['train', 'one_feat.csv', '--hidden', '64', '--epochs', '1', '--out', 'one1.ebpb'], opts);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('one_feat.csv: 200 training rows, 1 column -> 1 input, 2 classes');
+    expect(r.stderr).toContain('network 1-64-2, binary weights, batch 10, 1 epoch, seed 1\n');
+  });
+
+  test('what the hint says helps: --batch 1 or more hidden units train the same data', async () => {
+    for (const extra of [['--batch', '1'], ['--hidden', '64']]) {
+      const r = await cli(['train', 'one_feat.csv', ...ONE, ...extra, '--out', `ok${extra[1]}.ebpb`, '--json'], opts);
+      expect(r.code).toBe(0);
+      const lines = jsonLines(r.stdout);
+      expect(lines.some((l) => l.diverged)).toBe(false);
+      expect(lines.pop()!.testErrorD as number).toBeLessThan(0.3);
+    }
   });
 });
 

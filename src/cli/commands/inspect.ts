@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { encodedFeatureNames } from '../../data/preprocess';
 import { isDiscrete, type WeightKind } from '../../ebp/weights';
+import { plural } from '../format';
 import type { CliIo } from '../io';
 import { loadModel, type LoadedModel } from '../model-io';
 
@@ -169,7 +170,7 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
     const v = c.validation;
     const steCfg = c.trainer === 'ste' ? `, lr ${c.lrStart} -> ${c.lrEnd}, ${c.batchNorm === false ? 'no batch norm' : 'batch norm'}, ${c.loss} loss` : '';
     out.push(
-      `training: ${c.trainer.toUpperCase()}, ${r.epochsDone} of ${c.epochs} epochs, batch ${c.batch}, seed ${c.seed}, hidden ${c.hidden.join(',')}${steCfg}, ` +
+      `training: ${c.trainer.toUpperCase()}, ${r.epochsDone} of ${plural(c.epochs, 'epoch')}, batch ${c.batch}, seed ${c.seed}, hidden ${c.hidden.join(',')}${steCfg}, ` +
         `${r.rows} rows of ${c.trainFile}`,
     );
     if (v.kind !== 'none') {
@@ -179,7 +180,7 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
       );
     }
   }
-  if (m.meta.state && m.meta.state.batchesDone > 0) out.push(`checkpoint: stopped after ${m.meta.state.epochsDone} epochs and ${m.meta.state.batchesDone} minibatches (resume with --resume)`);
+  if (m.meta.state && m.meta.state.batchesDone > 0) out.push(`checkpoint: stopped after ${plural(m.meta.state.epochsDone, 'epoch')} and ${m.meta.state.batchesDone} minibatch${m.meta.state.batchesDone === 1 ? '' : 'es'} (resume with --resume)`);
   io.stdout(out.join('\n') + '\n');
   return 0;
 }

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { ArgumentError } from '../../errors';
 import type { Delimiter } from '../../data/csv';
-import { AtomicWriter } from '../atomic';
+import { AtomicWriter, checkWritable } from '../atomic';
+import { plural } from '../format';
 import type { CliIo } from '../io';
 import { loadModel } from '../model-io';
 import { createPredictor, type PredictMode } from '../predictor';
@@ -36,6 +37,8 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
   if (args.proba && mode === 'deterministic') {
     throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
   }
+  // Refuse to clobber before loading the model or building an ensemble (seconds for a large one).
+  if (args.out !== undefined) checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
   const model = loadModel(path.resolve(io.cwd, args.model), args.model);
   const predictor = createPredictor(model, mode, { members: args.members, seed: args.seed });
   const classes = model.meta.preprocess.label.classes;
@@ -79,6 +82,6 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
     throw e;
   }
   if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
-  if (!args.quiet && writer) io.stderr(`${res.rows} predictions (${mode}) written to ${args.out}\n`);
+  if (!args.quiet && writer) io.stderr(`${plural(res.rows, 'prediction')} (${mode}) written to ${args.out}\n`);
   return 0;
 }

@@ -1,4 +1,4 @@
-import type { Delimiter } from '../../data/csv';
+import { CsvError, delimiterHint, q, type Delimiter } from '../../data/csv';
 import { RowEncoder } from '../../data/preprocess';
 import { streamCsv } from '../../node/csv-stream';
 import type { CliIo } from '../io';
@@ -39,8 +39,16 @@ export async function streamEncoded(
     total += n;
     n = 0;
   };
-  await streamCsv(file, { delimiter: opts.delimiter, displayName: shownAs }, {
-    header: (names) => {
+  await streamCsv(file, { delimiter: opts.delimiter, displayName: shownAs, requireLabel: opts.requireLabel }, {
+    header: (names, delimiter) => {
+      // One column where the model has several (predict allows a one-column file): most likely the wrong delimiter.
+      if (names.length === 1 && spec.columns.length > 1) {
+        throw new CsvError(
+          'header',
+          `the header has 1 column (${q(names[0])}), expected the model's ${spec.columns.length} feature columns. ${delimiterHint(delimiter, opts.delimiter !== undefined)}`,
+          { file: shownAs, line: 1 },
+        );
+      }
       encoder = new RowEncoder(spec, names, { file: shownAs, requireLabel: opts.requireLabel });
       width = encoder.width;
       X = new Float64Array(BATCH_ROWS * width);

@@ -1,16 +1,16 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArgumentError, EXIT_CODES, IoError } from '../../errors';
+import { ArgumentError, EXIT_CODES, IoError, NumericError } from '../../errors';
 import type { Delimiter, RawTable } from '../../data/csv';
 import { makeDataset, type Dataset } from '../../data/dataset';
-import { encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, type ImputeMethod, type PreprocessSpec, type Scaling } from '../../data/preprocess';
+import { encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, RowEncoder, type ImputeMethod, type PreprocessSpec, type Scaling } from '../../data/preprocess';
 import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
 import { ternary, type WeightKind } from '../../ebp/weights';
 import { ModelFormatError } from '../../errors';
 import { SteTrainer, type SteEpochReport } from '../../ste/trainer';
 import type { SteLoss } from '../../ste/loss';
-import { readCsvTable } from '../../node/csv-stream';
+import { readCsvTable, streamCsv } from '../../node/csv-stream';
 import { matrix } from '../../tensor/matrix';
 import { createRng } from '../../util/random';
 import { checkWritable } from '../atomic';
@@ -30,7 +30,8 @@ import {
 import { runEpochs, runSteEpochs, type EpochRunOptions, type EpochRunResult } from '../epochs';
 import type { PosteriorStore } from '../../ebp/posterior';
 import { TrainProgress } from '../progress';
-import { divergenceWarning, epochJson, formatEpoch } from './train';
+import { divergedError, divergenceWarning, epochJson, formatEpoch, negLogZDetail } from './train';
+import { formatLoss, plural } from '../format';
 
 export interface TrainCsvArgs {
   file: string;
@@ -135,13 +136,10 @@ function adoptCheckpoint(args: TrainCsvArgs, cfg: TrainingConfig, file: string):
     a.split = v.fraction;
   } else if (v.kind === 'file') {
     if (args.test === undefined) throw new ArgumentError(`the checkpoint ${file} was trained with --test ${v.file}; pass --test again to resume.`);
-    if (path.basename(args.test) !== v.file) throw conflict('--test', path.basename(args.test), v.file);
   } else if (args.test !== undefined || args.split !== undefined) {
     throw conflict(args.test !== undefined ? '--test' : '--split', args.test ?? args.split, 'no validation data');
   }
-  if (path.basename(args.file) !== cfg.trainFile) {
-    throw new ArgumentError(`the checkpoint ${file} was trained on ${cfg.trainFile}, not ${path.basename(args.file)}.`);
-  }
+  // File names are not compared: the hash of the encoded rows decides whether the data is the same (trainCsv).
   return a;
 }
 
@@ -172,6 +170,44 @@ function toDataset(spec: PreprocessSpec, raw: RawTable, rows: ArrayLike<number> 
   return { ds, unknown: enc.unknownCategories };
 }
 
+/**
+ * A `--test` file read as `eval` reads it (RowEncoder): columns matched to the model's by name, extra columns
+ * ignored, missing cells filled as in training, labels required.
+ */
+async function readTestFile(spec: PreprocessSpec, file: string, shown: string, delimiter: Delimiter | undefined): Promise<{ ds: Dataset; unknown: number }> {
+  const width = featureWidth(spec);
+  let encoder: RowEncoder | null = null;
+  let X = new Float64Array(256 * width);
+  let labels = new Int32Array(256);
+  let n = 0;
+  await streamCsv(file, { delimiter, displayName: shown }, {
+    header: (names) => {
+      encoder = new RowEncoder(spec, names, { file: shown, requireLabel: true, training: true });
+    },
+    row: (cells, line) => {
+      if (n === labels.length) {
+        const X2 = new Float64Array(2 * X.length);
+        X2.set(X);
+        X = X2;
+        const L2 = new Int32Array(2 * labels.length);
+        L2.set(labels);
+        labels = L2;
+      }
+      labels[n] = encoder!.encode(cells, line, X, n * width);
+      n++;
+    },
+  });
+  const ds = makeDataset({
+    X: matrix(X.slice(0, n * width), n, width),
+    labels: labels.slice(0, n),
+    numClasses: spec.label.classes.length,
+    classNames: spec.label.classes,
+    featureNames: encodedFeatureNames(spec),
+    name: path.basename(shown),
+  });
+  return { ds, unknown: encoder ? (encoder as RowEncoder).unknownCategories : 0 };
+}
+
 function pct(x: number | null): string {
   return x === null || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(2)}%`;
 }
@@ -198,7 +234,10 @@ function trainerLine(a: TrainCsvArgs): string {
 }
 
 /** `ebp train data.csv ...`: read, preprocess, train with EBP (or STE), checkpoint, write the model. */
-export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number> {
+export async function trainCsv(given: TrainCsvArgs, io: CliIo): Promise<number> {
+  // Resuming `<out>.ckpt` finishes its own model file `<out>` (and removes the checkpoint) unless --out says otherwise.
+  const ownOut = given.resume !== undefined && !given.explicit.has('out') && /.\.ckpt$/.test(given.resume) ? given.resume.slice(0, -'.ckpt'.length) : undefined;
+  const argsIn = ownOut !== undefined ? { ...given, out: ownOut } : given;
   const resolve = (p: string) => path.resolve(io.cwd, p);
   const show = (p: string) => p; // paths in messages as the user gave them
   const out = resolve(argsIn.out);
@@ -266,16 +305,11 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     validation = toDataset(spec, raw, valRows, `${base} (split)`).ds;
     validationSource = { kind: 'split', fraction: args.split! };
   } else if (args.test !== undefined) {
-    const testRaw = await readCsvTable(resolve(args.test), {
-      label: spec.label.name,
-      categorical: spec.columns.filter((c) => c.kind === 'categorical').map((c) => c.name),
-      allowMissing: args.impute !== 'none',
-      delimiter: args.delimiter,
-      file: args.test,
-    });
-    const t = toDataset(spec, testRaw, undefined, path.basename(args.test));
+    const t = await readTestFile(spec, resolve(args.test), args.test, args.delimiter);
     validation = t.ds;
-    validationSource = { kind: 'file', file: path.basename(args.test) };
+    // A resumed run keeps the names the checkpoint recorded (same rows under another name: same model bytes).
+    const saved = resumed?.meta.training?.config.validation;
+    validationSource = { kind: 'file', file: saved?.kind === 'file' ? saved.file : path.basename(args.test) };
     if (t.unknown > 0 && !args.quiet && !args.json) io.stderr(`warning: ${t.unknown} cells of ${args.test} hold categories not seen in training (encoded as no category).\n`);
   }
 
@@ -295,14 +329,16 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     impute: args.impute,
     scaling: spec.scaling,
     validation: validationSource,
-    trainFile: path.basename(args.file),
+    trainFile: resumed?.meta.training?.config.trainFile ?? path.basename(args.file),
     ...(ste ? { lrStart: args.lrStart, lrEnd: args.lrEnd, batchNorm: args.batchNorm, loss: args.loss } : {}),
   };
 
   if (resumed) {
     if (resumed.state.dataHash !== hash) {
       throw new IoError(
-        `${args.file} does not hold the data the checkpoint ${argsIn.resume} was trained on (different rows, values or preprocessing); resume with the same file.`,
+        `${args.file}${args.test !== undefined ? ` (with --test ${args.test})` : ''} does not hold the data the checkpoint ${argsIn.resume} was trained on ` +
+          `(${config.trainFile}${validationSource.kind === 'file' ? ` with --test ${validationSource.file}` : ''}): different rows, values or preprocessing; ` +
+          `resume with the same rows (the file name may differ).`,
         EXIT_CODES.data,
       );
     }
@@ -310,7 +346,8 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
       throw new IoError(`the checkpoint's network ${resumed.model.sizes.join('-')} does not fit the data (${sizes.join('-')}).`, EXIT_CODES.model);
     }
   }
-  const session = ste ? steSession(args, sizes, resumed, argsIn.resume) : ebpSession(args, sizes, resumed);
+  const unscaled = spec.scaling.kind === 'none';
+  const session = ste ? steSession(args, sizes, resumed, argsIn.resume) : ebpSession(args, sizes, resumed, unscaled);
   const batchesDone = resumed ? resumed.state.batchesDone : 0;
   if (resumed && (session.epoch > args.epochs || (session.epoch === args.epochs && batchesDone > 0))) {
     throw new ArgumentError(`the checkpoint has ${session.epoch} epochs done, more than --epochs ${args.epochs}; pass a larger --epochs.`);
@@ -318,11 +355,11 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
 
   const verbose = !args.quiet && !args.json;
   if (verbose) {
-    const vdesc = validation ? `, ${validation.labels.length} validation rows` : '';
+    const vdesc = validation ? `, ${plural(validation.labels.length, 'validation row')}` : '';
     io.stderr(
-      `${args.file}: ${train.labels.length} training rows${vdesc}, ${raw.plan.features.length} columns -> ${width} inputs, ${K} classes (read in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
-        `network ${sizes.join('-')}, ${trainerLine(args)}, batch ${args.batch}, ${args.epochs} epochs, seed ${args.seed}` +
-        (resumed ? `, resuming after epoch ${session.epoch}${batchesDone ? ` and ${batchesDone} minibatches` : ''}` : '') +
+      `${args.file}: ${plural(train.labels.length, 'training row')}${vdesc}, ${plural(raw.plan.features.length, 'column')} -> ${plural(width, 'input')}, ${K} classes (read in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
+        `network ${sizes.join('-')}, ${trainerLine(args)}, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}` +
+        (resumed ? `, resuming after epoch ${session.epoch}${batchesDone ? ` and ${batchesDone} minibatch${batchesDone === 1 ? '' : 'es'}` : ''}` : '') +
         '\n',
     );
   }
@@ -347,7 +384,9 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     if (state) m.state = state;
     return m;
   };
+  let checkpointEpoch: number | null = null; // epochs done in the checkpoint this run wrote last
   const writeCheckpoint = (state: TrainingState) => {
+    checkpointEpoch = state.epochsDone;
     saveModel(ckpt, session.model, { ...meta(state, state.epochsDone, null), ...session.checkpointExtra() }, { force: true, what: 'checkpoint', shownAs: checkpointPath(argsIn.out) });
   };
   const onEpoch = (e: EpochView) => {
@@ -362,9 +401,22 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
         if (session.epoch < args.epochs) progress.start(batches, session.epoch + 1);
       } else io.stderr(line + '\n');
     }
+    // Before the checkpoint: a diverged posterior must not replace the last good one.
+    if (e.divergedDetail) throw diverged(e.epoch, e.divergedDetail);
     if (session.epoch < args.epochs && session.epoch % args.checkpointEvery === 0) {
       writeCheckpoint({ epochsDone: session.epoch, batchesDone: 0, rngState: encodeRngState(session.rngState()), dataHash: hash });
     }
+  };
+
+  // EBP whose posterior ran away (non-finite −log Z, or h or b overflowing): exit 4, no model.
+  const diverged = (epoch: number, detail: string) => {
+    const kept =
+      checkpointEpoch !== null
+        ? `the checkpoint ${checkpointPath(argsIn.out)} of epoch ${checkpointEpoch} is kept`
+        : resumed && resumeFile === ckpt
+          ? `the checkpoint ${checkpointPath(argsIn.out)} is kept as it was`
+          : undefined;
+    return divergedError(epoch, detail, { kept, suggestStandardize: unscaled });
   };
 
   if (!args.json && !args.quiet) progress.start(batches, session.epoch + 1, batchesDone);
@@ -379,6 +431,10 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
       onBatch: (info) => progress.batch(info, args.batch),
       onEpoch,
     });
+  } catch (e) {
+    // EbpTrainer's posterior check after an epoch ("after epoch N: h of layer ... is NaN").
+    if (!ste && e instanceof NumericError && /^after epoch \d+: /.test(e.message)) throw diverged(session.epoch + 1, e.message.replace(/^after epoch \d+: /, '').replace(/\.$/, ''));
+    throw e;
   } finally {
     progress.stop();
   }
@@ -387,10 +443,13 @@ export async function trainCsv(argsIn: TrainCsvArgs, io: CliIo): Promise<number>
     const done = run.batchesDone;
     writeCheckpoint({ epochsDone: session.epoch, batchesDone: done, rngState: encodeRngState(run.epochStartRng), dataHash: hash });
     const shown = checkpointPath(argsIn.out);
-    io.stderr(
-      `interrupted after epoch ${session.epoch}${done ? ` and ${done} minibatches of the next` : ''}; checkpoint written to ${shown}.\n` +
-        `Continue with the same command and --resume ${shown}.\n`,
-    );
+    // With --json the summary below says it (nothing on stderr but errors).
+    if (!args.json) {
+      io.stderr(
+        `interrupted after epoch ${session.epoch}${done ? ` and ${done} minibatch${done === 1 ? '' : 'es'} of the next` : ''}; checkpoint written to ${shown}.\n` +
+          `Continue with the same command and --resume ${shown}.\n`,
+      );
+    }
     if (args.json) io.stdout(JSON.stringify({ summary: true, interrupted: true, epochs: session.epoch, batchesDone: done, checkpoint: shown }) + '\n');
     return 130;
   }
@@ -439,6 +498,8 @@ interface EpochView {
   json: Record<string, unknown>;
   line: string;
   warning?: string;
+  /** Set when the epoch's loss is not finite: training stops with this as the reason. */
+  divergedDetail?: string;
   seconds: number;
   samples: number;
 }
@@ -459,7 +520,7 @@ interface Session {
   checkpointExtra(): Partial<ModelMeta>;
 }
 
-function ebpSession(args: TrainCsvArgs, sizes: number[], resumed: { model: ReturnType<typeof loadModel>; state: TrainingState } | null): Session {
+function ebpSession(args: TrainCsvArgs, sizes: number[], resumed: { model: ReturnType<typeof loadModel>; state: TrainingState } | null, unscaled: boolean): Session {
   let trainer: EbpTrainer;
   if (resumed) {
     trainer = new EbpTrainer(resumed.model.store!, 0);
@@ -474,7 +535,8 @@ function ebpSession(args: TrainCsvArgs, sizes: number[], resumed: { model: Retur
     progressVal: Number.isNaN(r.validationErrorP) ? '-' : `P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%`,
     json: epochJson(r, args.epochs),
     line: formatEpoch(r, args.epochs),
-    warning: r.diverged ? divergenceWarning(r) : undefined,
+    warning: r.diverged && Number.isFinite(r.meanNegLogZ) ? divergenceWarning(r, unscaled) : undefined,
+    divergedDetail: Number.isFinite(r.meanNegLogZ) ? undefined : negLogZDetail(r),
     seconds: r.seconds,
     samples: r.samplesPerSecond * r.seconds,
   });
@@ -574,7 +636,7 @@ export function formatSteEpoch(r: SteEpochReport, epochs: number): string {
   const w = String(epochs).length;
   const p = (x: number) => (Number.isNaN(x) ? '  -  ' : `${(100 * x).toFixed(2)}%`);
   return (
-    `epoch ${String(r.epoch).padStart(w)}/${epochs}  loss ${r.meanLoss.toFixed(4)}  lr ${r.lr.toExponential(2)}  ` +
+    `epoch ${String(r.epoch).padStart(w)}/${epochs}  loss ${formatLoss(r.meanLoss)}  lr ${r.lr.toExponential(2)}  ` +
     `train ${p(r.trainError)}  test ${p(r.validationError)}  ${Math.round(r.samplesPerSecond)} samples/s  ${r.seconds.toFixed(1)} s`
   );
 }

@@ -1,8 +1,9 @@
-import { ArgumentError } from '../../errors';
+import { ArgumentError, NumericError } from '../../errors';
 import type { Dataset } from '../../data/dataset';
 import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
 import { weightKindName, type WeightKind } from '../../ebp/weights';
 import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
+import { formatLoss, plural } from '../format';
 import type { CliIo } from '../io';
 
 export interface TrainArgs {
@@ -36,7 +37,7 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   if (!args.quiet && !args.json) {
     io.stderr(
       `${train.name}: ${train.labels.length} training rows, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
-        `network ${sizes.join('-')}, ${weightKindName(args.weights)} weights, batch ${args.batch}, ${args.epochs} epochs, seed ${args.seed}\n`,
+        `network ${sizes.join('-')}, ${weightKindName(args.weights)} weights, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}\n`,
     );
   }
   const trainer = EbpTrainer.create({ inputs: sizes[0], hidden: args.hidden, outputs: train.numClasses, weights: args.weights, seed: args.seed });
@@ -51,7 +52,9 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
     onEpoch: (r) => {
       if (args.json) io.stdout(JSON.stringify(epochJson(r, args.epochs)) + '\n');
       else if (!args.quiet) io.stderr(formatEpoch(r, args.epochs) + '\n');
-      if (r.diverged && !args.quiet) io.stderr(divergenceWarning(r) + '\n');
+      // A non-finite −log Z leaves nothing to report: stop (exit 4) instead of going on with a useless posterior.
+      if (!Number.isFinite(r.meanNegLogZ)) throw divergedError(r.epoch, negLogZDetail(r), { wrote: false });
+      if (r.diverged && !args.quiet && !args.json) io.stderr(divergenceWarning(r) + '\n');
     },
   });
   const last = report.epochs[report.epochs.length - 1];
@@ -73,7 +76,7 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
     samplesPerSecond: round(samples / Math.max(totalSeconds, 1e-9), 1),
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
-  else io.stdout(`test error: EBP-P ${pct(final.errorP)}, EBP-D ${pct(final.errorD)} (${trainer.epoch} epochs, ${summary.samplesPerSecond} samples/s)\n`);
+  else io.stdout(`test error: EBP-P ${pct(final.errorP)}, EBP-D ${pct(final.errorD)} (${plural(trainer.epoch, 'epoch')}, ${summary.samplesPerSecond} samples/s)\n`);
   return report.interrupted ? 130 : 0;
 }
 
@@ -93,18 +96,44 @@ export function epochJson(r: EpochReport, epochs: number): Record<string, unknow
   };
 }
 
-/** Printed when an epoch's mean −log Z shows the posterior running away (EpochReport.diverged). */
-export function divergenceWarning(r: EpochReport): string {
+/**
+ * What to try when EBP diverges, as verified on a one-feature CSV (hidden 2, batch 10 runs away; batch 1 or
+ * hidden 64 learn it) and on breast_cancer (hidden 64 runs away on raw inputs, learns when standardized).
+ * Fewer hidden units made it worse. `--standardize` is offered only when the inputs are not scaled yet.
+ */
+export function divergenceHint(suggestStandardize: boolean): string {
+  return `try --batch 1 or more hidden units (e.g. --hidden 64)${suggestStandardize ? ', or --standardize' : ''}`;
+}
+
+/** Printed when an epoch's mean −log Z shows the posterior running away (EpochReport.diverged) but is still finite. */
+export function divergenceWarning(r: EpochReport, suggestStandardize = false): string {
   return (
     `warning: training is diverging (mean -log Z ${r.meanNegLogZ.toPrecision(3)} in epoch ${r.epoch}): EBP sums the ` +
-    `increments of a minibatch, which can overshoot once the network saturates; try --batch 1, --standardize, or fewer hidden units.`
+    `increments of a minibatch, which can overshoot once the network saturates; ${divergenceHint(suggestStandardize)}.`
   );
+}
+
+/**
+ * The error that stops a run whose epoch `epoch` left a useless posterior: a non-finite mean −log Z (some
+ * training label has probability 0) or a non-finite h or b (`detail`). `kept` tells about a checkpoint left behind.
+ */
+export function divergedError(epoch: number, detail: string, opts: { kept?: string; suggestStandardize?: boolean; wrote?: boolean } = {}): NumericError {
+  return new NumericError(
+    `training diverged in epoch ${epoch}: ${detail}` +
+      (opts.wrote === false ? '' : `; no model was written${opts.kept ? ` (${opts.kept})` : ''}`) +
+      `. EBP sums the increments of a minibatch, which can overshoot once the network saturates; ${divergenceHint(Boolean(opts.suggestStandardize))}.`,
+  );
+}
+
+/** divergedError's detail for an epoch whose mean −log Z is not finite. */
+export function negLogZDetail(r: EpochReport): string {
+  return `its mean -log Z is ${r.meanNegLogZ}, expected a finite number (the posterior gives some training labels probability 0)`;
 }
 
 export function formatEpoch(r: EpochReport, epochs: number): string {
   const w = String(epochs).length;
   return (
-    `epoch ${String(r.epoch).padStart(w)}/${epochs}  -logZ ${r.meanNegLogZ.toFixed(4)}  ` +
+    `epoch ${String(r.epoch).padStart(w)}/${epochs}  -logZ ${formatLoss(r.meanNegLogZ)}  ` +
     `train P ${pct(r.trainErrorP)} D ${pct(r.trainErrorD)}  test P ${pct(r.validationErrorP)} D ${pct(r.validationErrorD)}  ` +
     `${Math.round(r.samplesPerSecond)} samples/s  ${r.seconds.toFixed(1)} s`
   );
