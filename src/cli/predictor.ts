@@ -9,6 +9,9 @@ import { createRng, type Rng } from '../util/random';
 import { XnorNetwork, packedKindOf } from '../xnor/network';
 import type { LoadedModel } from './model-io';
 
+/** Most ensemble members `eval` and `predict` accept. */
+export const MAX_MEMBERS = 10000;
+
 /**
  * Class decisions and probabilities for `eval` and `predict`:
  * - `deterministic` (EBP-D): the sign network with the most probable weights, run by the packed XNOR
@@ -106,7 +109,11 @@ export function createPredictor(model: LoadedModel, mode: PredictMode, opts: Pre
   if (mode === 'ensemble') {
     const store = requireStore(model, mode);
     const members = opts.members ?? 16;
-    if (!Number.isSafeInteger(members) || members < 1) throw new ArgumentError(`--members must be a positive integer, got ${members}.`);
+    // Every member is a whole network held in memory (16–256 is the useful range); the cap keeps a typo from
+    // allocating gigabytes before the first row is read.
+    if (!Number.isSafeInteger(members) || members < 1 || members > MAX_MEMBERS) {
+      throw new ArgumentError(`--members must be an integer from 1 to ${MAX_MEMBERS}, got ${members}.`);
+    }
     const seed = opts.seed ?? 1;
     let meanSign: (X: Float64Array, rows: number) => Float64Array;
     if (packedKindOf(store)) {

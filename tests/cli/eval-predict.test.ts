@@ -58,6 +58,9 @@ describe('ebp eval', () => {
     expect(a.confusion).toEqual(b.confusion);
     expect(a.nll).toBe(b.nll);
     expect(a.members).toBe(8);
+    const tooMany = await cli(['eval', 'bc.ebpb', BC_TEST, '--mode', 'ensemble', '--members', '10001'], opts);
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toContain('--members must be an integer from 1 to 10000, got 10001.');
   });
 
   test('text labels, columns in another order, the categorical mapping from the model', async () => {
