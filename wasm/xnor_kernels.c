@@ -28,6 +28,27 @@ typedef uint64_t u64;
 
 static inline i64 pc(u64 v) { return (i64)__builtin_popcountll(v); }
 
+/* ---------------------------------------------------------------- input check */
+
+/* Index of the first NaN or infinity in x[0..n), or -1. x - x is 0 for every finite x and NaN otherwise;
+ * the loop accumulates it (any NaN stays NaN) and only looks for the index when the sum is not 0. */
+EXPORT(first_nonfinite)
+i32 first_nonfinite(const f64 *x, i32 n) {
+  f64 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  i32 i = 0;
+  for (; i + 4 <= n; i += 4) {
+    a0 += x[i] - x[i];
+    a1 += x[i + 1] - x[i + 1];
+    a2 += x[i + 2] - x[i + 2];
+    a3 += x[i + 3] - x[i + 3];
+  }
+  for (; i < n; i++) a0 += x[i] - x[i];
+  if (a0 + a1 + a2 + a3 == 0) return -1;
+  for (i = 0; i < n; i++)
+    if (x[i] - x[i] != 0) return i;
+  return -1;
+}
+
 /* ---------------------------------------------------------------- input packing */
 
 /* bits[n, :] = pack(x[n, j] < thr[j]): 1 (= -1) below the threshold, 0 (= +1) at or above it. */

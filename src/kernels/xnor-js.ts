@@ -17,6 +17,7 @@
 import {
   LUT_MIN_ROWS, chunkRowsFor, panelTile, planRowSums, popcountCut, ternaryRowCounts, type PlanInput, type XnorEngine, type XnorPlan,
 } from './xnor-plan';
+import { firstNonFinite } from '../tensor/matrix';
 
 const M1 = 0x55555555;
 const M2 = 0x33333333;
@@ -330,9 +331,11 @@ export class JsXnorEngine implements XnorEngine {
     this.list = new Int32Array(plan.input.kind === 'binarize' ? 0 : K0);
   }
 
-  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): void {
+  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): number {
     const layers = this.layers;
     const L0 = layers[0];
+    const bad = firstNonFinite(X, xo, B * L0.K);
+    if (bad >= 0) return bad;
     const last = layers.length - 1;
     let cur = this.bitsA;
     let next = this.bitsB;
@@ -358,7 +361,7 @@ export class JsXnorEngine implements XnorEngine {
       }
       if (last === 0) {
         addBias(this.pre, B, L0.N, L0.scale, L0.bias, out, oo);
-        return;
+        return -1;
       }
       signPack(this.pre, B, L0.N, L0.thr, L0.flip, cur, (L0.N + 31) >>> 5);
       start = 1;
@@ -370,7 +373,9 @@ export class JsXnorEngine implements XnorEngine {
       next = t;
     }
     this.xnorScores(layers[last], cur, B, out, oo);
+    return -1;
   }
+
 
   private xnorSign(L: JsLayer, x: Int32Array, B: number, out: Int32Array): void {
     const { KW, P, panels, cut, flip, tile, tern } = L;

@@ -50,10 +50,11 @@ export interface XnorEngine {
   /** Rows per forward() call at most. */
   readonly chunkRows: number;
   /**
-   * Scores of rows X[xo + n·K0 ...] for n < B (B ≤ chunkRows), written to out[oo + n·N_L + k].
-   * Unchecked: the caller validates shapes.
+   * Scores of rows X[xo + n·K0 ...] for n < B (B ≤ chunkRows), written to out[oo + n·N_L + k]; returns −1.
+   * If an input value is NaN or infinite, nothing is computed and its index relative to xo is returned
+   * (the check rides on the engine's own pass over the inputs). Shapes are the caller's to validate.
    */
-  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): void;
+  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): number;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 
 type P = number;
 interface XnorWasmExports extends WebAssembly.Exports {
+  first_nonfinite(x: P, n: number): number;
   pack_binarize(x: P, B: number, K: number, thr: P, out: P, KW: number): void;
   pack_planes(x: P, B: number, K: number, scale: number, offset: number, bits: number, planes: P, KW: number, qsum: P, nz: P): void;
   xnor_sign(x: P, B: number, KW: number, wp: P, Pn: number, cut: P, flip: P, out: P, KWout: number, tile: number): void;
@@ -191,7 +192,7 @@ export class WasmXnorEngine implements XnorEngine {
     return heap === null ? null : new WasmXnorEngine(heap, plan);
   }
 
-  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): void {
+  forward(X: Float64Array, xo: number, B: number, out: Float64Array, oo: number): number {
     const e = this.heap.exports;
     const o = (a: ArrayBufferView) => a.byteOffset;
     const layers = this.layers;
@@ -199,6 +200,8 @@ export class WasmXnorEngine implements XnorEngine {
     const last = layers.length - 1;
     const KL = layers[last].N;
     this.x.set(X.subarray(xo, xo + B * L0.K));
+    const bad = e.first_nonfinite(o(this.x), B * L0.K);
+    if (bad >= 0) return bad;
     let cur = this.bitsA;
     let next = this.bitsB;
     const inp = this.input;
@@ -219,7 +222,7 @@ export class WasmXnorEngine implements XnorEngine {
         const pre = this.pre;
         const { scale, bias } = L0;
         for (let n = 0; n < B; n++) for (let k = 0; k < KL; k++) out[oo + n * KL + k] = pre[n * KL + k] * scale[k] + bias[k];
-        return;
+        return -1;
       }
       e.sign_pack(o(this.pre), B, L0.N, o(L0.thr), o(L0.flip), o(cur), (L0.N + 63) >>> 6);
       start = 1;
@@ -236,5 +239,7 @@ export class WasmXnorEngine implements XnorEngine {
     if (L.tern) e.tern_scores(o(cur), B, L.KW, o(L.nnz), o(L.panels), L.N, o(L.scale), o(L.bias), o(this.out));
     else e.xnor_scores(o(cur), B, L.KW, L.K, o(L.panels), L.N, o(L.scale), o(L.bias), o(this.out));
     out.set(this.out.subarray(0, B * KL), oo);
+    return -1;
   }
+
 }

@@ -100,14 +100,31 @@ export function asMatrix(X: unknown, what = 'X'): Matrix {
   throw new ArgumentError(`invalid argument. \`${what}\` must be a 2-D ndarray (see matrix()) or an array of rows; got ${got}.`);
 }
 
+/** Index of the first NaN or infinity in X[xo..xo+n) relative to xo, or −1 (four sums of x − x, then a search). */
+export function firstNonFinite(X: ArrayLike<number>, xo: number, n: number): number {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let i = xo;
+  const e = xo + n;
+  for (; i + 4 <= e; i += 4) {
+    a0 += X[i] - X[i];
+    a1 += X[i + 1] - X[i + 1];
+    a2 += X[i + 2] - X[i + 2];
+    a3 += X[i + 3] - X[i + 3];
+  }
+  for (; i < e; i++) a0 += X[i] - X[i];
+  if (a0 + a1 + a2 + a3 === 0) return -1;
+  for (i = xo; i < e; i++) if (X[i] - X[i] !== 0) return i - xo;
+  return -1;
+}
+
 /** Throw a NumericError naming the first non-finite entry of `rows` × `cols` row-major values at data[offset..]. */
 export function assertFiniteRows(data: ArrayLike<number>, offset: number, rows: number, cols: number, what: string): void {
-  for (let i = offset, e = offset + rows * cols; i < e; i++) {
-    const v = data[i];
-    if (v - v !== 0) {
-      // v − v is NaN exactly for NaN and ±Infinity: one subtraction per entry on the common path
-      throw new NumericError(`${what}: input row ${Math.floor((i - offset) / cols)}, column ${(i - offset) % cols} is ${v}; inputs must be finite.`);
-    }
+  const bad = firstNonFinite(data, offset, rows * cols);
+  if (bad >= 0) {
+    throw new NumericError(`${what}: input row ${Math.floor(bad / cols)}, column ${bad % cols} is ${data[offset + bad]}; inputs must be finite.`);
   }
 }
 

@@ -22,10 +22,10 @@
  */
 import { decideRows } from '../util/decide';
 import ndarray from 'ndarray';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, NumericError, ShapeError } from '../errors';
 import type { PosteriorStore } from '../ebp/posterior';
 import { createXnorEngine, type XnorBackend, type XnorEngine, type XnorPlan } from '../kernels/xnor';
-import { assertFiniteRows, matrix, rowMajor, isNdArray, type Matrix, type MatrixLike } from '../tensor/matrix';
+import { matrix, rowMajor, isNdArray, type Matrix, type MatrixLike } from '../tensor/matrix';
 import { summarize, type ModelSummary } from '../model/summary';
 import { firstDirtyPaddingRow, firstOverlapRow, packSigns, packTernary, packedWords, type PackedMatrix, type TernaryMasks } from './bitpack';
 import { resolveInput, type InputEncoding, type ResolvedInput } from './input';
@@ -247,7 +247,11 @@ export class XnorNetwork {
     const CH = this.engine.chunkRows;
     for (let start = 0; start < rows; start += CH) {
       const nb = Math.min(CH, rows - start);
-      this.engine.forward(data, offset + start * K0, nb, out, start * KL);
+      const bad = this.engine.forward(data, offset + start * K0, nb, out, start * KL);
+      if (bad >= 0) {
+        const v = data[offset + start * K0 + bad];
+        throw new NumericError(`packed network: input row ${start + Math.floor(bad / K0)}, column ${bad % K0} is ${v}; inputs must be finite.`);
+      }
     }
   }
 
@@ -259,7 +263,6 @@ export class XnorNetwork {
       if (X.length % K0 !== 0) {
         throw new ShapeError(`input has ${X.length} values, not a whole number of rows of ${K0} (the network's first layer).`, [X.length], [K0]);
       }
-      assertFiniteRows(X, 0, X.length / K0, K0, 'packed network');
       return { data: X, offset: 0, rows: X.length / K0 };
     }
     if (isNdArray(X)) m = matrix(X as Matrix);
@@ -272,7 +275,7 @@ export class XnorNetwork {
       );
     }
     const r = rowMajor(m);
-    assertFiniteRows(r.data, r.offset, r.rows, K0, 'packed network');
+    // NaN and infinite inputs are caught by the engines' own pass over the inputs (forwardInto).
     return { data: r.data, offset: r.offset, rows: r.rows };
   }
 }

@@ -70,6 +70,18 @@ describe('inference rejects non-finite inputs with the row and column', () => {
     expect(fn).toThrow(/input row 1, column 1 is (NaN|Infinity)/);
   });
 
+  test.each(['wasm', 'js'] as const)('packed %s engine: the exact row and column, in any chunk and at any position', (backend) => {
+    const net = XnorNetwork.fromPosterior(PosteriorStore.init([7, 5, 3], { seed: 2 }), { backend });
+    const rows = 3 * 256 + 5; // several engine chunks
+    const X = new Float64Array(rows * 7).map((_, i) => Math.sin(i));
+    expect(net.scores(X).shape).toEqual([rows, 3]);
+    for (const [r, c, v] of [[0, 0, NaN], [0, 6, Infinity], [300, 3, -Infinity], [rows - 1, 6, NaN]] as const) {
+      const Y = X.slice();
+      Y[r * 7 + c] = v;
+      expect(() => net.scores(Y)).toThrow(`packed network: input row ${r}, column ${c} is ${v}; inputs must be finite.`);
+    }
+  });
+
   test('arrays of rows are accepted where a matrix is expected; anything else is an ArgumentError', () => {
     const rows = [[1, 2, 3], [0.5, -1, 1]];
     expect(predict(store, rows as unknown as Matrix).scores.data).toEqual(predict(store, matrix(rows)).scores.data);

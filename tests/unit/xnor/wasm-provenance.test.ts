@@ -38,7 +38,7 @@ describe('xnor WebAssembly provenance', () => {
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const names = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
     expect(names).toEqual([
-      '__heap_base', 'pack_binarize', 'pack_planes', 'planes_pre', 'real_pre', 'sign_pack', 'tern_planes_pre', 'tern_real_pre', 'tern_scores', 'tern_sign',
+      '__heap_base', 'first_nonfinite', 'pack_binarize', 'pack_planes', 'planes_pre', 'real_pre', 'sign_pack', 'tern_planes_pre', 'tern_real_pre', 'tern_scores', 'tern_sign',
       'xnor_scores', 'xnor_sign',
     ]);
   });
