@@ -37,8 +37,11 @@ export function existsError(file: string, what = 'output file'): IoError {
   return new IoError(`${what} ${file} already exists; pass --force to overwrite it, or choose another name.`, EXIT_CODES.usage);
 }
 
-/** Throw unless `file` may be written: it must not exist (without force) and must not be a directory. */
-export function checkWritable(file: string, force: boolean, what = 'output file', shown = file): void {
+/**
+ * Throw unless `file` may be written: it must not exist (without force) and must not be a directory. With
+ * `probe` (the up-front checks of a command) a file is also created and removed in its directory.
+ */
+export function checkWritable(file: string, force: boolean, what = 'output file', shown = file, probe = true): void {
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(file);
@@ -50,15 +53,16 @@ export function checkWritable(file: string, force: boolean, what = 'output file'
   if (st && !force) throw existsError(shown, what);
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) throw new IoError(`cannot write ${what} ${shown}: the directory ${path.dirname(shown)} does not exist.`, EXIT_CODES.data);
+  if (!probe) return;
   // Create and remove a probe file now, so that a directory that takes no files (no permission, read-only,
   // /proc) fails before any work rather than when the output is written.
-  const probe = tempName(file);
+  const probeFile = tempName(file);
   try {
-    fs.closeSync(fs.openSync(probe, 'wx', 0o644));
+    fs.closeSync(fs.openSync(probeFile, 'wx', 0o644));
   } catch (e) {
     throw new IoError(`cannot write ${what} ${shown}: ${describe(e, { path: dir, shown: path.dirname(shown) })}.`, EXIT_CODES.data);
   }
-  removeQuietly(probe);
+  removeQuietly(probeFile);
 }
 
 function tempName(file: string): string {
@@ -137,7 +141,8 @@ export class AtomicWriter {
     this.force = opts.force;
     this.what = opts.what ?? 'output file';
     this.shown = opts.shownAs ?? file;
-    checkWritable(file, opts.force, this.what, this.shown);
+    // No probe: the temporary file opened next is one.
+    checkWritable(file, opts.force, this.what, this.shown, false);
     this.tmp = tempName(file);
     try {
       this.fd = fs.openSync(this.tmp, 'wx', 0o644);

@@ -10,6 +10,7 @@ import { XnorNetwork, packedKindOf, type XnorLayer } from '../xnor/network';
 import { SteTrainer, type SteTrainerState } from '../ste/trainer';
 import type { SteLoss } from '../ste/loss';
 import { writeFileAtomic } from './atomic';
+import { createRng } from '../util/random';
 
 /**
  * The one place where the CLI reads and writes `.ebpb` model files (src/model: JSON header, little-endian
@@ -239,6 +240,12 @@ function validateState(s: Record<string, unknown>, file: string): TrainingState 
     rng.every((x) => typeof x === 'number' && (Number.isFinite(x) || Number.isNaN(x))) &&
     typeof s.dataHash === 'string';
   if (!ok) fail(file, 'the training state (for --resume) is corrupt.');
+  // The generator state must be one setState accepts (checked here, so a bad file is a model-file error).
+  try {
+    createRng(0).setState(decodeRngState(rng as (number | null)[]));
+  } catch {
+    fail(file, 'the training state (for --resume) is corrupt: its random generator state is invalid.');
+  }
   return {
     epochsDone: s.epochsDone as number,
     batchesDone: s.batchesDone as number,

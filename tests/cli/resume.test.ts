@@ -162,3 +162,18 @@ test('the CLI trains exactly what EbpTrainer.fit computes (its epochs run in sli
   });
   expect(m.meta.state!.rngState.slice(0, 4)).toEqual(trainer.rngState().slice(0, 4));
 });
+
+test('a checkpoint whose generator state setState would refuse is a model-file error (exit 3), not a crash later', async () => {
+  const { encodeModelFile, decodeModelFile } = await import('../../src/cli/model-io');
+  const r = await cli(['train', BC_TRAIN, ...COMMON, '--epochs', '1', '--out', 'st.ebpb'], { cwd: T.dir });
+  expect(r.code).toBe(0);
+  const m = loadModel(path.join(T.dir, 'st.ebpb'));
+  for (const bad of [[1, 2, 3, 4, null], [0, 0, 0, 0, 0, 0]]) {
+    const meta = { ...m.meta, state: { ...m.meta.state!, rngState: bad } };
+    const bytes = encodeModelFile(m.store!, meta);
+    expect(() => decodeModelFile(bytes, 'bad.ebpb')).toThrow('bad.ebpb: the training state (for --resume) is corrupt: its random generator state is invalid.');
+    T.file('bad.ebpb', Buffer.from(bytes));
+    const res = await cli(['train', BC_TRAIN, ...COMMON, '--epochs', '2', '--out', 'bad2.ebpb', '--resume', 'bad.ebpb'], { cwd: T.dir });
+    expect(res.code).toBe(3);
+  }
+});
