@@ -158,17 +158,22 @@ export async function streamCsv(file: string, opts: CsvStreamOptions, handlers: 
 }
 
 /** Options of {@link readCsvTable}. */
-export interface ReadCsvTableOptions extends ColumnOptions, CsvStreamOptions {}
+export interface ReadCsvTableOptions extends ColumnOptions, CsvStreamOptions {
+  /** Checked every 1024 records: true stops reading (Ctrl-C); the table then holds the rows read so far. */
+  shouldStop?: () => boolean;
+}
 
 /** Read a whole CSV file into a {@link RawTable} (training data). */
 export async function readCsvTable(file: string, opts: ReadCsvTableOptions = {}): Promise<RawTable> {
   let builder: TableBuilder | null = null;
+  let rows = 0;
   const shown = opts.displayName ?? opts.file ?? file;
   const { delimiter } = await streamCsv(file, { ...opts, displayName: shown }, {
     header: (names) => {
       builder = new TableBuilder(planColumns(names, { ...opts, file: shown }));
     },
     row: (cells, line) => {
+      if ((++rows & 1023) === 0 && opts.shouldStop?.()) return false;
       builder!.push(cells, line);
     },
   });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli, BC_TRAIN, jsonLines, tempDir } from './helpers';
+import { cli, BC_TRAIN, DIGITS_TRAIN, jsonLines, tempDir } from './helpers';
 import { loadModel } from '../../src/cli/model-io';
 
 /**
@@ -176,4 +176,23 @@ test('a checkpoint whose generator state setState would refuse is a model-file e
     const res = await cli(['train', BC_TRAIN, ...COMMON, '--epochs', '2', '--out', 'bad2.ebpb', '--resume', 'bad.ebpb'], { cwd: T.dir });
     expect(res.code).toBe(3);
   }
+});
+
+test('Ctrl-C while the training file is read: exit 130, reading stops, nothing written (no checkpoint to block the next run)', async () => {
+  // The reader polls every 1024 records: the digits file (1352 rows) is polled once, mid-file.
+  const digits = (extra: string[], interrupted: () => boolean) =>
+    cli(['train', DIGITS_TRAIN, '--hidden', '8', '--epochs', '2', '--out', 'early.ebpb', ...extra], { cwd: T.dir, interrupted });
+  let calls = 0;
+  const r = await digits([], () => ++calls > 0);
+  expect(r.code).toBe(130);
+  expect(r.stderr).toBe('interrupted before training started; nothing written.\n');
+  expect(calls).toBe(1);
+  expect(fs.existsSync(path.join(T.dir, 'early.ebpb'))).toBe(false);
+  expect(fs.existsSync(path.join(T.dir, 'early.ebpb.ckpt'))).toBe(false);
+  const j = await digits(['--json'], () => true);
+  expect(j.code).toBe(130);
+  expect(JSON.parse(j.stdout.trim())).toEqual({ summary: true, interrupted: true, epochs: 0, batchesDone: 0, checkpoint: null });
+  expect(j.stderr).toBe('');
+  // Not interrupted: the same command trains.
+  expect((await digits(['--quiet'], () => false)).code).toBe(0);
 });

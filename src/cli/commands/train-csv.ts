@@ -277,13 +277,22 @@ export async function trainCsv(given: TrainCsvArgs, io: CliIo): Promise<number> 
 
   const t0 = performance.now();
   const trainPath = resolve(args.file);
+  let stoppedReading = false;
   const raw = await readCsvTable(trainPath, {
     label: args.label,
     categorical: args.categorical,
     allowMissing: args.impute !== 'none',
     delimiter: args.delimiter,
     file: args.file,
+    shouldStop: () => (stoppedReading = Boolean(io.interrupted?.())),
   });
+  // Ctrl-C while the data was read: nothing trained, so nothing to save (a checkpoint would only block the next run).
+  if (stoppedReading) {
+    const done = { epochs: resumed?.state.epochsDone ?? 0, batchesDone: resumed?.state.batchesDone ?? 0 };
+    if (args.json) io.stdout(JSON.stringify({ summary: true, interrupted: true, ...done, checkpoint: null }) + '\n');
+    else io.stderr(`interrupted before training started; nothing written${resumed ? ` (${argsIn.resume} is unchanged)` : ''}.\n`);
+    return 130;
+  }
   // The file name in messages is as given on the command line.
   let trainRows: Int32Array | undefined;
   let valRows: Int32Array | undefined;
