@@ -17,7 +17,7 @@ test('text summary: layers, bits, bytes, compression, preprocessing, classes, tr
   const r = await cli(['inspect', 'w.ebpb'], opts);
   expect(r.code).toBe(0);
   const s = r.stdout;
-  expect(s).toMatch(/^w\.ebpb: ebp-bnn checkpoint file, format version 1, \d+ bytes \(ebp-bnn@0\.1\.0\)\n/);
+  expect(s).toMatch(/^w\.ebpb: ebp-bnn model file with its posterior \(checkpoint format\), format version 1, \d+ bytes \(ebp-bnn@0\.1\.0\)\n/);
   expect(s).toContain('network 9-40-8-2, binary weights, sign activations, 746 parameters');
   expect(s).toContain('layer  inputs  outputs  1-bit weights  real params  packed bytes  float32 bytes');
   // packed: rows × ⌈inputs/32⌉ words × 4 bytes + 8 bytes per bias; float32: 4 bytes per parameter

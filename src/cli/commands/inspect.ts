@@ -113,7 +113,9 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
   const packed = s.packed as { members: number; packedBytes: number; float32Bytes: number; compression: number; zeroFraction?: number } | null;
   const spec = m.meta.preprocess;
   const out: string[] = [];
-  out.push(`${args.model}: ebp-bnn ${m.kind} file, format version ${m.formatVersion}, ${m.fileBytes} bytes (${m.createdBy})`);
+  // The format's kind: 'checkpoint' files carry the posterior (every EBP model `train` writes), 'inference' files do not.
+  const kind = m.kind === 'checkpoint' ? 'model file with its posterior (checkpoint format)' : 'inference file';
+  out.push(`${args.model}: ebp-bnn ${kind}, format version ${m.formatVersion}, ${m.fileBytes} bytes (${m.createdBy})`);
   out.push(`network ${m.sizes.join('-')}, ${s.weights} weights, sign activations, ${s.parameters} parameters`);
   out.push('');
   if (packed && packed.zeroFraction !== undefined) {
