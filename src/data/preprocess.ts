@@ -403,15 +403,15 @@ export function validatePreprocessSpec(v: unknown): PreprocessSpec {
     names.add(c.name as string);
     const finiteOrUndef = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x));
     if (c.kind === 'numeric') {
-      if (!finiteOrUndef(c.fill) || !finiteOrUndef(c.mean) || !finiteOrUndef(c.std) || (c.std !== undefined && !((c.std as number) > 0))) bad(`statistics of column ${q(c.name as string)}`);
+      if (!finiteOrUndef(c.fill) || !finiteOrUndef(c.mean) || !finiteOrUndef(c.std) || (c.std !== undefined && !((c.std as number) > 0))) bad(`statistics of column ${q(c.name as string)}: expected finite fill and mean and a positive std, found fill ${JSON.stringify(c.fill)}, mean ${JSON.stringify(c.mean)}, std ${JSON.stringify(c.std)}`);
     } else if (c.kind === 'categorical') {
-      if (!Array.isArray(c.categories) || !c.categories.every((x) => typeof x === 'string')) bad(`categories of column ${q(c.name as string)}`);
-      if (c.fill !== undefined && typeof c.fill !== 'string') bad(`fill value of column ${q(c.name as string)}`);
+      if (!Array.isArray(c.categories) || !c.categories.every((x) => typeof x === 'string')) bad(`categories of column ${q(c.name as string)}: expected an array of strings`);
+      if (c.fill !== undefined && typeof c.fill !== 'string') bad(`fill value of column ${q(c.name as string)}: expected a category (a string), found ${JSON.stringify(c.fill)}`);
     } else bad(`column ${q(String(c.name))} has unknown kind ${JSON.stringify(c.kind)}`);
   }
   const s = o.scaling as Record<string, unknown>;
-  if (!s || !['none', 'standardize', 'binarize'].includes(s.kind as string)) bad('unknown scaling');
-  if (s.kind === 'binarize' && !(typeof s.threshold === 'number' && Number.isFinite(s.threshold))) bad('binarize threshold');
-  if (!['none', 'mean', 'median'].includes(o.impute as string)) bad('unknown imputation method');
+  if (!s || !['none', 'standardize', 'binarize'].includes(s.kind as string)) bad(`unknown scaling ${JSON.stringify(s?.kind)}: expected "none", "standardize" or "binarize"`);
+  if (s.kind === 'binarize' && !(typeof s.threshold === 'number' && Number.isFinite(s.threshold))) bad(`binarize threshold ${JSON.stringify(s.threshold)}: expected a finite number`);
+  if (!['none', 'mean', 'median'].includes(o.impute as string)) bad(`unknown imputation method ${JSON.stringify(o.impute)}: expected "none", "mean" or "median"`);
   return o as unknown as PreprocessSpec;
 }

@@ -4,7 +4,7 @@ import ndarray from 'ndarray';
 import {
   ArgumentError, DataError, EbpTrainer, NumericError, PosteriorStore, ShapeError, SteTrainer, XnorNetwork, createRng, decodeModel,
   deterministicScores, encodeModel, fitPreprocess, makeDataset, matrix, meanFieldForward, parseCsvText, predict, signTargets,
-  splitDataset, subset, toRows, zeros, type Dataset, type Matrix,
+  splitDataset, subset, toRows, validatePreprocessSpec, zeros, type Dataset, type Matrix,
 } from '../../src';
 
 /** A 4×3 matrix [[0,1,2],[10,11,12],[20,21,22],[30,31,32]] as a transposed view of its 3×4 transpose. */
@@ -150,7 +150,13 @@ describe('options that used to be accepted silently', () => {
     expect(() => fitPreprocess(raw, { scaling: { kind: 'minmax' } as unknown as { kind: 'none' } })).toThrow(ArgumentError);
     expect(() => fitPreprocess(raw, { scaling: { kind: 'binarize', threshold: NaN } })).toThrow(/threshold/);
     expect(() => fitPreprocess(raw, { impute: 'mode' as 'mean' })).toThrow(/`impute` must be/);
-    expect(fitPreprocess(raw, { scaling: { kind: 'standardize' }, impute: 'median' }).scaling.kind).toBe('standardize');
+    const spec = fitPreprocess(raw, { scaling: { kind: 'standardize' }, impute: 'median' });
+    expect(spec.scaling.kind).toBe('standardize');
+    // A spec read back from a file is checked with messages that say what was expected.
+    const broken = JSON.parse(JSON.stringify(spec));
+    broken.columns[0].std = -1;
+    expect(() => validatePreprocessSpec(broken)).toThrow(/statistics of column "a": expected finite fill and mean and a positive std, found .*std -1/);
+    expect(() => validatePreprocessSpec({ ...spec, impute: 'mode' })).toThrow(/unknown imputation method "mode": expected "none", "mean" or "median"/);
   });
 
   test('STE: batch norm needs two rows per minibatch; labels in range', () => {
