@@ -1,6 +1,5 @@
 import type { Dataset } from '../data/dataset';
-import type { EbpTrainer, EpochReport } from '../ebp/trainer';
-import type { SteEpochReport, SteTrainer } from '../ste/trainer';
+import type { EpochReport } from '../ebp/trainer';
 
 /**
  * Epochs for the CLI: `EbpTrainer.fitAsync` / `SteTrainer.fitAsync`, which yield to the event loop between
@@ -26,20 +25,24 @@ export interface EpochRunResult {
   epochStartRng: number[];
 }
 
-export async function runEpochs(trainer: EbpTrainer, data: Dataset, opts: EpochRunOptions): Promise<EpochRunResult> {
-  const r = await trainer.fitAsync(data, {
-    epochs: Math.max(0, opts.epochs - trainer.epoch),
-    batchSize: opts.batchSize,
-    validation: opts.validation,
-    startBatch: opts.startBatch,
-    shouldStop: opts.shouldStop,
-    onBatch: (info) => opts.onBatch?.({ epoch: info.epoch, batch: info.batch, batches: info.batches, rows: info.samples }),
-    onEpoch: (report) => void opts.onEpoch?.(report),
-  });
-  return { interrupted: r.interrupted, batchesDone: r.batchesDone, epochStartRng: r.epochStartRng };
+/** What runEpochs needs of a trainer: EbpTrainer and SteTrainer both fit it. */
+interface EpochTrainer<R> {
+  readonly epoch: number;
+  fitAsync(
+    data: Dataset,
+    opts: {
+      epochs: number;
+      batchSize: number;
+      validation?: Dataset;
+      startBatch?: number;
+      shouldStop: () => boolean;
+      onBatch: (info: { epoch: number; batch: number; batches: number; samples: number }) => void;
+      onEpoch: (report: R) => void;
+    },
+  ): Promise<{ interrupted: boolean; batchesDone: number; epochStartRng: number[] }>;
 }
 
-export async function runSteEpochs(trainer: SteTrainer, data: Dataset, opts: EpochRunOptions<SteEpochReport>): Promise<EpochRunResult> {
+export async function runEpochs<R>(trainer: EpochTrainer<R>, data: Dataset, opts: EpochRunOptions<R>): Promise<EpochRunResult> {
   const r = await trainer.fitAsync(data, {
     epochs: Math.max(0, opts.epochs - trainer.epoch),
     batchSize: opts.batchSize,

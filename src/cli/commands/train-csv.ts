@@ -27,7 +27,7 @@ import {
   type TrainingState,
   type ValidationSource,
 } from '../model-io';
-import { runEpochs, runSteEpochs, type EpochRunOptions, type EpochRunResult } from '../epochs';
+import { runEpochs, type EpochRunOptions, type EpochRunResult } from '../epochs';
 import type { PosteriorStore } from '../../ebp/posterior';
 import { TrainProgress } from '../progress';
 import { divergedError, divergenceWarning, epochJson, formatEpoch, negLogZDetail } from './train';
@@ -610,7 +610,7 @@ function steSession(
     },
     model: trainer,
     rngState: () => trainer.rngState(),
-    run: (data, opts) => runSteEpochs(trainer, data, { ...opts, onEpoch: (r) => opts.onEpoch(view(r)) }),
+    run: (data, opts) => runEpochs(trainer, data, { ...opts, onEpoch: (r) => opts.onEpoch(view(r)) }),
     validate: (validation) => {
       const error = trainer.evaluate(validation).error;
       return { result: { validationError: error }, summary: { testError: error }, text: `STE ${pct(error)}` };
