@@ -140,6 +140,17 @@ describe('ebp train data.csv', () => {
     expect(loadModel(path.join(T.dir, 'd.ebpb')).meta.preprocess.scaling).toEqual({ kind: 'binarize', threshold: 8 });
   });
 
+  test('a note when EBP-D is far worse than EBP-P (±1 inputs), none when it is not', async () => {
+    const bin = await cli(['train', DIGITS_TRAIN, '--test', DIGITS_TEST, '--binarize', '8', '--hidden', '64', '--epochs', '3', '--out', 'note.ebpb'], opts);
+    expect(bin.code).toBe(0);
+    const m = /validation error: EBP-P ([\d.]+)%, EBP-D ([\d.]+)%/.exec(bin.stdout)!;
+    expect(Number(m[2]) - Number(m[1])).toBeGreaterThan(5);
+    expect(bin.stderr).toContain(`note: EBP-D (${m[2]}%) is ${(Number(m[2]) - Number(m[1])).toFixed(1)} points worse than EBP-P (${m[1]}%) here; eval and predict with --mode probabilistic or --mode ensemble`);
+    const std = await cli(['train', DIGITS_TRAIN, '--test', DIGITS_TEST, '--standardize', '--hidden', '64', '--epochs', '3', '--out', 'nonote.ebpb'], opts);
+    expect(std.code).toBe(0);
+    expect(std.stderr).not.toContain('note:');
+  });
+
   test('--checkpoint-every 2 writes the checkpoint every second epoch', async () => {
     const ck = path.join(T.dir, 'ce.ebpb.ckpt');
     const seen: number[] = [];

@@ -30,7 +30,7 @@ import {
 import { runEpochs, type EpochRunOptions, type EpochRunResult } from '../epochs';
 import type { PosteriorStore } from '../../ebp/posterior';
 import { TrainProgress } from '../progress';
-import { divergedError, divergenceWarning, epochJson, formatEpoch, negLogZDetail } from './train';
+import { divergedError, divergenceWarning, ebpDNote, epochJson, formatEpoch, negLogZDetail } from './train';
 import { formatLoss, plural } from '../format';
 
 export interface TrainCsvArgs {
@@ -495,6 +495,9 @@ export async function trainCsv(given: TrainCsvArgs, io: CliIo): Promise<number> 
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else io.stdout(`model written to ${args.out} (${bytes} bytes)` + (val ? `; validation error: ${val.text}` : '') + '\n');
+  const v = val?.summary as { testErrorP?: number; testErrorD?: number } | undefined;
+  const note = args.json || args.quiet || v?.testErrorP === undefined ? null : ebpDNote(v.testErrorP, v.testErrorD!);
+  if (note) io.stderr(note + '\n');
   return 0;
 }
 

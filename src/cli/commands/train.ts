@@ -77,6 +77,8 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else io.stdout(`test error: EBP-P ${pct(final.errorP)}, EBP-D ${pct(final.errorD)} (${plural(trainer.epoch, 'epoch')}, ${summary.samplesPerSecond} samples/s)\n`);
+  const note = args.json || args.quiet ? null : ebpDNote(final.errorP, final.errorD);
+  if (note) io.stderr(note + '\n');
   return report.interrupted ? 130 : 0;
 }
 
@@ -94,6 +96,18 @@ export function epochJson(r: EpochReport, epochs: number): Record<string, unknow
     samplesPerSecond: round(r.samplesPerSecond, 1),
     ...(r.diverged ? { diverged: true } : {}),
   };
+}
+
+/**
+ * A note when the single most probable network (EBP-D, the default mode of `eval` and `predict`) is far worse
+ * than the posterior average: deep binary networks and ±1 (`--binarize`) inputs do that (docs/cli.md).
+ */
+export function ebpDNote(errorP: number, errorD: number): string | null {
+  if (!(errorD - errorP > 0.05)) return null;
+  return (
+    `note: EBP-D (${(100 * errorD).toFixed(2)}%) is ${(100 * (errorD - errorP)).toFixed(1)} points worse than EBP-P (${(100 * errorP).toFixed(2)}%) here; ` +
+    `eval and predict with --mode probabilistic or --mode ensemble (the default, deterministic, is EBP-D).`
+  );
 }
 
 /**
