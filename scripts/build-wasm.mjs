@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGETS = [
   { source: 'wasm/ebp_kernels.c', out: 'src/kernels/ebp-wasm.generated.ts', name: 'EBP_WASM' },
   { source: 'wasm/xnor_kernels.c', out: 'src/kernels/xnor-wasm.generated.ts', name: 'XNOR_WASM' },
-  { source: 'wasm/ste_kernels.c', out: 'src/ste/ste-wasm.generated.ts', name: 'STE_WASM' },
+  { source: 'wasm/ste_kernels.c', out: 'src/kernels/ste-wasm.generated.ts', name: 'STE_WASM' },
 ];
 const clang = process.env.CLANG ?? 'clang-14';
 const FLAGS = ['--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-nostdlib', '-Wl,--no-entry', '-Wl,--import-memory',

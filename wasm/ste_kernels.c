@@ -1,6 +1,6 @@
 // STE (straight-through estimator) training and inference kernels, WebAssembly SIMD128.
-// Built by scripts/build-wasm.mjs into src/ste/ste-wasm.generated.ts; src/ste/kernels-js.ts holds the same
-// loops in TypeScript and both produce the same bits (tests/unit/ste/kernels.test.ts).
+// Built by scripts/build-wasm.mjs into src/kernels/ste-wasm.generated.ts; src/kernels/ste-js.ts holds the same
+// loops in TypeScript and both produce the same bits (tests/unit/kernels/ste-kernels.test.ts).
 //
 // Panel layout. A matrix with `cols` columns is stored as ceil(cols/8) panels of 8 columns; panel q holds
 // rows 0..depth-1, 8 floats per row: element (p, 8q + l) is at q*bqs + p*8 + l. The GEMMs below compute,
@@ -179,8 +179,9 @@ EXPORT(adam_update) void adam_update(double* w, double* m, double* v, const floa
 }
 
 // Training-mode batch normalisation forward over the B rows of a (float32, row stride lda), N columns, as
-// src/ste/batchnorm.ts: per column, mean = (sum over m in order of a)/B, var = (sum over m in order of
-// (a - mean)^2)/B, invstd = 1/sqrt(var + eps); xhat = (a - mean)*invstd, z = gamma*xhat + beta (row-major [B, N]);
+// bnForwardTrain (src/kernels/ste-js.ts; formulas in src/ste/batchnorm.ts): per column,
+// mean = (sum over m in order of a)/B, var = (sum over m in order of (a - mean)^2)/B, invstd = 1/sqrt(var + eps);
+// xhat = (a - mean)*invstd, z = gamma*xhat + beta (row-major [B, N]);
 // when h != 0 also h[m*ldh + n] = z >= 0 ? 1 : -1 (float32 signs of a hidden layer).
 static inline v128_t load2f(const float* p) { return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p)); }
 
@@ -280,7 +281,7 @@ EXPORT(htanh_grad) void htanh_grad(const double* z, const float* dH, int ldh, do
   }
 }
 
-// Training-mode batch normalisation backward (src/ste/batchnorm.ts bnBackward): dbeta = sum over m of dz,
+// Training-mode batch normalisation backward (bnBackward, src/kernels/ste-js.ts): dbeta = sum over m of dz,
 // dgamma = sum over m of dz*xhat (in order), da = ((gamma*invstd)/B) * ((B*dz - dbeta) - xhat*dgamma); then da as
 // float32 into the panel buffer dAp ([panels][C][8], lanes n >= N zero) and, when dAr != 0, row-major into dAr.
 EXPORT(bn_backward) void bn_backward(const double* dz, const double* xhat, const double* gamma, const double* invstd, int B, int N,

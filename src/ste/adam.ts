@@ -5,8 +5,9 @@
  *   d = √v · (1/√(1 − β2^t)) + ε,   p ← p − (lr / (1 − β1^t))·(m / d).
  * (PyTorch divides √v by √(1 − β2^t); multiplying by the reciprocal saves a division per weight and differs by
  * at most an ulp or so of d.)
- * The weight matrices take the same step inside the kernels (kernels-js.ts `adamUpdate`, followed by the clip);
- * this file serves the small per-neuron parameters (batch-norm γ and β, biases).
+ * The weight matrices take the same step inside the kernels (src/kernels/ste-js.ts `adamUpdate`, followed by
+ * the clip); this file serves the small per-neuron parameters (batch-norm γ and β, biases), and is the slow twin
+ * the kernel is tested against.
  */
 export interface AdamSettings {
   beta1: number;

@@ -8,43 +8,9 @@
  * (running statistics).
  */
 
-/**
- * Training-mode forward. Reads a(m, n) = a[m·lda + n] for m < B, n < N; writes x̂ and z (row-major [B, N]) and the
- * batch mean, biased variance and r = 1/√(σ² + ε) per column.
- */
-export function bnForwardTrain(
-  a: Float32Array | Float64Array, lda: number, B: number, N: number, gamma: Float64Array, beta: Float64Array, eps: number,
-  xhat: Float64Array, z: Float64Array, mean: Float64Array, varB: Float64Array, invStd: Float64Array,
-): void {
-  // Row-major traversal with per-column accumulators: each column's sums still run over m = 0, 1, ... in order.
-  mean.fill(0);
-  for (let m = 0; m < B; m++) {
-    const o = m * lda;
-    for (let n = 0; n < N; n++) mean[n] += a[o + n];
-  }
-  for (let n = 0; n < N; n++) mean[n] /= B;
-  varB.fill(0);
-  for (let m = 0; m < B; m++) {
-    const o = m * lda;
-    for (let n = 0; n < N; n++) {
-      const d = a[o + n] - mean[n];
-      varB[n] += d * d;
-    }
-  }
-  for (let n = 0; n < N; n++) {
-    varB[n] /= B;
-    invStd[n] = 1 / Math.sqrt(varB[n] + eps);
-  }
-  for (let m = 0; m < B; m++) {
-    const o = m * lda;
-    const r = m * N;
-    for (let n = 0; n < N; n++) {
-      const xh = (a[o + n] - mean[n]) * invStd[n];
-      xhat[r + n] = xh;
-      z[r + n] = gamma[n] * xh + beta[n];
-    }
-  }
-}
+// The training-mode loops are hot: they live with the other STE kernels (src/kernels/ste-js.ts, the JS twin of
+// wasm/ste_kernels.c's bn_forward/bn_backward) and are re-exported here, where the formulas are documented.
+export { bnForwardTrain, bnBackward } from '../kernels/ste-js';
 
 /** Running-statistics update after a training-mode forward over B ≥ 2 rows (unbiased variance, as PyTorch). */
 export function bnUpdateRunning(
@@ -54,33 +20,6 @@ export function bnUpdateRunning(
   for (let n = 0; n < runningMean.length; n++) {
     runningMean[n] = (1 - momentum) * runningMean[n] + momentum * mean[n];
     runningVar[n] = (1 - momentum) * runningVar[n] + momentum * (varB[n] * unbias);
-  }
-}
-
-/**
- * Training-mode backward: from dz (row-major [B, N]) to da (row-major [B, N]) and the parameter gradients:
- *   dβ = Σ dz,  dγ = Σ dz·x̂,  da = γ·r/B · (B·dz − dβ − x̂·dγ).
- */
-export function bnBackward(
-  dz: Float64Array, xhat: Float64Array, gamma: Float64Array, invStd: Float64Array, B: number, N: number,
-  da: Float64Array, dgamma: Float64Array, dbeta: Float64Array,
-): void {
-  dbeta.fill(0);
-  dgamma.fill(0);
-  for (let m = 0; m < B; m++) {
-    const r = m * N;
-    for (let n = 0; n < N; n++) {
-      const d = dz[r + n];
-      dbeta[n] += d;
-      dgamma[n] += d * xhat[r + n];
-    }
-  }
-  for (let m = 0; m < B; m++) {
-    const r = m * N;
-    for (let n = 0; n < N; n++) {
-      const i = r + n;
-      da[i] = ((gamma[n] * invStd[n]) / B) * (B * dz[i] - dbeta[n] - xhat[i] * dgamma[n]);
-    }
   }
 }
 

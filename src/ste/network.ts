@@ -7,7 +7,7 @@
  * reference. Their results are exact whenever the operands are ±1 (the hidden layers' forward products are
  * integers below 2²⁴). Inference (`predictInto`) is float64 throughout.
  *
- * Storage. Weight-shaped arrays use the panel layout of kernels-js.ts: the [N, K] matrix W (row n = output n) is
+ * Storage. Weight-shaped arrays use the panel layout of src/kernels/ste-js.ts: the [N, K] matrix W (row n = output n) is
  * stored as ⌈N/8⌉ panels of 8 outputs, element (n, k) at ⌊n/8⌋·K·8 + k·8 + n mod 8; padded outputs hold 0 and are
  * never read. With WebAssembly the arrays live in one WebAssembly heap per network, re-created (and the parameters
  * copied) when a larger minibatch is needed.
@@ -17,7 +17,7 @@ import { ArgumentError, NumericError } from '../errors';
 import type { Rng } from '../util/random';
 import { adamCoefficients, adamStep, type AdamSettings } from './adam';
 import { bnInferenceAffine, bnUpdateRunning } from './batchnorm';
-import { createSteHeap, heapAlloc, jsSteAlloc, jsSteKernels, wasmSteKernels, type SteAlloc, type SteHeap, type SteKernels } from './kernels';
+import { createSteHeap, heapAlloc, jsSteAlloc, jsSteKernels, wasmSteKernels, type SteAlloc, type SteHeap, type SteKernels } from '../kernels/ste';
 import { lossAndGradient, type SteLoss } from './loss';
 
 export type SteBackend = 'auto' | 'js' | 'wasm';

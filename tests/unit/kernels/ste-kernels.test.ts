@@ -1,8 +1,8 @@
-// The STE kernels: the WebAssembly SIMD set (wasm/ste_kernels.c) and the TypeScript set (src/ste/kernels-js.ts)
+// The STE kernels: the WebAssembly SIMD set (wasm/ste_kernels.c) and the TypeScript set (src/kernels/ste-js.ts)
 // give the same bits, and both equal a naive loop in the documented order (float32 sums through Math.fround for
 // gemmF32, float64 for gemmF64). adamUpdate is checked against adamStep (the same formula) plus clip and sign.
 import { createRng } from '../../../src';
-import { createSteHeap, heapAlloc, jsSteKernels, wasmSteKernels, type SteAlloc, type SteKernels } from '../../../src/ste/kernels';
+import { createSteHeap, heapAlloc, jsSteKernels, wasmSteKernels, type SteAlloc, type SteKernels } from '../../../src/kernels/ste';
 import { adamCoefficients, adamStep } from '../../../src/ste/adam';
 
 const heap = createSteHeap(8 << 20);

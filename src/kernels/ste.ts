@@ -1,11 +1,13 @@
 /**
- * The STE kernel set: the TypeScript loops of kernels-js.ts, or the same loops compiled to WebAssembly SIMD
- * (wasm/ste_kernels.c) bound to one network's heap. WebAssembly kernels take byte offsets, so every array passed
- * to them must be a view on that heap. Set EBP_BNN_WASM=0 (or setWasmEnabled(false)) to force the JS kernels.
+ * The STE kernel set: the TypeScript loops of ste-js.ts, or the same loops compiled to WebAssembly SIMD
+ * (wasm/ste_kernels.c, bytes in ste-wasm.generated.ts) bound to one network's heap. WebAssembly kernels take
+ * byte offsets, so every array passed to them must be a view on that heap. Set EBP_BNN_WASM=0 (or
+ * setWasmEnabled(false)) to force the JS kernels. The two sets give the same bits, and both equal a naive loop
+ * in the documented order (tests/unit/kernels/ste-kernels.test.ts).
  */
-import * as js from './kernels-js';
+import * as js from './ste-js';
 import { STE_WASM_BASE64 } from './ste-wasm.generated';
-import { compileModule, WasmHeap } from '../kernels/wasm-heap';
+import { compileModule, WasmHeap } from './wasm-heap';
 
 export interface SteKernels {
   readonly name: 'js' | 'wasm';

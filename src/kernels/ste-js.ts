@@ -1,14 +1,14 @@
 /**
  * STE kernels in plain TypeScript: unchecked loops over typed arrays, no allocation. wasm/ste_kernels.c holds
  * the same loops with SIMD128; every sum runs in the same order with the same roundings (float32 sums through
- * Math.fround), so both backends give the same bits (tests/unit/ste/kernels.test.ts).
+ * Math.fround), so both backends give the same bits (tests/unit/kernels/ste-kernels.test.ts).
+ * Nothing here imports upward: the batch-norm training loops (documented in src/ste/batchnorm.ts, which
+ * re-exports them) live here with the kernels that run them.
  *
  * Panel layout: a matrix with `cols` columns is stored as ceil(cols/8) panels of 8 columns; element (p, 8q + l)
  * of panel q is at `q*bqs + p*8 + l`. The GEMMs compute, for every output row i and panel q,
  *   C[i*cis + q*cqs + l] = Σ_{p = 0..depth−1, in order} A[i*ais + p*aps] · B[q*bqs + p*8 + l],  l = 0..7.
  */
-
-import { bnBackward, bnForwardTrain } from './batchnorm';
 
 const fround = Math.fround;
 
@@ -107,7 +107,74 @@ export function adamUpdate(
 }
 
 /**
- * Training-mode batch-norm forward (batchnorm.ts bnForwardTrain, same order of operations), and, unless h is null,
+ * Batch normalisation, training-mode forward (formulas: src/ste/batchnorm.ts). Reads a(m, n) = a[m·lda + n] for
+ * m < B, n < N; writes x̂ and z (row-major [B, N]) and the batch mean, biased variance and r = 1/√(σ² + ε) per
+ * column.
+ */
+export function bnForwardTrain(
+  a: Float32Array | Float64Array, lda: number, B: number, N: number, gamma: Float64Array, beta: Float64Array, eps: number,
+  xhat: Float64Array, z: Float64Array, mean: Float64Array, varB: Float64Array, invStd: Float64Array,
+): void {
+  // Row-major traversal with per-column accumulators: each column's sums still run over m = 0, 1, ... in order.
+  mean.fill(0);
+  for (let m = 0; m < B; m++) {
+    const o = m * lda;
+    for (let n = 0; n < N; n++) mean[n] += a[o + n];
+  }
+  for (let n = 0; n < N; n++) mean[n] /= B;
+  varB.fill(0);
+  for (let m = 0; m < B; m++) {
+    const o = m * lda;
+    for (let n = 0; n < N; n++) {
+      const d = a[o + n] - mean[n];
+      varB[n] += d * d;
+    }
+  }
+  for (let n = 0; n < N; n++) {
+    varB[n] /= B;
+    invStd[n] = 1 / Math.sqrt(varB[n] + eps);
+  }
+  for (let m = 0; m < B; m++) {
+    const o = m * lda;
+    const r = m * N;
+    for (let n = 0; n < N; n++) {
+      const xh = (a[o + n] - mean[n]) * invStd[n];
+      xhat[r + n] = xh;
+      z[r + n] = gamma[n] * xh + beta[n];
+    }
+  }
+}
+
+/**
+ * Batch normalisation, training-mode backward: from dz (row-major [B, N]) to da (row-major [B, N]) and the
+ * parameter gradients:
+ *   dβ = Σ dz,  dγ = Σ dz·x̂,  da = γ·r/B · (B·dz − dβ − x̂·dγ).
+ */
+export function bnBackward(
+  dz: Float64Array, xhat: Float64Array, gamma: Float64Array, invStd: Float64Array, B: number, N: number,
+  da: Float64Array, dgamma: Float64Array, dbeta: Float64Array,
+): void {
+  dbeta.fill(0);
+  dgamma.fill(0);
+  for (let m = 0; m < B; m++) {
+    const r = m * N;
+    for (let n = 0; n < N; n++) {
+      const d = dz[r + n];
+      dbeta[n] += d;
+      dgamma[n] += d * xhat[r + n];
+    }
+  }
+  for (let m = 0; m < B; m++) {
+    const r = m * N;
+    for (let n = 0; n < N; n++) {
+      const i = r + n;
+      da[i] = ((gamma[n] * invStd[n]) / B) * (B * dz[i] - dbeta[n] - xhat[i] * dgamma[n]);
+    }
+  }
+}
+
+/**
+ * Training-mode batch-norm forward ({@link bnForwardTrain}, same order of operations), and, unless h is null,
  * the float32 signs h[m·ldh + n] = z ≥ 0 ? 1 : −1 of a hidden layer.
  */
 export function bnForward(
@@ -141,7 +208,7 @@ export function toPanels(da: Float64Array, dAp: Float32Array, B: number, N: numb
   }
 }
 
-/** Training-mode batch-norm backward (batchnorm.ts bnBackward), then {@link toPanels}. */
+/** Training-mode batch-norm backward ({@link bnBackward}), then {@link toPanels}. */
 export function bnBackwardPanels(
   dz: Float64Array, xhat: Float64Array, gamma: Float64Array, invStd: Float64Array, B: number, N: number,
   da: Float64Array, dgamma: Float64Array, dbeta: Float64Array, dAp: Float32Array, C: number, dAr: Float32Array | null,
