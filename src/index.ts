@@ -41,7 +41,7 @@ export { crc32 } from './model/crc32';
 export {
   SteTrainer, type SteTrainerConfig, type SteFitOptions, type SteFitAsyncOptions, type SteEpochReport, type SteTrainReport, type StePrediction,
   type SteTrainerState, type SteLayerParameters, type SteLayerMoments, type SteLayerGradients, type SteBackend, type SteLoss, type SignLayer, type SignNetwork,
-  foldNeuron, firesFolded,
+  foldNeuron, firesFolded, steSign, steSignGradient, clipLatent, steSignQuantizer, STE_CLIP_VALUE, type SteQuantizer,
 } from './ste';
 export {
   parseCsvText, splitCsvText, detectDelimiter, CsvError, type CsvReason, type RawTable, type ColumnPlan, type ColumnOptions,

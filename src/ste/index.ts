@@ -3,6 +3,7 @@ export {
   type SteTrainerState,
 } from './trainer';
 export { SteNetwork, type SteBackend, type SteLayerParameters, type SteLayerMoments, type SteLayerGradients } from './network';
+export { steSign, steSignGradient, clipLatent, steSignQuantizer, STE_CLIP_VALUE, type SteQuantizer } from './quantizer';
 export { foldNeuron, firesFolded, firesAffine, type SignLayer, type SignNetwork } from './fold';
 export { lossAndGradient, type SteLoss } from './loss';
 export { adamCoefficients, adamStep, ADAM_DEFAULTS, type AdamSettings, type AdamCoefficients } from './adam';
