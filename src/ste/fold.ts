@@ -27,6 +27,8 @@
  * (k = 0, 1, …) to match predict bit for bit. Thresholds are float64; rounding them to float32 loses the
  * exactness.
  */
+import type { SteNetwork } from './network';
+import { steSign } from './quantizer';
 
 export interface SignLayer {
   inputs: number;
@@ -104,4 +106,34 @@ export function foldNeuron(scale: number, shift: number): { threshold: number; f
 export function firesFolded(a: number, threshold: number, flip: number): boolean {
   const d = a - threshold;
   return (flip ? -d : d) >= 0;
+}
+
+/**
+ * The folded sign network of a trained STE network (SteTrainer.toSignNetwork): per layer sign(W) (the
+ * quantizer's sign, row-major), each neuron's threshold and flip from {@link foldNeuron} on the inference affine
+ * map, and on the last layer that map's scale and shift.
+ */
+export function foldNetwork(net: SteNetwork): SignNetwork {
+  const params = net.parameters();
+  const L = params.length;
+  const layers: SignLayer[] = params.map((p, l) => {
+    const { inputs, outputs } = p;
+    const weights = new Float64Array(inputs * outputs);
+    for (let i = 0; i < weights.length; i++) weights[i] = steSign(p.weights[i]);
+    const { scale, shift } = net.inferenceAffine(l);
+    const threshold = new Float64Array(outputs);
+    const flip = new Uint8Array(outputs);
+    for (let n = 0; n < outputs; n++) {
+      const f = foldNeuron(scale[n], shift[n]);
+      threshold[n] = f.threshold;
+      flip[n] = f.flip;
+    }
+    const layer: SignLayer = { inputs, outputs, weights, threshold, flip };
+    if (l === L - 1) {
+      layer.scale = scale.slice();
+      layer.shift = shift.slice();
+    }
+    return layer;
+  });
+  return { sizes: net.sizes.slice(), layers };
 }
