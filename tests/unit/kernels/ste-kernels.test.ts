@@ -1,9 +1,12 @@
 // The STE kernels: the WebAssembly SIMD set (wasm/ste_kernels.c) and the TypeScript set (src/kernels/ste-js.ts)
-// give the same bits, and both equal a naive loop in the documented order (float32 sums through Math.fround for
-// gemmF32, float64 for gemmF64). adamUpdate is checked against adamStep (the same formula) plus clip and sign.
+// give the same bits, and both equal a slow twin: a naive loop in the documented order (float32 sums through
+// Math.fround for gemmF32, float64 for gemmF64; batch norm column by column; panel packing element by element),
+// adamStep (the same formula) plus the quantizer's clip and sign for adamUpdate, and the quantizer's scalar
+// sign and straight-through gradient (src/ste/quantizer.ts) for the sign outputs and htanhGrad.
 import { createRng } from '../../../src';
 import { createSteHeap, heapAlloc, jsSteKernels, wasmSteKernels, type SteAlloc, type SteKernels } from '../../../src/kernels/ste';
 import { adamCoefficients, adamStep } from '../../../src/ste/adam';
+import { clipLatent, steSign, steSignGradient } from '../../../src/ste/quantizer';
 
 const heap = createSteHeap(8 << 20);
 const wasm = heap ? wasmSteKernels(heap) : null;
@@ -197,7 +200,10 @@ describe('batch-norm, panel and hard-tanh kernels', () => {
     const dzBelow = alloc.f64(B * N);
     k.htanhGrad(z, dH, lda, dzBelow, B, N);
     const copy = (x: Float64Array | Float32Array) => Buffer.from(x.slice().buffer);
-    return { xhat: copy(xhat), z: copy(z), mean: copy(mean), varB: copy(varB), invStd: copy(invStd), h: copy(h.subarray(0, B * lda)), da: copy(da), dg: copy(dg), db: copy(db), dAp: copy(dAp), dAr: copy(dAr), dAp2: copy(dAp2), dzBelow: copy(dzBelow), raw: { z, h, dAp, da, dzBelow, dH } };
+    return {
+      xhat: copy(xhat), z: copy(z), mean: copy(mean), varB: copy(varB), invStd: copy(invStd), h: copy(h.subarray(0, B * lda)), da: copy(da), dg: copy(dg), db: copy(db), dAp: copy(dAp), dAr: copy(dAr), dAp2: copy(dAp2), dzBelow: copy(dzBelow),
+      raw: { a, gamma, beta, xhat, z, mean, varB, invStd, h, dz, da, dg, db, dAp, dAr, dAp2, dzBelow, dH },
+    };
   }
 
   test.each([[2, 1, 3, 4], [5, 7, 9, 6], [100, 200, 200, 100], [37, 10, 16, 40]])('B %i, N %i, lda %i, capacity %i: JS = WebAssembly bit for bit; layouts and masks as documented', (B, N, lda, C) => {
@@ -214,6 +220,154 @@ describe('batch-norm, panel and hard-tanh kernels', () => {
     const w = run(wasm, halloc, B, N, lda, C);
     for (const key of ['xhat', 'z', 'mean', 'varB', 'invStd', 'h', 'da', 'dg', 'db', 'dAp', 'dAr', 'dAp2', 'dzBelow'] as const) {
       if (!w[key].equals(j[key])) throw new Error(`${key} differs between JS and WebAssembly`);
+    }
+  });
+});
+
+/** Batch-norm forward, one column at a time, in the documented order (the slow twin of bnForward). */
+function naiveBnForward(a: ArrayLike<number>, lda: number, B: number, N: number, gamma: ArrayLike<number>, beta: ArrayLike<number>, eps: number) {
+  const xhat = new Float64Array(B * N);
+  const z = new Float64Array(B * N);
+  const mean = new Float64Array(N);
+  const varB = new Float64Array(N);
+  const invStd = new Float64Array(N);
+  for (let n = 0; n < N; n++) {
+    let s = 0;
+    for (let m = 0; m < B; m++) s += a[m * lda + n];
+    const mu = s / B;
+    let q = 0;
+    for (let m = 0; m < B; m++) q += (a[m * lda + n] - mu) * (a[m * lda + n] - mu);
+    const v = q / B;
+    const r = 1 / Math.sqrt(v + eps);
+    mean[n] = mu;
+    varB[n] = v;
+    invStd[n] = r;
+    for (let m = 0; m < B; m++) {
+      xhat[m * N + n] = (a[m * lda + n] - mu) * r;
+      z[m * N + n] = gamma[n] * xhat[m * N + n] + beta[n];
+    }
+  }
+  return { xhat, z, mean, varB, invStd };
+}
+
+/** Batch-norm backward, one column at a time (the slow twin of bnBackward). */
+function naiveBnBackward(dz: ArrayLike<number>, xhat: ArrayLike<number>, gamma: ArrayLike<number>, invStd: ArrayLike<number>, B: number, N: number) {
+  const da = new Float64Array(B * N);
+  const dg = new Float64Array(N);
+  const db = new Float64Array(N);
+  for (let n = 0; n < N; n++) {
+    let sb = 0;
+    let sg = 0;
+    for (let m = 0; m < B; m++) {
+      sb += dz[m * N + n];
+      sg += dz[m * N + n] * xhat[m * N + n];
+    }
+    db[n] = sb;
+    dg[n] = sg;
+    for (let m = 0; m < B; m++) da[m * N + n] = ((gamma[n] * invStd[n]) / B) * (B * dz[m * N + n] - sb - xhat[m * N + n] * sg);
+  }
+  return { da, dg, db };
+}
+
+/**
+ * Panel packing element by element (the slow twin of toPanels): float32 values, padded lanes 0; rows m ≥ B of
+ * the capacity-C buffer are not written (they keep `untouched`).
+ */
+function naivePanels(da: ArrayLike<number>, B: number, N: number, C: number, untouched: number) {
+  const P = Math.ceil(N / 8);
+  const dAp = new Float32Array(P * C * 8).fill(untouched);
+  const dAr = new Float32Array(B * N);
+  for (let m = 0; m < B; m++) {
+    for (let n = 0; n < 8 * P; n++) dAp[(Math.floor(n / 8) * C + m) * 8 + (n % 8)] = n < N ? Math.fround(da[m * N + n]) : 0;
+    for (let n = 0; n < N; n++) dAr[m * N + n] = Math.fround(da[m * N + n]);
+  }
+  return { dAp, dAr };
+}
+
+describe('batch-norm, panel and hard-tanh kernels against their slow twins', () => {
+  const jsAlloc: SteAlloc = { f64: (k) => new Float64Array(k), f32: (k) => new Float32Array(k) };
+  const bits = (x: Float64Array | Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+
+  test.each([[2, 1, 3, 4], [5, 7, 9, 6], [100, 200, 200, 100], [37, 10, 16, 40]])('B %i, N %i, lda %i, capacity %i: bit for bit', (B, N, lda, C) => {
+    for (const [k, alloc] of [[jsSteKernels, jsAlloc], ...(wasm && halloc ? [[wasm, halloc]] : [])] as [SteKernels, SteAlloc][]) {
+      const rng = createRng(B * 31 + N);
+      const a = alloc.f32(B * lda);
+      for (let i = 0; i < a.length; i++) a[i] = Math.fround(3 * rng.normal() + 0.5);
+      a[0] = 0; // a zero pre-activation column entry
+      const gamma = alloc.f64(N);
+      const beta = alloc.f64(N);
+      for (let n = 0; n < N; n++) {
+        gamma[n] = rng.normal(); // (filled in place: .map() would leave the WebAssembly heap)
+        beta[n] = rng.normal();
+      }
+      const xhat = alloc.f64(B * N);
+      const z = alloc.f64(B * N);
+      const mean = alloc.f64(N);
+      const varB = alloc.f64(N);
+      const invStd = alloc.f64(N);
+      const h = alloc.f32(B * lda);
+      k.bnForward(a, lda, B, N, gamma, beta, 1e-4, xhat, z, mean, varB, invStd, h, lda);
+      const f = naiveBnForward(a, lda, B, N, gamma, beta, 1e-4);
+      for (const key of ['xhat', 'z', 'mean', 'varB', 'invStd'] as const) {
+        if (!bits({ xhat, z, mean, varB, invStd }[key]).equals(bits(f[key]))) throw new Error(`${k.name} bnForward ${key} differs from the naive loop`);
+      }
+      let badSigns = 0;
+      for (let m = 0; m < B; m++) for (let n = 0; n < N; n++) if (h[m * lda + n] !== steSign(z[m * N + n])) badSigns++;
+      expect(badSigns).toBe(0);
+
+      const dz = alloc.f64(B * N);
+      for (let i = 0; i < dz.length; i++) dz[i] = rng.normal();
+      const da = alloc.f64(B * N);
+      const dg = alloc.f64(N);
+      const db = alloc.f64(N);
+      const dAp = alloc.f32(Math.ceil(N / 8) * C * 8).fill(7);
+      const dAr = alloc.f32(B * N);
+      k.bnBackwardPanels(dz, xhat, gamma, invStd, B, N, da, dg, db, dAp, C, dAr);
+      const g = naiveBnBackward(dz, xhat, gamma, invStd, B, N);
+      for (const key of ['da', 'dg', 'db'] as const) {
+        if (!bits({ da, dg, db }[key]).equals(bits(g[key]))) throw new Error(`${k.name} bnBackward ${key} differs from the naive loop`);
+      }
+      const p = naivePanels(da, B, N, C, 7);
+      expect(bits(dAp).equals(bits(p.dAp))).toBe(true);
+      expect(bits(dAr).equals(bits(p.dAr))).toBe(true);
+
+      const dAp2 = alloc.f32(Math.ceil(N / 8) * C * 8).fill(7);
+      const dAr2 = alloc.f32(B * N);
+      k.toPanels(dz, dAp2, B, N, C, dAr2);
+      const p2 = naivePanels(dz, B, N, C, 7);
+      expect(bits(dAp2).equals(bits(p2.dAp))).toBe(true);
+      expect(bits(dAr2).equals(bits(p2.dAr))).toBe(true);
+
+      const dH = alloc.f32(B * lda);
+      for (let i = 0; i < dH.length; i++) dH[i] = Math.fround(rng.normal());
+      const zz = alloc.f64(B * N);
+      const edges = [1, -1, Math.fround(1.0000001), -1.0000001, 0, -0, NaN, Infinity];
+      for (let i = 0; i < zz.length; i++) zz[i] = i < edges.length ? edges[i] : 1.5 * rng.normal();
+      const dzBelow = alloc.f64(B * N);
+      k.htanhGrad(zz, dH, lda, dzBelow, B, N);
+      let badGradients = 0;
+      for (let m = 0; m < B; m++) for (let n = 0; n < N; n++) if (!Object.is(dzBelow[m * N + n], steSignGradient(zz[m * N + n], dH[m * lda + n]))) badGradients++;
+      expect(badGradients).toBe(0);
+    }
+  });
+
+  test('adamUpdate clips with the quantizer\'s clip and writes the quantizer\'s sign', () => {
+    const K = 5;
+    const N = 9;
+    const P = 2;
+    const n = P * K * 8;
+    const rng = createRng(11);
+    const w = new Float64Array(n).map(() => 3 * rng.normal());
+    const g = new Float32Array(n).map(() => Math.fround(rng.normal()));
+    const w0 = w.slice();
+    const s = new Float32Array(n);
+    const c = adamCoefficients(2, 1, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    jsSteKernels.adamUpdate(w, new Float64Array(n), new Float64Array(n), g, s, null, K, N, P, c.b1, c.c1, c.b2, c.c2, c.step, c.ibc2, c.eps, 1);
+    const p = w0.slice();
+    adamStep(p, g, new Float64Array(n), new Float64Array(n), c);
+    for (let e = 0; e < n; e++) {
+      expect(w[e]).toBe(clipLatent(p[e]));
+      expect(s[e]).toBe(steSign(w[e]));
     }
   });
 });
