@@ -5,24 +5,31 @@
  */
 import { NumericError } from '../errors';
 import { argumentError, formatValue } from '../util/validate';
-import { panelToRows, pidx, type SteLayerMoments, type SteLayerParameters, type SteStorage } from './layers';
+import { panelToRows, pidx, type SmallArrays, type SteLayerMoments, type SteLayerParameters, type SteStorage } from './layers';
 import { clipLatent } from './quantizer';
+
+/** Per-neuron arrays by their public name and their storage field: with batch norm, or with a bias. */
+const BN_PARAMETERS = [['gamma', 'gamma'], ['beta', 'beta'], ['runningMean', 'runningMean'], ['runningVar', 'runningVar']] as const;
+const BIAS_PARAMETERS = [['bias', 'bias']] as const;
+const BN_MOMENTS = [['gammaM', 'mGamma'], ['gammaV', 'vGamma'], ['betaM', 'mBeta'], ['betaV', 'vBeta']] as const;
+const BIAS_MOMENTS = [['biasM', 'mBias'], ['biasV', 'vBias']] as const;
+type Fields<Name extends string> = readonly (readonly [Name, keyof SmallArrays])[];
+
+/** Copies of the per-neuron arrays `fields` of a layer, under their public names (in the order listed). */
+function copyFields<Name extends string>(sm: SmallArrays, fields: Fields<Name>): Partial<Record<Name, Float64Array>> {
+  const out: Partial<Record<Name, Float64Array>> = {};
+  for (const [name, field] of fields) out[name] = sm[field].slice();
+  return out;
+}
 
 /** Latent parameters and batch-norm statistics (or biases) of every layer, row-major copies. */
 export function readParameters(store: SteStorage): SteLayerParameters[] {
-  return store.shapes.map(({ K, N }, l) => {
-    const sm = store.small[l];
-    const p: SteLayerParameters = { inputs: K, outputs: N, weights: panelToRows(store.big[l].w, N, K) };
-    if (store.settings.batchNorm) {
-      p.gamma = sm.gamma.slice();
-      p.beta = sm.beta.slice();
-      p.runningMean = sm.runningMean.slice();
-      p.runningVar = sm.runningVar.slice();
-    } else {
-      p.bias = sm.bias.slice();
-    }
-    return p;
-  });
+  return store.shapes.map(({ K, N }, l) => ({
+    inputs: K,
+    outputs: N,
+    weights: panelToRows(store.big[l].w, N, K),
+    ...copyFields(store.small[l], store.settings.batchNorm ? BN_PARAMETERS : BIAS_PARAMETERS),
+  }));
 }
 
 /** Replace parameters (any subset per layer); weights pass the quantizer's clip to [−1, 1]. Adam state is kept. */
@@ -42,11 +49,7 @@ export function writeParameters(store: SteStorage, layers: readonly Partial<SteL
       dst.set(src);
     };
     if (p.weights !== undefined) writeWeights(store, l, p.weights);
-    put('gamma', p.gamma, sm.gamma, N);
-    put('beta', p.beta, sm.beta, N);
-    put('runningMean', p.runningMean, sm.runningMean, N);
-    put('runningVar', p.runningVar, sm.runningVar, N);
-    put('bias', p.bias, sm.bias, N);
+    for (const [name, field] of [...BN_PARAMETERS, ...BIAS_PARAMETERS]) put(name, p[name], sm[field], N);
     if (p.runningVar !== undefined && p.runningVar.some((v) => v < 0)) throw argumentError(`layer ${l} runningVar must be ≥ 0.`);
   });
 }
@@ -70,18 +73,11 @@ function writeWeights(store: SteStorage, l: number, weights: Float64Array): void
 export function readMoments(store: SteStorage): SteLayerMoments[] {
   return store.shapes.map(({ K, N }, l) => {
     const b = store.big[l];
-    const sm = store.small[l];
-    const m: SteLayerMoments = { weightsM: panelToRows(b.m, N, K), weightsV: panelToRows(b.v, N, K) };
-    if (store.settings.batchNorm) {
-      m.gammaM = sm.mGamma.slice();
-      m.gammaV = sm.vGamma.slice();
-      m.betaM = sm.mBeta.slice();
-      m.betaV = sm.vBeta.slice();
-    } else {
-      m.biasM = sm.mBias.slice();
-      m.biasV = sm.vBias.slice();
-    }
-    return m;
+    return {
+      weightsM: panelToRows(b.m, N, K),
+      weightsV: panelToRows(b.v, N, K),
+      ...copyFields(store.small[l], store.settings.batchNorm ? BN_MOMENTS : BIAS_MOMENTS),
+    };
   });
 }
 
@@ -94,14 +90,13 @@ export function writeMoments(store: SteStorage, layers: readonly SteLayerMoments
     throw argumentError(`setMoments expects ${store.shapes.length} layers, got ${layers.length}.`);
   }
   if (!Number.isSafeInteger(step) || step < 0) throw argumentError(`The Adam step count must be a non-negative integer. Value: \`${formatValue(step)}\`.`);
-  const bn = store.settings.batchNorm;
-  const names = bn ? (['gammaM', 'gammaV', 'betaM', 'betaV'] as const) : (['biasM', 'biasV'] as const);
+  const fields = store.settings.batchNorm ? BN_MOMENTS : BIAS_MOMENTS;
   // Validate everything before changing anything.
   layers.forEach((p, l) => {
     const { K, N } = store.shapes[l];
     checkMoment(l, 'weightsM', p.weightsM, N * K, false);
     checkMoment(l, 'weightsV', p.weightsV, N * K, true);
-    for (const name of names) checkMoment(l, name, p[name], N, name.endsWith('V'));
+    for (const [name] of fields) checkMoment(l, name, p[name], N, name.endsWith('V'));
   });
   layers.forEach((p, l) => {
     const { K, N } = store.shapes[l];
@@ -113,15 +108,7 @@ export function writeMoments(store: SteStorage, layers: readonly SteLayerMoments
       }
     }
     const sm = store.small[l];
-    if (bn) {
-      sm.mGamma.set(p.gammaM as Float64Array);
-      sm.vGamma.set(p.gammaV as Float64Array);
-      sm.mBeta.set(p.betaM as Float64Array);
-      sm.vBeta.set(p.betaV as Float64Array);
-    } else {
-      sm.mBias.set(p.biasM as Float64Array);
-      sm.vBias.set(p.biasV as Float64Array);
-    }
+    for (const [name, field] of fields) sm[field].set(p[name] as Float64Array);
   });
 }
 
