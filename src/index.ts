@@ -27,7 +27,7 @@ export {
 export { XnorEnsemble, type EnsembleOptions } from './xnor/ensemble';
 export type { InputEncoding, ResolvedInput } from './xnor/input';
 export { packSigns, unpackSigns, packTernary, unpackTernary, packedWords, type PackedMatrix, type TernaryMasks } from './xnor/bitpack';
-export { popcount32, xnorDot } from './xnor/popcount';
+export { popcount32, xnorDot } from './kernels/xnor-popcount';
 export type { XnorBackend } from './kernels/xnor';
 export { formatSummary, type ModelSummary, type LayerSummary } from './model/summary';
 export { encodeModel, encodeCheckpoint, type PackedModel, type EncodeOptions } from './model/encode';
