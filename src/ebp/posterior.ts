@@ -2,8 +2,9 @@ import ndarray from 'ndarray';
 import { ArgumentError, ShapeError, NumericError } from '../errors';
 import type { Matrix } from '../tensor/matrix';
 import { createRng, type Rng } from '../util/random';
-import { createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels } from '../kernels/ebp';
-import { REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, type Refresh } from '../kernels/ebp-js';
+import {
+  REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels, type Refresh,
+} from '../kernels/ebp';
 import { heapBytes } from '../kernels/wasm-heap';
 import { DiscreteFamily, isDiscrete, normalizeWeightKind, type WeightKind } from './weights';
 import { Workspace, workspaceCapacity, jsAlloc, type Alloc } from './workspace';

@@ -5,7 +5,7 @@ import { asMatrix, rowMajor, type Matrix } from '../tensor/matrix';
 import type { PosteriorStore } from './posterior';
 import { forwardBatch, loadBatch } from './forward';
 import { workspaceFor, type Workspace } from './workspace';
-import { REFRESH_NONE } from '../kernels/ebp-js';
+import { REFRESH_NONE } from '../kernels/ebp';
 
 export interface StepResult {
   /** log Z = Σ over the batch and outputs of log Φ(y_k μ̄_k/σ̄_k), before the update (spec §4). */
