@@ -13,7 +13,8 @@ export {
 } from './ebp/posterior';
 export type { WeightKind } from './ebp/weights';
 export { meanFieldForward, type ForwardResult, type ForwardLayer } from './ebp/forward';
-export { ebpStep, ebpGradients, type StepResult, type Gradients } from './ebp/update';
+export { ebpStep, type StepResult } from './ebp/update';
+export { ebpGradients, type Gradients } from './ebp/reference';
 export { predict, classify, deterministicScores, type PredictMode, type Prediction } from './ebp/predict';
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
 export { parseIdx } from './data/idx';
