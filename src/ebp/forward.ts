@@ -17,9 +17,11 @@ const TWO_OVER_SQRT_2PI = 2 / Math.sqrt(2 * Math.PI);
 export interface ForwardLayer {
   /** Mean of the layer's input, [batch, inputs] (x for the first layer). */
   muIn: Matrix;
-  /** μ̄ (spec §3). */
+  /** μ̄, the mean of the pre-activation field (spec §3). */
   ubar: Matrix;
-  /** σ̄². */
+  /** σ̄², the variance of the pre-activation field (spec §3); not Var W, which is `store.layers[l].variance`. */
+  sigma2: Matrix;
+  /** @deprecated The same array as {@link sigma2} (σ̄², not Var W); use `sigma2`. */
   variance: Matrix;
   /** P(v = +1) = Φ(μ̄/σ̄). */
   pPlus: Matrix;
@@ -45,7 +47,7 @@ export function meanFieldForward(store: PosteriorStore, X: Matrix): ForwardResul
 function forwardLayers(store: PosteriorStore, X: Matrix): ForwardLayer[] {
   const B = X.shape[0];
   const sizes = store.sizes;
-  const names = ['ubar', 'variance', 'pPlus', 'muOut'] as const;
+  const names = ['ubar', 'sigma2', 'pPlus', 'muOut'] as const;
   const full = store.layers.map((_, l) => names.map(() => new Float64Array(B * sizes[l + 1])));
   forEachChunk(store, X, (ws, start, nb) => {
     forwardBatch(store, ws, nb, false);
@@ -56,9 +58,10 @@ function forwardLayers(store: PosteriorStore, X: Matrix): ForwardLayer[] {
   });
   const { data, offset } = rowMajor(X);
   let muIn: Matrix = ndarray(data.slice(offset, offset + B * sizes[0]), [B, sizes[0]]);
-  return full.map(([ubar, variance, pPlus, muOut], l) => {
+  return full.map(([ubar, sigma2, pPlus, muOut], l) => {
     const shape = [B, sizes[l + 1]];
-    const layer: ForwardLayer = { muIn, ubar: ndarray(ubar, shape), variance: ndarray(variance, shape), pPlus: ndarray(pPlus, shape), muOut: ndarray(muOut, shape) };
+    const s2 = ndarray(sigma2, shape);
+    const layer: ForwardLayer = { muIn, ubar: ndarray(ubar, shape), sigma2: s2, variance: s2, pPlus: ndarray(pPlus, shape), muOut: ndarray(muOut, shape) };
     muIn = layer.muOut;
     return layer;
   });
@@ -79,12 +82,12 @@ export function forwardBatch(store: PosteriorStore, ws: Workspace, B: number, ba
     const k1 = K + 1;
     const c = Math.sqrt(k1);
     if (l === 0 && ws.sparse) {
-      kern.inputSparse(mean, variance, b, K, Kout, ws.nzStart, ws.nzIdx, ws.nzVal, ws.nzVal2, B, buf.ubar, buf.variance, c, k1);
+      kern.inputSparse(mean, variance, b, K, Kout, ws.nzStart, ws.nzIdx, ws.nzVal, ws.nzVal2, B, buf.ubar, buf.sigma2, c, k1);
     } else if (l === 0) {
-      kern.denseLayer(mean, variance, b, K, Kout, ws.x, ws.x2, false, B, buf.ubar, buf.variance, c, k1);
+      kern.denseLayer(mean, variance, b, K, Kout, ws.x, ws.x2, false, B, buf.ubar, buf.sigma2, c, k1);
     } else {
       const prev = ws.layers[l - 1];
-      kern.denseLayer(mean, variance, b, K, Kout, prev.muOut, prev.nuOut, true, B, buf.ubar, buf.variance, c, k1);
+      kern.denseLayer(mean, variance, b, K, Kout, prev.muOut, prev.nuOut, true, B, buf.ubar, buf.sigma2, c, k1);
     }
     activate(buf, B * Kout, backward && l < L - 1);
   }
@@ -92,9 +95,9 @@ export function forwardBatch(store: PosteriorStore, ws: Workspace, B: number, ba
 
 /** Sign-neuron moments from (μ̄, σ̄²): ⟨v⟩ = erf(z/√2), Var v = 4Φ(z)Φ(−z), z = μ̄/σ̄ (spec §3, §11.5). */
 function activate(buf: LayerBuffers, count: number, withDerivative: boolean): void {
-  const { ubar, variance, muOut, nuOut, pPlus, dmu } = buf;
+  const { ubar, sigma2, muOut, nuOut, pPlus, dmu } = buf;
   for (let i = 0; i < count; i++) {
-    const sigma = Math.sqrt(variance[i]);
+    const sigma = Math.sqrt(sigma2[i]);
     const z = ubar[i] / sigma;
     const p = 0.5 * erfc(-z * SQRT1_2);
     const q = 0.5 * erfc(z * SQRT1_2);

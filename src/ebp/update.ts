@@ -46,11 +46,11 @@ export function stepBatch(store: PosteriorStore, ws: Workspace, B: number, obser
  */
 export function backward(store: PosteriorStore, ws: Workspace, B: number): number {
   const L = store.layers.length;
-  const { ubar, variance, delta } = ws.layers[L - 1];
+  const { ubar, sigma2, delta } = ws.layers[L - 1];
   const y = ws.y;
   let logZ = 0;
   for (let i = 0, n = B * store.sizes[L]; i < n; i++) {
-    const sigma = Math.sqrt(variance[i]);
+    const sigma = Math.sqrt(sigma2[i]);
     const zy = (y[i] * ubar[i]) / sigma;
     logZ += logNormCdf(zy); // §4
     // δ_L = y N(0|μ̄,σ̄²)/Φ(y z) = y φ(zy)/Φ(zy)/σ̄, in a form that stays finite for zy → −∞ (§11.1).

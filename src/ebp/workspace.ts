@@ -16,8 +16,8 @@ export const jsAlloc: Alloc = { f64: (n) => new Float64Array(n), i32: (n) => new
 export interface LayerBuffers {
   /** μ̄ = (Σ_j ⟨W⟩ μ_in + b) / √(K_in + 1). */
   readonly ubar: Float64Array;
-  /** σ̄² = (Σ_j Var W ⟨v²⟩ + ⟨W⟩² Var v + 1) / (K_in + 1). */
-  readonly variance: Float64Array;
+  /** σ̄² = (Σ_j Var W ⟨v²⟩ + ⟨W⟩² Var v + 1) / (K_in + 1), the variance of the field (not Var W). */
+  readonly sigma2: Float64Array;
   /** ⟨v⟩ = 2Φ(z) − 1 = erf(z/√2), z = μ̄/σ̄. */
   readonly muOut: Float64Array;
   /** Var v = 4Φ(z)Φ(−z). */
@@ -77,7 +77,7 @@ export class Workspace {
       const n = capacity * sizes[l];
       layers.push({
         ubar: alloc.f64(n),
-        variance: alloc.f64(n),
+        sigma2: alloc.f64(n),
         muOut: alloc.f64(n),
         nuOut: alloc.f64(n),
         pPlus: alloc.f64(n),
