@@ -95,16 +95,22 @@ export function xorCounts4(X: Int32Array, xo: number, W: Int32Array, wo: number,
   cnt[3] = r3;
 }
 
-/** Canonical rows (⌈K/32⌉ words each) → panels of 4 rows interleaved per word; missing rows are zero. */
-export function toPanels32(words: Int32Array, K: number, N: number): Int32Array {
+/**
+ * Canonical rows (⌈K/32⌉ words each) into panels: word w of row 4p + r goes to out[(p·KW + w)·per + at + r]
+ * (binary panels: per 4, at 0; ternary: per 8, the sign words at 0 and the non-zero masks at 4).
+ */
+function interleave32(words: Int32Array, K: number, N: number, out: Int32Array, per: number, at: number): void {
   const KW = (K + 31) >>> 5;
-  const P = (N + 3) >>> 2;
-  const out = new Int32Array(P * KW * 4);
   for (let k = 0; k < N; k++) {
-    const p = k >>> 2;
-    const r = k & 3;
-    for (let w = 0; w < KW; w++) out[(p * KW + w) * 4 + r] = words[k * KW + w];
+    const o = (k >>> 2) * KW * per + at + (k & 3);
+    for (let w = 0; w < KW; w++) out[o + w * per] = words[k * KW + w];
   }
+}
+
+/** Canonical rows → panels of 4 rows interleaved per word; missing rows are zero. */
+export function toPanels32(words: Int32Array, K: number, N: number): Int32Array {
+  const out = new Int32Array(((N + 3) >>> 2) * ((K + 31) >>> 5) * 4);
+  interleave32(words, K, N, out, 4, 0);
   return out;
 }
 
@@ -175,16 +181,8 @@ export function maskedCounts4(X: Int32Array, xo: number, W: Int32Array, wo: numb
 
 /** Canonical sign and non-zero rows → ternary panels: word k of panel p holds S of rows 4p..4p+3, then their NZ. */
 export function toTernaryPanels32(words: Int32Array, nz: Int32Array, K: number, N: number): Int32Array {
-  const KW = (K + 31) >>> 5;
-  const P = (N + 3) >>> 2;
-  const out = new Int32Array(P * KW * 8);
-  for (let k = 0; k < N; k++) {
-    const p = k >>> 2;
-    const r = k & 3;
-    for (let w = 0; w < KW; w++) {
-      out[(p * KW + w) * 8 + r] = words[k * KW + w];
-      out[(p * KW + w) * 8 + 4 + r] = nz[k * KW + w];
-    }
-  }
+  const out = new Int32Array(((N + 3) >>> 2) * ((K + 31) >>> 5) * 8);
+  interleave32(words, K, N, out, 8, 0);
+  interleave32(nz, K, N, out, 8, 4);
   return out;
 }

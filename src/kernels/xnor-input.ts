@@ -76,26 +76,72 @@ export function signPack(pre: Float64Array, B: number, N: number, thr: Float64Ar
   }
 }
 
+/** Indices of the non-zero inputs of the row at X[xr .. xr + K) into `list`; returns their count. */
+function nonZeroInputs(X: Float64Array, xr: number, K: number, list: Int32Array): number {
+  let count = 0;
+  for (let j = 0; j < K; j++) if (X[xr + j] !== 0) list[count++] = j;
+  return count;
+}
+
+const XS = new Float64Array(8);
+
+/**
+ * Per-sample byte tables of the groups of 8 inputs of a row that hold a non-zero input (their indices
+ * into `list`; returns their count), built bit by bit, T[g][m] from T[g][m ∧ (m − 1)] and x_{8g + ctz m}:
+ * `subsetSums`: T[g][m] = Σ_{i ∈ m} x_{8g+i} (T[g][0] = 0); otherwise the ±1 dot with sign bits m,
+ * T[g][m] = Σ_i x_{8g+i} − 2 Σ_{i ∈ m} x_{8g+i}.
+ */
+function groupTables(X: Float64Array, xr: number, K: number, T: Float64Array, list: Int32Array, subsetSums: boolean): number {
+  const xs = XS;
+  let count = 0;
+  for (let g = 0, G = (K + 7) >>> 3; g < G; g++) {
+    let any = false;
+    for (let i = 0; i < 8; i++) {
+      const v = 8 * g + i < K ? X[xr + 8 * g + i] : 0;
+      xs[i] = v;
+      if (v !== 0) any = true;
+    }
+    if (!any) continue;
+    list[count++] = g;
+    const t = g * 256;
+    if (subsetSums) {
+      T[t] = 0;
+      for (let m = 1; m < 256; m++) T[t + m] = T[t + (m & (m - 1))] + xs[CTZ8[m]];
+    } else {
+      let s = xs[0];
+      for (let i = 1; i < 8; i++) s += xs[i];
+      T[t] = s;
+      for (let m = 1; m < 256; m++) T[t + m] = T[t + (m & (m - 1))] - 2 * xs[CTZ8[m]];
+    }
+  }
+  return count;
+}
+
+/** pre[o + 4p + r] = s_r for the rows r of panel p that exist (4p + r < N). */
+function storePanel(pre: Float64Array, o: number, N: number, p: number, s0: number, s1: number, s2: number, s3: number): void {
+  const k = 4 * p;
+  if (k < N) pre[o + k] = s0;
+  if (k + 1 < N) pre[o + k + 1] = s1;
+  if (k + 2 < N) pre[o + k + 2] = s2;
+  if (k + 3 < N) pre[o + k + 3] = s3;
+}
+
 /**
  * Mirrors tern_real_pre in wasm/xnor_kernels.c: the first layer of a ternary network on real inputs,
  * Σ_{j ∈ P} x_j − Σ_{j ∈ M} x_j. Zero inputs and zero weights are skipped. With fewer than
  * LUT_MIN_ROWS outputs: direct sums in input order over the non-zero inputs. Otherwise per-sample
- * tables of the 256 subset sums of each group of 8 inputs with a non-zero input,
- * T[g][m] = T[g][m ∧ (m − 1)] + x_{8g + ctz m}, T[g][0] = 0, and s += T[g][P byte] − T[g][M byte] over
- * those groups in increasing g.
+ * tables of the 256 subset sums of each group of 8 inputs with a non-zero input (groupTables), and
+ * s += T[g][P byte] − T[g][M byte] over those groups in increasing g.
  */
 export function realPreTernary(X: Float64Array, xo: number, L: PanelLayer, B: number, buf: FirstLayerBuffers): void {
   const { K, KW, P, panels, N } = L;
   const { pre, table: T, list } = buf;
-  const G = (K + 7) >>> 3;
-  const xs = new Float64Array(8);
   const stride = KW * 8;
   for (let n = 0; n < B; n++) {
     const xr = xo + n * K;
     const o = n * N;
     if (N < LUT_MIN_ROWS) {
-      let count = 0;
-      for (let j = 0; j < K; j++) if (X[xr + j] !== 0) list[count++] = j;
+      const count = nonZeroInputs(X, xr, K, list);
       for (let k = 0; k < N; k++) {
         const wo = (k >>> 2) * stride + (k & 3);
         let s = 0;
@@ -112,20 +158,7 @@ export function realPreTernary(X: Float64Array, xo: number, L: PanelLayer, B: nu
       }
       continue;
     }
-    let count = 0;
-    for (let g = 0; g < G; g++) {
-      let any = false;
-      for (let i = 0; i < 8; i++) {
-        const v = 8 * g + i < K ? X[xr + 8 * g + i] : 0;
-        xs[i] = v;
-        if (v !== 0) any = true;
-      }
-      if (!any) continue;
-      list[count++] = g;
-      const t = g * 256;
-      T[t] = 0;
-      for (let m = 1; m < 256; m++) T[t + m] = T[t + (m & (m - 1))] + xs[CTZ8[m]];
-    }
+    const count = groupTables(X, xr, K, T, list, true);
     for (let p = 0; p < P; p++) {
       const wo = p * stride;
       let s0 = 0;
@@ -146,27 +179,24 @@ export function realPreTernary(X: Float64Array, xo: number, L: PanelLayer, B: nu
         m = (panels[wk + 3] >>> sh) & 255;
         s3 += T[t + (((panels[wk + 7] >>> sh) & 255) & ~m)] - T[t + m];
       }
-      const k = 4 * p;
-      if (k < N) pre[o + k] = s0;
-      if (k + 1 < N) pre[o + k + 1] = s1;
-      if (k + 2 < N) pre[o + k + 2] = s2;
-      if (k + 3 < N) pre[o + k + 3] = s3;
+      storePanel(pre, o, N, p, s0, s1, s2, s3);
     }
   }
 }
 
-/** Mirrors real_pre in wasm/xnor_kernels.c: zero inputs skipped, byte tables for LUT_MIN_ROWS outputs or more. */
+/**
+ * Mirrors real_pre in wasm/xnor_kernels.c: Σ_j w_j x_j with w = ±1 (bit 1 = −1), zero inputs skipped.
+ * Fewer than LUT_MIN_ROWS outputs: direct sums in input order; otherwise the ±1 byte tables of
+ * groupTables, s += T[g][sign byte] over the groups in increasing g.
+ */
 export function realPre(X: Float64Array, xo: number, L: PanelLayer, B: number, buf: FirstLayerBuffers): void {
   const { K, KW, P, panels, N } = L;
   const { pre, table: T, list } = buf;
-  const G = (K + 7) >>> 3;
-  const xs = new Float64Array(8);
   for (let n = 0; n < B; n++) {
     const xr = xo + n * K;
     const o = n * N;
     if (N < LUT_MIN_ROWS) {
-      let count = 0;
-      for (let j = 0; j < K; j++) if (X[xr + j] !== 0) list[count++] = j;
+      const count = nonZeroInputs(X, xr, K, list);
       for (let k = 0; k < N; k++) {
         const wo = (k >>> 2) * KW * 4 + (k & 3);
         let s = 0;
@@ -179,22 +209,7 @@ export function realPre(X: Float64Array, xo: number, L: PanelLayer, B: number, b
       }
       continue;
     }
-    let count = 0;
-    for (let g = 0; g < G; g++) {
-      let any = false;
-      for (let i = 0; i < 8; i++) {
-        const v = 8 * g + i < K ? X[xr + 8 * g + i] : 0;
-        xs[i] = v;
-        if (v !== 0) any = true;
-      }
-      if (!any) continue;
-      list[count++] = g;
-      const t = g * 256;
-      let s = xs[0];
-      for (let i = 1; i < 8; i++) s += xs[i];
-      T[t] = s;
-      for (let m = 1; m < 256; m++) T[t + m] = T[t + (m & (m - 1))] - 2 * xs[CTZ8[m]];
-    }
+    const count = groupTables(X, xr, K, T, list, false);
     for (let p = 0; p < P; p++) {
       const wo = p * KW * 4;
       let s0 = 0;
@@ -211,11 +226,7 @@ export function realPre(X: Float64Array, xo: number, L: PanelLayer, B: number, b
         s2 += T[t + ((panels[wk + 2] >>> sh) & 255)];
         s3 += T[t + ((panels[wk + 3] >>> sh) & 255)];
       }
-      const k = 4 * p;
-      if (k < N) pre[o + k] = s0;
-      if (k + 1 < N) pre[o + k + 1] = s1;
-      if (k + 2 < N) pre[o + k + 2] = s2;
-      if (k + 3 < N) pre[o + k + 3] = s3;
+      storePanel(pre, o, N, p, s0, s1, s2, s3);
     }
   }
 }

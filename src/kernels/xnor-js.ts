@@ -9,9 +9,7 @@
  * not in result: the exact integer dot Σ w_j q_j of bit-plane inputs is computed here with the byte
  * tables of the real-input path (exact on integers), which is faster in JS than popcounts of 8 planes.
  */
-import {
-  LUT_MIN_ROWS, chunkRowsFor, panelTile, planRowSums, popcountCut, ternaryRowCounts, type PlanInput, type XnorEngine, type XnorPlan,
-} from './xnor-plan';
+import { LUT_MIN_ROWS, chunkRowsFor, layerCuts, panelTile, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
 import { maskedCounts4, toPanels32, toTernaryPanels32, xorCounts4 } from './xnor-counts';
 import { addBias, packBinarize, quantizeRows, realPre, realPreTernary, signPack, type FirstLayerBuffers, type PanelLayer } from './xnor-input';
 import { firstNonFinite } from '../tensor/matrix';
@@ -52,20 +50,8 @@ export class JsXnorEngine implements XnorEngine {
     this.layers = plan.layers.map((L, l) => {
       const KW = (L.K + 31) >>> 5;
       const P = (L.N + 3) >>> 2;
-      const binaryIn = l > 0 || plan.input.kind === 'binarize';
       const tern = L.nz !== null;
-      const kc = L.nz ? ternaryRowCounts(L.words, L.nz, L.K, L.N) : new Int32Array(L.N).fill(L.K);
-      const cut = new Int32Array(P * 4).fill(0x7fffffff);
-      const flip = new Uint8Array(P * 4);
-      for (let k = 0; k < L.N; k++) {
-        flip[k] = L.flip[k];
-        if (binaryIn) cut[k] = popcountCut(kc[k], L.thr[k], L.flip[k] === 1);
-      }
-      const rowc = new Float64Array(L.N);
-      if (l === 0 && plan.input.kind === 'bitplanes' && plan.input.offset !== 0) {
-        const sums = planRowSums(L);
-        for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * sums[k];
-      }
+      const { counts: kc, cut, flip, rowc } = layerCuts(plan, l);
       const panels = L.nz ? toTernaryPanels32(L.words, L.nz, L.K, L.N) : toPanels32(L.words, L.K, L.N);
       const scale = L.scale ? L.scale : new Float64Array(L.N).fill(1);
       return { K: L.K, N: L.N, KW, P, tern, kc, panels, cut, flip, thr: L.thr, scale, bias: L.bias, rowc, tile: panelTile(KW * (tern ? 32 : 16)) };
