@@ -1,9 +1,10 @@
 /**
  * The EBP kernel interface: the plain TypeScript loops of ebp-js.ts, or the same loops compiled to
  * WebAssembly SIMD (wasm/ebp_kernels.c) bound to one store's heap. Callers pass typed arrays; the
- * WebAssembly set passes their byte offsets, so every array must be a view on that heap. src/ebp imports
- * the kernels through this file only. The slow reference they are tested against is `ebpGradients`
- * (src/ebp/reference.ts; tests/unit/kernels/ebp-reference.test.ts).
+ * WebAssembly set passes their byte offsets, so every array must be a view on that heap. src/ebp
+ * imports the EBP kernels and their constants through this file only (never ebp-js.ts). The update
+ * kernels are tested against the slow reference `ebpGradients` (src/ebp/reference.ts,
+ * tests/unit/kernels/ebp-reference.test.ts), and WebAssembly against TypeScript (ebp-kernels.test.ts).
  */
 import * as js from './ebp-js';
 import { EBP_WASM_BASE64 } from './ebp-wasm.generated';
