@@ -13,7 +13,8 @@ export {
 } from './ebp/posterior';
 export type { WeightKind } from './ebp/weights';
 export { meanFieldForward, type ForwardResult, type ForwardLayer } from './ebp/forward';
-export { ebpStep, ebpGradients, type StepResult, type Gradients } from './ebp/update';
+export { ebpStep, type StepResult } from './ebp/update';
+export { ebpGradients, type Gradients } from './ebp/reference';
 export { predict, classify, deterministicScores, type PredictMode, type Prediction } from './ebp/predict';
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
 export { parseIdx } from './data/idx';
@@ -27,7 +28,7 @@ export {
 export { XnorEnsemble, type EnsembleOptions } from './xnor/ensemble';
 export type { InputEncoding, ResolvedInput } from './xnor/input';
 export { packSigns, unpackSigns, packTernary, unpackTernary, packedWords, type PackedMatrix, type TernaryMasks } from './xnor/bitpack';
-export { popcount32, xnorDot } from './xnor/popcount';
+export { popcount32, xnorDot } from './kernels/xnor-popcount';
 export type { XnorBackend } from './kernels/xnor';
 export { formatSummary, type ModelSummary, type LayerSummary } from './model/summary';
 export { encodeModel, encodeCheckpoint, type PackedModel, type EncodeOptions } from './model/encode';

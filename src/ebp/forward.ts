@@ -1,9 +1,14 @@
+/**
+ * The mean-field forward pass (spec §3) and the EBP-D sign pass (spec §8) over the rows of a workspace.
+ * `meanFieldForward` is the validated public entry point; `forwardBatch` and `deterministicBatch` are the
+ * algorithm, shared by the step (./update.ts), the trainer and prediction.
+ */
 import ndarray from 'ndarray';
-import { ShapeError } from '../errors';
 import { erf, erfc } from '../special';
-import { asMatrix, assertFiniteRows, rowMajor, type Matrix } from '../tensor/matrix';
+import { asMatrix, rowMajor, type Matrix } from '../tensor/matrix';
+import { forEachChunk, loadBatch } from './batch';
 import type { PosteriorStore } from './posterior';
-import { chunkRows, workspaceFor, type LayerBuffers, type Workspace } from './workspace';
+import type { LayerBuffers, Workspace } from './workspace';
 
 const SQRT1_2 = Math.SQRT1_2;
 const TWO_OVER_SQRT_2PI = 2 / Math.sqrt(2 * Math.PI);
@@ -12,9 +17,11 @@ const TWO_OVER_SQRT_2PI = 2 / Math.sqrt(2 * Math.PI);
 export interface ForwardLayer {
   /** Mean of the layer's input, [batch, inputs] (x for the first layer). */
   muIn: Matrix;
-  /** μ̄ (spec §3). */
+  /** μ̄, the mean of the pre-activation field (spec §3). */
   ubar: Matrix;
-  /** σ̄². */
+  /** σ̄², the variance of the pre-activation field (spec §3); not Var W, which is `store.layers[l].variance`. */
+  sigma2: Matrix;
+  /** @deprecated The same array as {@link sigma2} (σ̄², not Var W); use `sigma2`. */
   variance: Matrix;
   /** P(v = +1) = Φ(μ̄/σ̄). */
   pPlus: Matrix;
@@ -32,78 +39,38 @@ export interface ForwardResult {
  */
 export function meanFieldForward(store: PosteriorStore, X: Matrix): ForwardResult {
   X = asMatrix(X);
-  const B = loadBatch(store, X);
+  loadBatch(store, X);
+  return { layers: forwardLayers(store, X) };
+}
+
+/** forwardBatch over all rows of X, chunk by chunk, gathered into fresh [B, K_l] arrays. */
+function forwardLayers(store: PosteriorStore, X: Matrix): ForwardLayer[] {
+  const B = X.shape[0];
   const sizes = store.sizes;
-  const full = store.layers.map((_, l) => ({
-    ubar: new Float64Array(B * sizes[l + 1]),
-    variance: new Float64Array(B * sizes[l + 1]),
-    pPlus: new Float64Array(B * sizes[l + 1]),
-    muOut: new Float64Array(B * sizes[l + 1]),
-  }));
+  const names = ['ubar', 'sigma2', 'pPlus', 'muOut'] as const;
+  const full = store.layers.map((_, l) => names.map(() => new Float64Array(B * sizes[l + 1])));
   forEachChunk(store, X, (ws, start, nb) => {
     forwardBatch(store, ws, nb, false);
-    for (let l = 0; l < full.length; l++) {
+    full.forEach((arrays, l) => {
       const K = sizes[l + 1];
-      const buf = ws.layers[l];
-      const f = full[l];
-      f.ubar.set(buf.ubar.subarray(0, nb * K), start * K);
-      f.variance.set(buf.variance.subarray(0, nb * K), start * K);
-      f.pPlus.set(buf.pPlus.subarray(0, nb * K), start * K);
-      f.muOut.set(buf.muOut.subarray(0, nb * K), start * K);
-    }
+      names.forEach((name, i) => arrays[i].set(ws.layers[l][name].subarray(0, nb * K), start * K));
+    });
   });
   const { data, offset } = rowMajor(X);
   let muIn: Matrix = ndarray(data.slice(offset, offset + B * sizes[0]), [B, sizes[0]]);
-  const layers: ForwardLayer[] = [];
-  for (let l = 0; l < full.length; l++) {
+  return full.map(([ubar, sigma2, pPlus, muOut], l) => {
     const shape = [B, sizes[l + 1]];
-    const f = full[l];
-    const layer: ForwardLayer = {
-      muIn,
-      ubar: ndarray(f.ubar, shape),
-      variance: ndarray(f.variance, shape),
-      pPlus: ndarray(f.pPlus, shape),
-      muOut: ndarray(f.muOut, shape),
-    };
-    layers.push(layer);
+    const s2 = ndarray(sigma2, shape);
+    const layer: ForwardLayer = { muIn, ubar: ndarray(ubar, shape), sigma2: s2, variance: s2, pPlus: ndarray(pPlus, shape), muOut: ndarray(muOut, shape) };
     muIn = layer.muOut;
-  }
-  return { layers };
+    return layer;
+  });
 }
 
 /**
- * Push X through a workspace in chunks: `fn(ws, start, rows)` is called with ws.x holding rows
- * start..start+rows-1.
- */
-export function forEachChunk(store: PosteriorStore, X: Matrix, fn: (ws: Workspace, start: number, rows: number) => void): void {
-  const B = loadBatch(store, X);
-  const K0 = store.sizes[0];
-  const { data, offset } = rowMajor(X);
-  assertFiniteRows(data, offset, B, K0, 'forward pass');
-  const chunk = chunkRows(store);
-  const ws = workspaceFor(store, Math.min(B, chunk));
-  for (let start = 0; start < B; start += chunk) {
-    const nb = Math.min(chunk, B - start);
-    ws.x.set(data.subarray(offset + start * K0, offset + (start + nb) * K0));
-    fn(ws, start, nb);
-  }
-}
-
-/** Validate X against the store; returns the batch size. */
-export function loadBatch(store: PosteriorStore, X: Matrix): number {
-  if (X.shape.length !== 2 || X.shape[1] !== store.sizes[0]) {
-    throw new ShapeError(
-      `input has ${X.shape[1]} columns but the network's first layer expects ${store.sizes[0]} (X.shape=[${X.shape.join(', ')}]).`,
-      X.shape,
-      [X.shape[0], store.sizes[0]],
-    );
-  }
-  return X.shape[0];
-}
-
-/**
- * Forward pass over the first B rows of ws.x, writing every layer's buffers. With `backward` set it
- * also stores 2N(0|μ̄,σ̄²) for the hidden layers (needed by the deltas).
+ * §3 over the first B rows of ws.x, writing every layer's buffers, with k1 = K + 1:
+ * μ̄ = (Σ ⟨W⟩μ + b)/√k1, σ̄² = (Σ Var W ⟨v²⟩ + ⟨W⟩² Var v + 1)/k1 (kernels), then the sign-neuron
+ * moments. With `backward` set it also stores 2N(0|μ̄,σ̄²) of the hidden layers for the deltas (§5).
  */
 export function forwardBatch(store: PosteriorStore, ws: Workspace, B: number, backward: boolean): void {
   const L = store.layers.length;
@@ -115,22 +82,22 @@ export function forwardBatch(store: PosteriorStore, ws: Workspace, B: number, ba
     const k1 = K + 1;
     const c = Math.sqrt(k1);
     if (l === 0 && ws.sparse) {
-      kern.inputSparse(mean, variance, b, K, Kout, ws.nzStart, ws.nzIdx, ws.nzVal, ws.nzVal2, B, buf.ubar, buf.variance, c, k1);
+      kern.inputSparse(mean, variance, b, K, Kout, ws.nzStart, ws.nzIdx, ws.nzVal, ws.nzVal2, B, buf.ubar, buf.sigma2, c, k1);
     } else if (l === 0) {
-      kern.denseLayer(mean, variance, b, K, Kout, ws.x, ws.x2, false, B, buf.ubar, buf.variance, c, k1);
+      kern.denseLayer(mean, variance, b, K, Kout, ws.x, ws.x2, false, B, buf.ubar, buf.sigma2, c, k1);
     } else {
       const prev = ws.layers[l - 1];
-      kern.denseLayer(mean, variance, b, K, Kout, prev.muOut, prev.nuOut, true, B, buf.ubar, buf.variance, c, k1);
+      kern.denseLayer(mean, variance, b, K, Kout, prev.muOut, prev.nuOut, true, B, buf.ubar, buf.sigma2, c, k1);
     }
     activate(buf, B * Kout, backward && l < L - 1);
   }
 }
 
-/** Sign-neuron moments from (μ̄, σ̄²): ⟨v⟩ = erf(z/√2), Var v = 4Φ(z)Φ(−z) (spec §11.5). */
+/** Sign-neuron moments from (μ̄, σ̄²): ⟨v⟩ = erf(z/√2), Var v = 4Φ(z)Φ(−z), z = μ̄/σ̄ (spec §3, §11.5). */
 function activate(buf: LayerBuffers, count: number, withDerivative: boolean): void {
-  const { ubar, variance, muOut, nuOut, pPlus, dmu } = buf;
+  const { ubar, sigma2, muOut, nuOut, pPlus, dmu } = buf;
   for (let i = 0; i < count; i++) {
-    const sigma = Math.sqrt(variance[i]);
+    const sigma = Math.sqrt(sigma2[i]);
     const z = ubar[i] / sigma;
     const p = 0.5 * erfc(-z * SQRT1_2);
     const q = 0.5 * erfc(z * SQRT1_2);

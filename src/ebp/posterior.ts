@@ -2,14 +2,17 @@ import ndarray from 'ndarray';
 import { ArgumentError, ShapeError, NumericError } from '../errors';
 import type { Matrix } from '../tensor/matrix';
 import { createRng, type Rng } from '../util/random';
-import { createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels } from '../kernels/ebp';
-import { REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, type Refresh } from '../kernels/ebp-js';
+import {
+  REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels, type Refresh,
+} from '../kernels/ebp';
 import { heapBytes } from '../kernels/wasm-heap';
+import { invalid, requireFinite, requireOneOf } from '../util/validate';
 import { DiscreteFamily, isDiscrete, normalizeWeightKind, type WeightKind } from './weights';
 import { Workspace, workspaceCapacity, jsAlloc, type Alloc } from './workspace';
 
 /** Which kernels a store runs: WebAssembly SIMD when available (`'auto'`), or always the JS loops. */
 export type Backend = 'auto' | 'wasm' | 'js';
+const BACKENDS: readonly Backend[] = ['auto', 'wasm', 'js'];
 
 /**
  * One layer of the factorised posterior: the field h (binary) or mean (Gaussian) of every weight,
@@ -82,10 +85,7 @@ export class PosteriorStore {
     this.weights = weights;
     this.weightVariance = weightVariance;
     this.sizes = Object.freeze(sizes.slice());
-    if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js') {
-      throw new ArgumentError(`invalid argument. \`backend\` must be 'auto', 'wasm' or 'js'. Value: \`${JSON.stringify(backend)}\`.`);
-    }
-    this.requested = backend;
+    this.requested = requireOneOf(backend, 'backend', BACKENDS);
     this.discrete = isDiscrete(weights) ? new DiscreteFamily(weights) : null;
     const tern = this.discrete?.ternaryConstants ?? null;
     this.refreshKind = weights === 'binary' ? REFRESH_BINARY : tern ? REFRESH_TERNARY : REFRESH_NONE;
@@ -146,10 +146,7 @@ export class PosteriorStore {
     const weights = normalizeWeightKind(opts.weights ?? 'binary');
     assertSizes(sizes);
     const s2 = checkVariance(opts.weightVariance);
-    const sigmaW = opts.sigmaW ?? 1;
-    if (!(sigmaW > 0) || !Number.isFinite(sigmaW)) {
-      throw new ArgumentError(`invalid argument. \`sigmaW\` must be a positive number. Value: \`${sigmaW}\`.`);
-    }
+    const sigmaW = requireFinite(opts.sigmaW ?? 1, 'sigmaW', 'positive');
     const rng = opts.rng ?? createRng(opts.seed ?? 0);
     const h: Float64Array[] = [];
     const b: Float64Array[] = [];
@@ -304,16 +301,12 @@ export class PosteriorStore {
 
 function assertSizes(sizes: readonly number[]): void {
   if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw new ArgumentError(`invalid argument. Layer sizes must be at least two positive integers [K_0, ..., K_L]. Value: \`${JSON.stringify(sizes)}\`.`);
+    throw invalid('sizes', 'at least two positive integers [K_0, ..., K_L] (the layer widths)', sizes);
   }
 }
 
 function checkVariance(v: number | undefined): number {
-  const s2 = v ?? 1;
-  if (!(s2 > 0) || !Number.isFinite(s2)) {
-    throw new ArgumentError(`invalid argument. \`weightVariance\` must be a positive finite number. Value: \`${v}\`.`);
-  }
-  return s2;
+  return requireFinite(v ?? 1, 'weightVariance', 'positive');
 }
 
 function finite(v: number, where: string): number {

@@ -1,9 +1,13 @@
+/** Inference (spec §8): EBP-P from the mean-field pass, EBP-D from the sign network, and the class decision. */
 import ndarray from 'ndarray';
-import { ArgumentError } from '../errors';
 import { asMatrix, rowMajor, type Matrix } from '../tensor/matrix';
 import { decideRows } from '../util/decide';
-import { deterministicBatch, forEachChunk, loadBatch, meanFieldForward } from './forward';
+import { requireOneOf } from '../util/validate';
+import { forEachChunk, loadBatch } from './batch';
+import { deterministicBatch, meanFieldForward } from './forward';
 import type { PosteriorStore } from './posterior';
+
+const MODES: readonly PredictMode[] = ['probabilistic', 'deterministic'];
 
 /** `'probabilistic'` is EBP-P, `'deterministic'` is EBP-D (spec §8). */
 export type PredictMode = 'probabilistic' | 'deterministic';
@@ -21,16 +25,15 @@ export interface Prediction {
 /** EBP-P or EBP-D outputs and the class decision (spec §8). */
 export function predict(store: PosteriorStore, X: Matrix, mode: PredictMode = 'probabilistic'): Prediction {
   X = asMatrix(X);
-  let scores: Matrix;
-  if (mode === 'probabilistic') {
-    const fw = meanFieldForward(store, X);
-    scores = fw.layers[fw.layers.length - 1].muOut;
-  } else if (mode === 'deterministic') {
-    scores = deterministicScores(store, X);
-  } else {
-    throw new ArgumentError(`invalid argument. \`mode\` must be 'probabilistic' or 'deterministic'. Value: \`${String(mode)}\`.`);
-  }
+  requireOneOf(mode, 'mode', MODES);
+  const scores = mode === 'probabilistic' ? probabilisticScores(store, X) : deterministicScores(store, X);
   return { scores, classes: classify(scores) };
+}
+
+/** EBP-P: ⟨v_L⟩ = 2Φ(z) − 1 of the mean-field pass. */
+function probabilisticScores(store: PosteriorStore, X: Matrix): Matrix {
+  const fw = meanFieldForward(store, X);
+  return fw.layers[fw.layers.length - 1].muOut;
 }
 
 /**

@@ -1,13 +1,15 @@
-import { ArgumentError, DataError, ShapeError } from '../errors';
+import { DataError, ShapeError } from '../errors';
 import { signTargets, type Dataset } from '../data/dataset';
 import { decide } from '../util/decide';
 import { createRng, type Rng } from '../util/random';
 import { rowMajor } from '../tensor/matrix';
 import { driveAsync, driveSync } from '../util/drive';
-import { deterministicBatch, forEachChunk, forwardBatch } from './forward';
+import { check, requireNonNegativeInteger, requireOneOf, requirePositiveInteger } from '../util/validate';
+import { forEachChunk, workspaceFor } from './batch';
+import { deterministicBatch, forwardBatch } from './forward';
 import { PosteriorStore, type InitOptions } from './posterior';
-import { backward, update } from './update';
-import { workspaceFor, type Workspace } from './workspace';
+import { stepBatch } from './update';
+import type { Workspace } from './workspace';
 
 export interface FitOptions {
   /** Passes over the data. Default 1. */
@@ -108,9 +110,7 @@ export class EbpTrainer {
 
   /** A trainer with a freshly initialised posterior of widths [inputs, ...hidden, outputs]. */
   static create(cfg: EbpTrainerConfig): EbpTrainer {
-    if (cfg.hidden !== undefined && !Array.isArray(cfg.hidden)) {
-      throw new ArgumentError(`invalid argument. \`hidden\` must be an array of layer widths, e.g. [200]. Value: \`${JSON.stringify(cfg.hidden)}\`.`);
-    }
+    check(cfg.hidden === undefined || Array.isArray(cfg.hidden), 'hidden', 'an array of layer widths, e.g. [200]', cfg.hidden);
     const sizes = [cfg.inputs, ...(cfg.hidden ?? []), cfg.outputs];
     const seed = cfg.seed ?? 0;
     const store = PosteriorStore.init(sizes, { ...cfg, seed });
@@ -139,86 +139,65 @@ export class EbpTrainer {
     return driveAsync(this.run(data, opts), opts.sliceMs ?? 50);
   }
 
-  /** The epoch loop, yielding after every minibatch; fit and fitAsync drive it. */
+  /** The epoch loop (spec §7), yielding after every minibatch; fit and fitAsync drive it. */
   private *run(data: Dataset, opts: FitOptions): Generator<void, TrainReport, void> {
-    const store = this.store;
-    const epochs = opts.epochs ?? 1;
-    const batchSize = opts.batchSize ?? 10;
-    let startBatch = opts.startBatch ?? 0;
-    if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`invalid argument. \`epochs\` must be a non-negative integer. Value: \`${epochs}\`.`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`invalid argument. \`batchSize\` must be a positive integer. Value: \`${batchSize}\`.`);
-    if (!Number.isInteger(startBatch) || startBatch < 0) throw new ArgumentError(`invalid argument. \`startBatch\` must be a non-negative integer. Value: \`${startBatch}\`.`);
-    const trainError = opts.trainError ?? 'online';
-    if (trainError !== 'online' && trainError !== 'none') {
-      throw new ArgumentError(`invalid argument. \`trainError\` must be 'online' or 'none'. Value: \`${JSON.stringify(trainError)}\`.`);
-    }
-    const { data: X, offset: xo } = checkDataset(store, data, 'training');
-    if (opts.validation) checkDataset(store, opts.validation, 'validation');
-    const K0 = store.sizes[0];
-    const KL = store.sizes[store.sizes.length - 1];
-    const n = data.labels.length;
-    const batches = Math.ceil(n / batchSize);
-    if (startBatch >= batches && epochs > 0) {
-      throw new ArgumentError(`invalid argument. \`startBatch\` must be below the ${batches} minibatches of an epoch. Value: \`${startBatch}\`.`);
-    }
+    const plan = planRun(this.store, data, opts);
     if (opts.seed !== undefined) this.rng = createRng(opts.seed);
-    const online = trainError === 'online';
-    const Y = signTargets(data.labels, data.numClasses, KL).data;
-    const ws = workspaceFor(store, batchSize);
-    const order = new Int32Array(n);
+    const ws = workspaceFor(this.store, plan.batchSize);
+    const order = new Int32Array(plan.n);
     const reports: EpochReport[] = [];
-    for (let e = 0; e < epochs; e++) {
+    let startBatch = plan.startBatch;
+    for (let e = 0; e < plan.epochs; e++) {
       const epochStartRng = this.rng.getState();
-      for (let i = 0; i < n; i++) order[i] = i;
-      if (opts.shuffle ?? true) this.rng.shuffle(order);
-      let negLogZ = 0;
-      let errP = 0;
-      let errD = 0;
-      let seen = 0;
-      let seconds = 0;
-      let bi = startBatch;
-      startBatch = 0;
-      for (; bi < batches; bi++) {
+      for (let i = 0; i < plan.n; i++) order[i] = i;
+      if (plan.shuffle) this.rng.shuffle(order);
+      const tally: Tally = { negLogZ: 0, errP: 0, errD: 0, seen: 0, seconds: 0, online: plan.online };
+      for (let bi = startBatch; bi < plan.batches; bi++) {
         if (opts.shouldStop?.()) {
-          reports.push(this.epochReport(this.epoch + 1, { negLogZ, errP, errD, seen, seconds, online }, null, true));
+          reports.push(this.epochReport(this.epoch + 1, tally, null, true));
           return { epochs: reports, interrupted: true, batchesDone: bi, epochStartRng };
         }
-        const t0 = performance.now();
-        const start = bi * batchSize;
-        const B = Math.min(batchSize, n - start);
-        for (let r = 0; r < B; r++) {
-          const row = order[start + r];
-          ws.x.set(X.subarray(xo + row * K0, xo + (row + 1) * K0), r * K0);
-          ws.y.set(Y.subarray(row * KL, (row + 1) * KL), r * KL);
-        }
-        forwardBatch(store, ws, B, true);
-        if (online) {
-          errP += countErrors(ws.layers[ws.layers.length - 1].muOut, data.labels, order, start, B, KL);
-          deterministicBatch(store, ws, B, true);
-          errD += countErrors(ws.layers[ws.layers.length - 1].signOut, data.labels, order, start, B, KL);
-        }
-        negLogZ -= backward(store, ws, B);
-        update(store, ws, B);
-        seen += B;
-        seconds += (performance.now() - t0) / 1000;
-        opts.onBatch?.({ epoch: this.epoch + 1, batch: bi + 1, batches, samples: seen });
+        this.trainBatch(plan, ws, order, bi, tally);
+        opts.onBatch?.({ epoch: this.epoch + 1, batch: bi + 1, batches: plan.batches, samples: tally.seen });
         yield;
       }
-      store.assertFinite(`after epoch ${this.epoch + 1}`);
+      startBatch = 0;
+      this.store.assertFinite(`after epoch ${this.epoch + 1}`);
       this.epoch++;
-      const report = this.epochReport(this.epoch, { negLogZ, errP, errD, seen, seconds, online }, opts.validation ?? null, false);
+      const report = this.epochReport(this.epoch, tally, opts.validation ?? null, false);
       reports.push(report);
       if (opts.onEpoch?.(report) === false) break;
     }
     return { epochs: reports, interrupted: false, batchesDone: 0, epochStartRng: this.rng.getState() };
   }
 
-  private epochReport(
-    epoch: number,
-    t: { negLogZ: number; errP: number; errD: number; seen: number; seconds: number; online: boolean },
-    validation: Dataset | null,
-    interrupted: boolean,
-  ): EpochReport {
+  /**
+   * Minibatch `bi` of the epoch's order: its rows into the workspace, then the one EBP step (the same as
+   * ebpStep's), with the online EBP-P / EBP-D errors counted on the pre-update posterior (spec §7 step 2).
+   */
+  private trainBatch(plan: RunPlan, ws: Workspace, order: Int32Array, bi: number, t: Tally): void {
+    const store = this.store;
+    const t0 = performance.now();
+    const { K0, KL, X, xo, Y, labels } = plan;
+    const start = bi * plan.batchSize;
+    const B = Math.min(plan.batchSize, plan.n - start);
+    for (let r = 0; r < B; r++) {
+      const row = order[start + r];
+      ws.x.set(X.subarray(xo + row * K0, xo + (row + 1) * K0), r * K0);
+      ws.y.set(Y.subarray(row * KL, (row + 1) * KL), r * KL);
+    }
+    const observe = (w: Workspace, nb: number): void => {
+      const last = w.layers[w.layers.length - 1];
+      t.errP += countErrors(last.muOut, labels, order, start, nb, KL);
+      deterministicBatch(store, w, nb, true);
+      t.errD += countErrors(last.signOut, labels, order, start, nb, KL);
+    };
+    t.negLogZ -= stepBatch(store, ws, B, t.online ? observe : undefined);
+    t.seen += B;
+    t.seconds += (performance.now() - t0) / 1000;
+  }
+
+  private epochReport(epoch: number, t: Tally, validation: Dataset | null, interrupted: boolean): EpochReport {
     const t1 = performance.now();
     const val = validation ? evaluateErrors(this.store, validation) : { errorP: NaN, errorD: NaN };
     const seen = Math.max(t.seen, 1);
@@ -245,6 +224,50 @@ export class EbpTrainer {
   }
 }
 
+/** Running sums of one epoch. */
+interface Tally {
+  negLogZ: number;
+  errP: number;
+  errD: number;
+  seen: number;
+  seconds: number;
+  online: boolean;
+}
+
+/** A fit's checked options and its data as contiguous arrays. */
+interface RunPlan {
+  epochs: number;
+  batchSize: number;
+  startBatch: number;
+  online: boolean;
+  shuffle: boolean;
+  n: number;
+  batches: number;
+  K0: number;
+  KL: number;
+  X: Float64Array;
+  xo: number;
+  /** ±1 targets, [n, K_L]. */
+  Y: Float64Array;
+  labels: Int32Array;
+}
+
+/** Check the options and the data of a fit. */
+function planRun(store: PosteriorStore, data: Dataset, opts: FitOptions): RunPlan {
+  const epochs = requireNonNegativeInteger(opts.epochs ?? 1, 'epochs');
+  const batchSize = requirePositiveInteger(opts.batchSize ?? 10, 'batchSize');
+  const startBatch = requireNonNegativeInteger(opts.startBatch ?? 0, 'startBatch');
+  const online = requireOneOf(opts.trainError ?? 'online', 'trainError', ['online', 'none']) === 'online';
+  const { data: X, offset: xo } = checkDataset(store, data, 'training');
+  if (opts.validation) checkDataset(store, opts.validation, 'validation');
+  const KL = store.sizes[store.sizes.length - 1];
+  const n = data.labels.length;
+  const batches = Math.ceil(n / batchSize);
+  check(startBatch < batches || epochs === 0, 'startBatch', `below the ${batches} minibatches of an epoch`, startBatch);
+  const Y = signTargets(data.labels, data.numClasses, KL).data;
+  return { epochs, batchSize, startBatch, online, shuffle: opts.shuffle ?? true, n, batches, K0: store.sizes[0], KL, X, xo, Y, labels: data.labels };
+}
+
 /** Error fractions of EBP-P and EBP-D over a dataset (chunked, allocation-free per chunk). */
 export function evaluateErrors(store: PosteriorStore, data: Dataset): { errorP: number; errorD: number } {
   const KL = store.sizes[store.sizes.length - 1];
@@ -252,23 +275,18 @@ export function evaluateErrors(store: PosteriorStore, data: Dataset): { errorP: 
   let errD = 0;
   forEachChunk(store, data.X, (ws: Workspace, start, nb) => {
     forwardBatch(store, ws, nb, false);
-    errP += countErrorsRange(ws.layers[ws.layers.length - 1].muOut, data.labels, start, nb, KL);
+    errP += countErrors(ws.layers[ws.layers.length - 1].muOut, data.labels, null, start, nb, KL);
     deterministicBatch(store, ws, nb, true);
-    errD += countErrorsRange(ws.layers[ws.layers.length - 1].signOut, data.labels, start, nb, KL);
+    errD += countErrors(ws.layers[ws.layers.length - 1].signOut, data.labels, null, start, nb, KL);
   });
   const n = data.labels.length;
   return { errorP: errP / n, errorD: errD / n };
 }
 
-function countErrors(out: Float64Array, labels: Int32Array, order: Int32Array, start: number, B: number, KL: number): number {
+/** Rows r < B of `out` [B, KL] whose decision differs from the label of row `order[start + r]` (order null: `start + r`). */
+function countErrors(out: Float64Array, labels: Int32Array, order: Int32Array | null, start: number, B: number, KL: number): number {
   let err = 0;
-  for (let r = 0; r < B; r++) if (decide(out, r * KL, KL) !== labels[order[start + r]]) err++;
-  return err;
-}
-
-function countErrorsRange(out: Float64Array, labels: Int32Array, start: number, B: number, KL: number): number {
-  let err = 0;
-  for (let r = 0; r < B; r++) if (decide(out, r * KL, KL) !== labels[start + r]) err++;
+  for (let r = 0; r < B; r++) if (decide(out, r * KL, KL) !== labels[order ? order[start + r] : start + r]) err++;
   return err;
 }
 

@@ -1,5 +1,5 @@
-import { ArgumentError } from '../errors';
-import { ternaryMoments, ternaryMomentsAt } from '../kernels/ebp-js';
+import { jsTernaryMoments } from '../kernels/ebp';
+import { argumentError, check, invalid } from '../util/validate';
 
 /** A discrete weight set S = levels with prior π (spec §6.2): q(W = s) ∝ π(s)·exp(h·s). */
 export interface DiscreteWeights {
@@ -23,9 +23,7 @@ export function isDiscrete(w: WeightKind): w is DiscreteWeights {
 
 /** Ternary weights {−1, 0, +1} with prior mass `zeroPrior` on 0 and the rest split evenly. */
 export function ternary(zeroPrior = 0.5): DiscreteWeights {
-  if (!(zeroPrior > 0 && zeroPrior < 1)) {
-    throw new ArgumentError(`invalid argument. The prior of the zero level must be in (0, 1). Value: \`${zeroPrior}\`.`);
-  }
+  check(zeroPrior > 0 && zeroPrior < 1, 'zeroPrior', 'in (0, 1) (the prior of the zero level)', zeroPrior);
   return { levels: [-1, 0, 1], prior: [(1 - zeroPrior) / 2, zeroPrior, (1 - zeroPrior) / 2] };
 }
 
@@ -33,24 +31,18 @@ export function ternary(zeroPrior = 0.5): DiscreteWeights {
 export function normalizeWeightKind(w: unknown): WeightKind {
   if (w === 'binary' || w === 'gaussian') return w;
   if (typeof w !== 'object' || w === null || !Array.isArray((w as DiscreteWeights).levels)) {
-    throw new ArgumentError(
-      `invalid argument. \`weights\` must be 'binary', 'gaussian' or { levels: number[], prior?: number[] }. Value: \`${JSON.stringify(w)}\`.`,
-    );
+    throw invalid('weights', "'binary', 'gaussian' or { levels: number[], prior?: number[] }", w);
   }
   const { levels, prior } = w as DiscreteWeights;
-  if (levels.length < 2 || levels.some((s) => typeof s !== 'number' || !Number.isFinite(s))) {
-    throw new ArgumentError(`invalid argument. \`weights.levels\` must hold at least two finite numbers. Value: \`${JSON.stringify(levels)}\`.`);
-  }
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  check(levels.length >= 2 && levels.every(finite), 'weights.levels', 'hold at least two finite numbers', levels);
   const p = prior ?? levels.map(() => 1);
-  if (p.length !== levels.length || p.some((x) => typeof x !== 'number' || !(x > 0) || !Number.isFinite(x))) {
-    throw new ArgumentError(
-      `invalid argument. \`weights.prior\` must hold one positive finite number per level (${levels.length}). Value: \`${JSON.stringify(prior)}\`.`,
-    );
-  }
+  const ok = p.length === levels.length && p.every((x) => finite(x) && x > 0);
+  check(ok, 'weights.prior', `hold one positive finite number per level (${levels.length})`, prior);
   const order = levels.map((_, i) => i).sort((a, b) => levels[a] - levels[b]);
   const sorted = order.map((i) => levels[i]);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i] === sorted[i - 1]) throw new ArgumentError(`invalid argument. \`weights.levels\` must be distinct; ${sorted[i]} appears twice.`);
+    if (sorted[i] === sorted[i - 1]) throw argumentError(`\`weights.levels\` must be distinct; ${sorted[i]} appears twice.`);
   }
   const total = p.reduce((a, x) => a + x, 0);
   return Object.freeze({ levels: Object.freeze(sorted), prior: Object.freeze(order.map((i) => p[i] / total)) });
@@ -90,13 +82,13 @@ export class DiscreteFamily {
    * as sign(0) = +1 does for binary weights). Stable: exponents are shifted by their maximum (log-sum-exp).
    */
   moments(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, off: number, n: number): void {
-    if (this.ternaryConstants) ternaryMoments(h, mean, variance, map, off, n, this.ternaryConstants);
+    if (this.ternaryConstants) jsTernaryMoments.range(h, mean, variance, map, off, n, this.ternaryConstants);
     else for (let i = off, e = off + n; i < e; i++) this.one(h, mean, variance, map, i);
   }
 
   /** Same as {@link moments} for the entries off + cols[t], t < count. */
   momentsAt(h: Float64Array, mean: Float64Array, variance: Float64Array, map: Float64Array, off: number, cols: Int32Array, count: number): void {
-    if (this.ternaryConstants) ternaryMomentsAt(h, mean, variance, map, off, cols, count, this.ternaryConstants);
+    if (this.ternaryConstants) jsTernaryMoments.at(h, mean, variance, map, off, cols, count, this.ternaryConstants);
     else for (let t = 0; t < count; t++) this.one(h, mean, variance, map, off + cols[t]);
   }
 

@@ -1,5 +1,8 @@
+/**
+ * The minibatch buffers of the forward and backward passes (spec §3–§5), allocated once per store shape.
+ * Knows nothing of the posterior: src/ebp/batch.ts picks the workspace a store's batch runs in.
+ */
 import { jsKernels, type EbpKernels } from '../kernels/ebp';
-import type { PosteriorStore } from './posterior';
 
 /** Where arrays come from: the JS heap, or a store's WebAssembly heap. */
 export interface Alloc {
@@ -13,8 +16,8 @@ export const jsAlloc: Alloc = { f64: (n) => new Float64Array(n), i32: (n) => new
 export interface LayerBuffers {
   /** μ̄ = (Σ_j ⟨W⟩ μ_in + b) / √(K_in + 1). */
   readonly ubar: Float64Array;
-  /** σ̄² = (Σ_j Var W ⟨v²⟩ + ⟨W⟩² Var v + 1) / (K_in + 1). */
-  readonly variance: Float64Array;
+  /** σ̄² = (Σ_j Var W ⟨v²⟩ + ⟨W⟩² Var v + 1) / (K_in + 1), the variance of the field (not Var W). */
+  readonly sigma2: Float64Array;
   /** ⟨v⟩ = 2Φ(z) − 1 = erf(z/√2), z = μ̄/σ̄. */
   readonly muOut: Float64Array;
   /** Var v = 4Φ(z)Φ(−z). */
@@ -74,7 +77,7 @@ export class Workspace {
       const n = capacity * sizes[l];
       layers.push({
         ubar: alloc.f64(n),
-        variance: alloc.f64(n),
+        sigma2: alloc.f64(n),
         muOut: alloc.f64(n),
         nuOut: alloc.f64(n),
         pPlus: alloc.f64(n),
@@ -101,8 +104,9 @@ export class Workspace {
     return { f64, i32: [capacity + 1, capacity * k0, k0] };
   }
 
-  fits(store: PosteriorStore, batch: number): boolean {
-    return batch <= this.capacity && store.sizes.length === this.sizes.length && store.sizes.every((s, i) => s === this.sizes[i]);
+  /** Whether a batch of `batch` rows of a store with layer widths `sizes` fits here. */
+  fits(sizes: readonly number[], batch: number): boolean {
+    return batch <= this.capacity && sizes.length === this.sizes.length && sizes.every((s, i) => s === this.sizes[i]);
   }
 
   /**
@@ -152,26 +156,4 @@ export function workspaceCapacity(sizes: readonly number[], batch = 0): number {
   const perRow = sizes[0] * 36 + sizes.slice(1).reduce((a, k) => a + k * LAYER_BUFFERS * 8, 0);
   const cap = Math.max(16, Math.min(256, Math.floor((16 * 1024 * 1024) / perRow)));
   return Math.max(cap, batch);
-}
-
-const jsCache = new WeakMap<PosteriorStore, Workspace>();
-
-/**
- * A workspace for `store` with room for `batch` rows: the store's own WebAssembly workspace when it
- * has one that is large enough, otherwise a JS-heap workspace running the JS kernels.
- */
-export function workspaceFor(store: PosteriorStore, batch: number): Workspace {
-  const own = store.heapWorkspace;
-  if (own !== null && batch <= own.capacity) return own;
-  let ws = jsCache.get(store);
-  if (ws === undefined || !ws.fits(store, batch)) {
-    ws = new Workspace(store.sizes, workspaceCapacity(store.sizes, Math.max(batch, ws?.capacity ?? 0)));
-    jsCache.set(store, ws);
-  }
-  return ws;
-}
-
-/** Rows per chunk when a large X is pushed through a workspace. */
-export function chunkRows(store: PosteriorStore): number {
-  return store.heapWorkspace?.capacity ?? workspaceCapacity(store.sizes);
 }

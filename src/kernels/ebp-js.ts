@@ -1,8 +1,10 @@
 /**
  * EBP training kernels in plain TypeScript: unchecked loops over typed arrays, no allocation.
  * wasm/ebp_kernels.c holds the same loops with f64x2 SIMD; the two are tested against each other.
- * Layouts: weights row-major [Kout, K]; batch buffers row-major [B, width].
+ * Layouts: weights row-major [Kout, K]; batch buffers row-major [B, width]. Forward kernels write μ̄ to
+ * `ubar` and σ̄² (the variance of the pre-activation field) to `sigma2`; `variance`/`wvar` is Var W.
  */
+import { REFRESH_BINARY, REFRESH_TERNARY, type Refresh } from './ebp-constants';
 
 const INV_LN2 = 1.442695040888963387e+0;
 const LN2_HI = 6.9314718036912381649e-1; // low 21 bits zero: k·LN2_HI is exact
@@ -63,12 +65,6 @@ function expNonPositive(y: number): number {
   return sN / D;
 }
 
-/** Which moment refresh an update runs: none (Gaussian weights; other discrete levels: the caller), binary, ternary. */
-export type Refresh = 0 | 1 | 2;
-export const REFRESH_NONE = 0;
-export const REFRESH_BINARY = 1;
-export const REFRESH_TERNARY = 2;
-
 /**
  * Ternary-weight moments of h[off..off+n): levels [−1, 0, 1], prior t = (π₋, π₀, π₊, log π₋, log π₀, log π₊),
  * q(s) ∝ π(s)e^{h s}. With E = e^{−|h|} ≤ 1 the weights π(s)e^{h s} divided by e^{|h|} are, for h ≥ 0,
@@ -112,7 +108,7 @@ function ternaryOne(h: Float64Array, mean: Float64Array, variance: Float64Array,
 export function inputSparse(
   mean: Float64Array, wvar: Float64Array, b: Float64Array, K: number, Kout: number,
   nzStart: Int32Array, nzIdx: Int32Array, nzVal: Float64Array, nzVal2: Float64Array, B: number,
-  ubar: Float64Array, variance: Float64Array, c: number, k1: number,
+  ubar: Float64Array, sigma2: Float64Array, c: number, k1: number,
 ): void {
   for (let k = 0; k < Kout; k++) {
     const row = k * K;
@@ -125,7 +121,7 @@ export function inputSparse(
         sv += wvar[j] * nzVal2[t];
       }
       ubar[n * Kout + k] = (s + b[k]) / c;
-      variance[n * Kout + k] = (sv + 1) / k1;
+      sigma2[n * Kout + k] = (sv + 1) / k1;
     }
   }
 }
@@ -137,7 +133,7 @@ export function inputSparse(
 export function denseLayer(
   mean: Float64Array, wvar: Float64Array, b: Float64Array, K: number, Kout: number,
   mu: Float64Array, second: Float64Array, hidden: boolean, B: number,
-  ubar: Float64Array, variance: Float64Array, c: number, k1: number,
+  ubar: Float64Array, sigma2: Float64Array, c: number, k1: number,
 ): void {
   for (let k = 0; k < Kout; k++) {
     const row = k * K;
@@ -161,7 +157,7 @@ export function denseLayer(
         }
       }
       ubar[n * Kout + k] = (s + b[k]) / c;
-      variance[n * Kout + k] = (sv + 1) / k1;
+      sigma2[n * Kout + k] = (sv + 1) / k1;
     }
   }
 }

@@ -1,11 +1,22 @@
 /**
- * The EBP kernel set: the plain TypeScript loops of ebp-js.ts, or the same loops compiled to
+ * The EBP kernel interface: the plain TypeScript loops of ebp-js.ts, or the same loops compiled to
  * WebAssembly SIMD (wasm/ebp_kernels.c) bound to one store's heap. Callers pass typed arrays; the
- * WebAssembly set passes their byte offsets, so every array must be a view on that heap.
+ * WebAssembly set passes their byte offsets, so every array must be a view on that heap. src/ebp
+ * imports the EBP kernels and their constants through this file only (never ebp-js.ts). The update
+ * kernels are tested against the slow reference `ebpGradients` (src/ebp/reference.ts,
+ * tests/unit/kernels/ebp-reference.test.ts), and WebAssembly against TypeScript (ebp-kernels.test.ts).
  */
 import * as js from './ebp-js';
 import { EBP_WASM_BASE64 } from './ebp-wasm.generated';
 import { compileModule, WasmHeap } from './wasm-heap';
+
+export { REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, type Refresh } from './ebp-constants';
+
+/**
+ * Ternary moments on JS-heap arrays (the closed form of the update kernels' refresh), for the discrete
+ * family's own refresh: all entries of a range, or the entries at listed columns.
+ */
+export const jsTernaryMoments = { range: js.ternaryMoments, at: js.ternaryMomentsAt } as const;
 
 export type EbpKernels = {
   readonly name: 'js' | 'wasm';
@@ -37,8 +48,8 @@ type P = number;
 interface EbpWasmExports extends WebAssembly.Exports {
   moments(h: P, mean: P, v: P, map: P, n: number): void;
   ternary_moments(h: P, mean: P, v: P, map: P, n: number, prior: P): void;
-  input_sparse(mean: P, wvar: P, b: P, K: number, Kout: number, nzStart: P, nzIdx: P, nzVal: P, nzVal2: P, B: number, ubar: P, variance: P, c: number, k1: number): void;
-  dense_layer(mean: P, wvar: P, b: P, K: number, Kout: number, mu: P, second: P, hidden: number, B: number, ubar: P, variance: P, c: number, k1: number): void;
+  input_sparse(mean: P, wvar: P, b: P, K: number, Kout: number, nzStart: P, nzIdx: P, nzVal: P, nzVal2: P, B: number, ubar: P, sigma2: P, c: number, k1: number): void;
+  dense_layer(mean: P, wvar: P, b: P, K: number, Kout: number, mu: P, second: P, hidden: number, B: number, ubar: P, sigma2: P, c: number, k1: number): void;
   sign_dense(w: P, b: P, K: number, Kout: number, x: P, B: number, out: P, last: number): void;
   sign_sparse(w: P, b: P, K: number, Kout: number, nzStart: P, nzIdx: P, nzVal: P, B: number, out: P, last: number): void;
   backward_hidden(mean: P, K: number, Kout: number, delta: P, dmu: P, below: P, B: number, c: number): void;
@@ -62,10 +73,10 @@ export function wasmKernels(heap: EbpHeap): EbpKernels {
     moments: (h, mean, v, map, off, n) => x.moments(o(h) + off * 8, o(mean) + off * 8, o(v) + off * 8, o(map) + off * 8, n),
     ternaryMoments: (h, mean, v, map, off, n, t) =>
       x.ternary_moments(o(h) + off * 8, o(mean) + off * 8, o(v) + off * 8, o(map) + off * 8, n, o(t)),
-    inputSparse: (mean, wvar, b, K, Kout, nzStart, nzIdx, nzVal, nzVal2, B, ubar, variance, c, k1) =>
-      x.input_sparse(o(mean), o(wvar), o(b), K, Kout, o(nzStart), o(nzIdx), o(nzVal), o(nzVal2), B, o(ubar), o(variance), c, k1),
-    denseLayer: (mean, wvar, b, K, Kout, mu, second, hidden, B, ubar, variance, c, k1) =>
-      x.dense_layer(o(mean), o(wvar), o(b), K, Kout, o(mu), o(second), hidden ? 1 : 0, B, o(ubar), o(variance), c, k1),
+    inputSparse: (mean, wvar, b, K, Kout, nzStart, nzIdx, nzVal, nzVal2, B, ubar, sigma2, c, k1) =>
+      x.input_sparse(o(mean), o(wvar), o(b), K, Kout, o(nzStart), o(nzIdx), o(nzVal), o(nzVal2), B, o(ubar), o(sigma2), c, k1),
+    denseLayer: (mean, wvar, b, K, Kout, mu, second, hidden, B, ubar, sigma2, c, k1) =>
+      x.dense_layer(o(mean), o(wvar), o(b), K, Kout, o(mu), o(second), hidden ? 1 : 0, B, o(ubar), o(sigma2), c, k1),
     signDense: (w, b, K, Kout, xx, B, out, last) => x.sign_dense(o(w), o(b), K, Kout, o(xx), B, o(out), last ? 1 : 0),
     signSparse: (w, b, K, Kout, nzStart, nzIdx, nzVal, B, out, last) =>
       x.sign_sparse(o(w), o(b), K, Kout, o(nzStart), o(nzIdx), o(nzVal), B, o(out), last ? 1 : 0),

@@ -101,6 +101,31 @@ export function planRowSums(L: PlanLayer): Float64Array {
   return out;
 }
 
+/**
+ * What both engines derive from layer l of a plan: per row the length of its ±1 dot (`counts`: K, or the
+ * row's non-zero count for ternary rows), the popcount cuts of hidden layers with binary inputs and the
+ * flips (padded to whole panels of 4 rows; the padding cut is one no count exceeds), and the bit-plane
+ * offset term rowc[k] = offset·Σ_j w_kj of a first layer.
+ */
+export function layerCuts(plan: XnorPlan, l: number): { counts: Int32Array; cut: Int32Array; flip: Uint8Array; rowc: Float64Array } {
+  const L = plan.layers[l];
+  const P = (L.N + 3) >>> 2;
+  const binaryIn = l > 0 || plan.input.kind === 'binarize';
+  const counts = L.nz ? ternaryRowCounts(L.words, L.nz, L.K, L.N) : new Int32Array(L.N).fill(L.K);
+  const cut = new Int32Array(P * 4).fill(0x7fffffff);
+  const flip = new Uint8Array(P * 4);
+  for (let k = 0; k < L.N; k++) {
+    flip[k] = L.flip[k];
+    if (binaryIn) cut[k] = popcountCut(counts[k], L.thr[k], L.flip[k] === 1);
+  }
+  const rowc = new Float64Array(L.N);
+  if (l === 0 && plan.input.kind === 'bitplanes' && plan.input.offset !== 0) {
+    const sums = planRowSums(L);
+    for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * sums[k];
+  }
+  return { counts, cut, flip, rowc };
+}
+
 /** Real-input layers with at least this many outputs use per-sample byte tables (see real_pre). */
 export const LUT_MIN_ROWS = 8;
 

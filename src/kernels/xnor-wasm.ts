@@ -6,9 +6,7 @@
  */
 import { XNOR_WASM_BASE64 } from './xnor-wasm.generated';
 import { compileModule, heapBytes, WasmHeap } from './wasm-heap';
-import {
-  LUT_MIN_ROWS, chunkRowsFor, panelTile, planRowSums, popcountCut, ternaryRowCounts, type PlanInput, type XnorEngine, type XnorPlan,
-} from './xnor-plan';
+import { LUT_MIN_ROWS, chunkRowsFor, layerCuts, panelTile, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
 
 type P = number;
 interface XnorWasmExports extends WebAssembly.Exports {
@@ -50,35 +48,20 @@ interface WasmLayer {
   tile: number;
 }
 
-/** Canonical 32-bit rows → 64-bit words in panels of 4 rows, written as pairs of 32-bit halves (little-endian). */
-function writePanels64(words: Int32Array, K: number, N: number, out: Int32Array): void {
+/**
+ * Canonical 32-bit rows → 64-bit words (pairs of 32-bit halves, little-endian) in panels: 64-bit word w of
+ * row 4p + r at 64-bit index (p·KW + w)·per + at + r (binary panels: per 4, at 0; ternary: per 8, the sign
+ * words at 0 and the non-zero masks at 4).
+ */
+function interleave64(words: Int32Array, K: number, N: number, out: Int32Array, per: number, at: number): void {
   const KW32 = (K + 31) >>> 5;
   const KW = (K + 63) >>> 6;
   for (let k = 0; k < N; k++) {
-    const p = k >>> 2;
-    const r = k & 3;
+    const base = (k >>> 2) * KW * per + at + (k & 3);
     for (let w = 0; w < KW; w++) {
-      const o = 2 * ((p * KW + w) * 4 + r);
+      const o = 2 * (base + w * per);
       out[o] = words[k * KW32 + 2 * w];
       out[o + 1] = 2 * w + 1 < KW32 ? words[k * KW32 + 2 * w + 1] : 0;
-    }
-  }
-}
-
-/** Ternary rows → 64-bit words in panels of 4 rows: word k of panel p is S of rows 0..3, then their NZ. */
-function writeTernaryPanels64(words: Int32Array, nz: Int32Array, K: number, N: number, out: Int32Array): void {
-  const KW32 = (K + 31) >>> 5;
-  const KW = (K + 63) >>> 6;
-  for (let k = 0; k < N; k++) {
-    const p = k >>> 2;
-    const r = k & 3;
-    for (let w = 0; w < KW; w++) {
-      const o = 2 * ((p * KW + w) * 8 + r);
-      const hi = 2 * w + 1 < KW32;
-      out[o] = words[k * KW32 + 2 * w];
-      out[o + 1] = hi ? words[k * KW32 + 2 * w + 1] : 0;
-      out[o + 8] = nz[k * KW32 + 2 * w];
-      out[o + 9] = hi ? nz[k * KW32 + 2 * w + 1] : 0;
     }
   }
 }
@@ -110,19 +93,17 @@ export class WasmXnorEngine implements XnorEngine {
     this.layers = plan.layers.map((L, l) => {
       const KW = (L.K + 63) >>> 6;
       const Pn = (L.N + 3) >>> 2;
-      const binaryIn = l > 0 || plan.input.kind === 'binarize';
       const tern = L.nz !== null;
+      const c = layerCuts(plan, l);
       const panels = heap.i32(Pn * KW * (tern ? 16 : 8));
-      if (L.nz) writeTernaryPanels64(L.words, L.nz, L.K, L.N, panels);
-      else writePanels64(L.words, L.K, L.N, panels);
+      interleave64(L.words, L.K, L.N, panels, tern ? 8 : 4, 0);
+      if (L.nz) interleave64(L.nz, L.K, L.N, panels, 8, 4);
       const nnz = heap.i32(tern ? L.N : 0);
-      if (L.nz) nnz.set(ternaryRowCounts(L.words, L.nz, L.K, L.N));
-      const cut = heap.i32(Pn * 4).fill(0x7fffffff);
+      if (tern) nnz.set(c.counts);
+      const cut = heap.i32(Pn * 4);
+      cut.set(c.cut);
       const flip = heap.i32(Pn * 4);
-      for (let k = 0; k < L.N; k++) {
-        flip[k] = L.flip[k];
-        if (binaryIn) cut[k] = popcountCut(tern ? nnz[k] : L.K, L.thr[k], L.flip[k] === 1);
-      }
+      flip.set(c.flip);
       const thr = heap.f64(L.N);
       thr.set(L.thr);
       const scale = heap.f64(L.N);
@@ -131,10 +112,7 @@ export class WasmXnorEngine implements XnorEngine {
       const bias = heap.f64(L.N);
       bias.set(L.bias);
       const rowc = heap.f64(L.N);
-      if (l === 0 && plan.input.kind === 'bitplanes' && plan.input.offset !== 0) {
-        const sums = planRowSums(L);
-        for (let k = 0; k < L.N; k++) rowc[k] = plan.input.offset * sums[k];
-      }
+      rowc.set(c.rowc);
       return { K: L.K, N: L.N, KW, P: Pn, tern, nnz, panels, cut, flip, thr, scale, bias, rowc, tile: panelTile(KW * (tern ? 64 : 32)) };
     });
     const s = WasmXnorEngine.workspaceSizes(plan);

@@ -4,6 +4,7 @@
  * scores are bit-identical (tests/unit/xnor/kernels.test.ts).
  */
 import { ArgumentError } from '../errors';
+import { requireOneOf } from '../util/validate';
 import { JsXnorEngine } from './xnor-js';
 import { WasmXnorEngine } from './xnor-wasm';
 import type { XnorEngine, XnorPlan } from './xnor-plan';
@@ -13,10 +14,10 @@ export type { XnorEngine, XnorPlan, PlanInput, PlanLayer } from './xnor-plan';
 /** `'auto'`: WebAssembly when available, else JS; `'wasm'`: WebAssembly or an error; `'js'`: always JS. */
 export type XnorBackend = 'auto' | 'wasm' | 'js';
 
+const BACKENDS: readonly XnorBackend[] = ['auto', 'wasm', 'js'];
+
 export function createXnorEngine(plan: XnorPlan, backend: XnorBackend = 'auto'): XnorEngine {
-  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js') {
-    throw new ArgumentError(`invalid argument. \`backend\` must be 'auto', 'wasm' or 'js'. Value: \`${String(backend)}\`.`);
-  }
+  requireOneOf(backend, 'backend', BACKENDS);
   if (backend !== 'js') {
     const engine = WasmXnorEngine.create(plan);
     if (engine !== null) return engine;

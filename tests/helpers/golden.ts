@@ -43,13 +43,14 @@ export function checkStep(store: PosteriorStore, X: number[][], Y: number[][], r
     const got = fw.layers[l];
     expectGolden(got.muIn, f.mu_in, `${name}.forward[${l}].mu_in`);
     expectGolden(got.ubar, f.ubar, `${name}.forward[${l}].ubar`);
-    expectGolden(got.variance, f.var, `${name}.forward[${l}].var`);
+    expectGolden(got.sigma2, f.var, `${name}.forward[${l}].var`);
+    expect(got.variance).toBe(got.sigma2); // the deprecated alias is the same array
     expectGolden(got.pPlus, f.p_plus, `${name}.forward[${l}].p_plus`);
     expectGolden(got.muOut, f.mu_out, `${name}.forward[${l}].mu_out`);
   });
   const out = fw.layers[fw.layers.length - 1];
   expectGolden(out.pPlus, rec.output.P_v_plus, `${name}.output.P_v_plus`);
-  const pyx = toRows(out.ubar).map((row, n) => row.map((u, k) => normCdf((Y[n][k] * u) / Math.sqrt(out.variance.get(n, k)))));
+  const pyx = toRows(out.ubar).map((row, n) => row.map((u, k) => normCdf((Y[n][k] * u) / Math.sqrt(out.sigma2.get(n, k)))));
   expectGolden(pyx.flat(), rec.output.P_y_given_x, `${name}.output.P_y_given_x`);
 
   const g = ebpGradients(store, matrix(X), matrix(Y));

@@ -109,7 +109,7 @@ describe.each([
     const X = matrix(p.X);
     const Y = matrix(p.Y);
     const fw = meanFieldForward(store, X);
-    const path = new FrozenPath(p.X, p.Y, fw.layers.map((f) => toRows(f.variance)));
+    const path = new FrozenPath(p.X, p.Y, fw.layers.map((f) => toRows(f.sigma2)));
     const means = store.layers.map((L) => {
       const rows: number[][] = [];
       for (let k = 0; k < L.outputs; k++) rows.push(Array.from(L.mean.subarray(k * L.inputs, (k + 1) * L.inputs)));

@@ -36,11 +36,11 @@ function expectHealthy(store: PosteriorStore, X: Matrix | Matrix[], what: string
     const fw = meanFieldForward(store, x);
     fw.layers.forEach((f, l) => {
       const floor = 1 / (store.sizes[l] + 1);
-      for (const [name, m] of [['ubar', f.ubar], ['variance', f.variance], ['pPlus', f.pPlus], ['muOut', f.muOut]] as const) {
+      for (const [name, m] of [['ubar', f.ubar], ['sigma2', f.sigma2], ['pPlus', f.pPlus], ['muOut', f.muOut]] as const) {
         const i = firstNonFinite(m.data);
         if (i >= 0) throw new Error(`${what}: forward layer ${l} ${name}[${i}] = ${m.data[i]}`);
       }
-      for (const v of f.variance.data) if (!(v >= floor)) throw new Error(`${what}: σ̄² = ${v} < 1/(K+1) = ${floor} at layer ${l}`);
+      for (const v of f.sigma2.data) if (!(v >= floor)) throw new Error(`${what}: σ̄² = ${v} < 1/(K+1) = ${floor} at layer ${l}`);
       for (const v of f.muOut.data) if (!(v <= 1 && v >= -1)) throw new Error(`${what}: |μ| = ${Math.abs(v)} > 1 at layer ${l}`);
       for (const v of f.pPlus.data) if (!(v >= 0 && v <= 1)) throw new Error(`${what}: P(v=+1) = ${v} at layer ${l}`);
     });
@@ -133,7 +133,7 @@ describe.each(BACKENDS)('output ratio in the far tail (%s kernels)', (backend) =
     const Y = matrix([[y]]);
     const fw = meanFieldForward(store, X);
     const ubar = fw.layers[0].ubar.get(0, 0);
-    const s = Math.sqrt(fw.layers[0].variance.get(0, 0));
+    const s = Math.sqrt(fw.layers[0].sigma2.get(0, 0));
     const zy = (y * ubar) / s;
     expect(Math.abs(zy - z)).toBeLessThanOrEqual(1e-9 * Math.abs(z)); // the construction hit the intended z
     const g = ebpGradients(store, X, Y);
@@ -213,7 +213,7 @@ describe.each(BACKENDS)('saturated fields (%s kernels)', (backend) => {
     expectHealthy(store, X, `|h|=${mag}, after 5 steps`);
     // Hidden σ̄² with all weights saturated: (Σ_j ⟨W⟩² Var v + 1)/(K+1), never below the bias floor.
     const fw = meanFieldForward(store, X);
-    for (const v of fw.layers[1].variance.data) expect(v).toBeGreaterThanOrEqual(1 / 9);
+    for (const v of fw.layers[1].sigma2.data) expect(v).toBeGreaterThanOrEqual(1 / 9);
   });
 });
 
@@ -230,7 +230,7 @@ describe.each(BACKENDS)('degenerate and large inputs (%s kernels)', (backend) =>
     const c = Math.sqrt(6);
     for (let k = 0; k < 4; k++) {
       expect(fw.layers[0].ubar.get(0, k)).toBe(before.b[0][k] / c);
-      expect(fw.layers[0].variance.get(0, k)).toBe(1 / 6);
+      expect(fw.layers[0].sigma2.get(0, k)).toBe(1 / 6);
     }
     expectFiniteGradients(store, X, Y, 'zero row');
     const g = ebpGradients(store, X, Y);
@@ -274,7 +274,7 @@ describe.each(BACKENDS)('degenerate and large inputs (%s kernels)', (backend) =>
       expectHealthy(store, batches, `wide, after step ${step}`);
       for (const X2 of batches) {
         for (const f of meanFieldForward(store, X2).layers) {
-          f.ubar.data.forEach((u, i) => (maxZ = Math.max(maxZ, Math.abs(u) / Math.sqrt(f.variance.data[i]))));
+          f.ubar.data.forEach((u, i) => (maxZ = Math.max(maxZ, Math.abs(u) / Math.sqrt(f.sigma2.data[i]))));
         }
       }
     }
@@ -349,7 +349,7 @@ describe.each(BACKENDS)('invariants (%s kernels)', (backend) => {
         const fb = meanFieldForward(bFlip, Xn);
         fa.layers.forEach((f, l) => {
           expect(fb.layers[l].ubar.data).toEqual(f.ubar.data);
-          expect(fb.layers[l].variance.data).toEqual(f.variance.data);
+          expect(fb.layers[l].sigma2.data).toEqual(f.sigma2.data);
           expect(fb.layers[l].muOut.data).toEqual(f.muOut.data);
         });
         const ga = ebpGradients(a, X, Y);
@@ -392,7 +392,7 @@ describe.each(BACKENDS)('invariants (%s kernels)', (backend) => {
         const K = sizes[l + 1];
         f.ubar.data.forEach((v, i) => expect(fb.layers[l].ubar.data[i]).toBe(sign(l, i % K) * v));
         f.muOut.data.forEach((v, i) => expect(fb.layers[l].muOut.data[i]).toBe(sign(l, i % K) * v));
-        expect(fb.layers[l].variance.data).toEqual(f.variance.data);
+        expect(fb.layers[l].sigma2.data).toEqual(f.sigma2.data);
       });
       const ga = ebpGradients(a, X, Y);
       const gb = ebpGradients(bFlip, X, Y);

@@ -1,8 +1,9 @@
 // The two EBP kernel sets, plain JS (src/kernels/ebp-js.ts) and WebAssembly SIMD (wasm/ebp_kernels.c), called
 // directly on random shapes and compared: sums to 1e-13 relative to the size of their terms (the SIMD loops add
 // in a different order), the moment refresh bit for bit. Then the same at store level.
-import { createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels } from '../../../src/kernels/ebp';
-import { REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, type Refresh } from '../../../src/kernels/ebp-js';
+import {
+  REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels, type Refresh,
+} from '../../../src/kernels/ebp';
 import { DiscreteFamily, ternary } from '../../../src/ebp/weights';
 import { PosteriorStore, ebpStep, meanFieldForward, predict, ebpGradients, matrix, createRng, type Rng, type WeightKind } from '../../../src';
 

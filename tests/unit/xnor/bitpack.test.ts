@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import {
   firstDirtyPaddingRow, lastWordMask, packSigns, packSignsRow, packedMatrix, packedWords, unpackSigns,
 } from '../../../src/xnor/bitpack';
-import { popcount32, xnorDot, xorPopcount } from '../../../src/xnor/popcount';
+import { popcount32, xnorDot, xorPopcount } from '../../../src/kernels/xnor-popcount';
 import { ArgumentError, ShapeError } from '../../../src/errors';
 
 const signs = (n: number) => fc.array(fc.constantFrom(-1, 1), { minLength: n, maxLength: n });
