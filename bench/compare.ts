@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { datasetAvailable, datasetName, runComparison, writeComparison, type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, summarize } from '../src/bench';
+import { datasetAvailable, datasetName, runComparison, writeComparison, type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, summarize } from '../src/compare';
 
 const ROOT = path.join(__dirname, '..', '..');
 

@@ -18,4 +18,4 @@ export { readCsvTable, streamCsv, type ReadCsvTableOptions, type CsvStreamOption
 export {
   runComparison, writeComparison, datasetAvailable as comparisonDatasetAvailable,
   type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec as ComparisonDataset,
-} from '../bench';
+} from '../compare';

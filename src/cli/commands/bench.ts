@@ -4,7 +4,7 @@ import { ArgumentError, EXIT_CODES, IoError } from '../../errors';
 import {
   datasetAvailable, datasetName, runComparison, summarize, writeComparison,
   type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, type SummaryRow, type Written,
-} from '../../bench';
+} from '../../compare';
 import type { CliIo } from '../io';
 
 /** `ebp bench` options: those of `npm run bench:compare` (bench/compare.ts). */
