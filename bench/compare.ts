@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { datasetAvailable, datasetName, runComparison, writeComparison, type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, summarize } from '../src/compare';
+import { datasetAvailable, datasetName, runComparison, writeComparison, type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, summarizeRuns } from '../src/compare';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     for (const spec of specs) {
       const file = path.join(resultsDir, `compare-${datasetName(spec)}${f.has('quick') ? '-quick' : ''}.json`);
       const res = JSON.parse(readFileSync(file, 'utf8')) as ComparisonResult;
-      res.summary = summarize(res.runs); // with the current summary code
+      res.summary = summarizeRuns(res.runs); // with the current summary code
       const out = writeComparison(res, { resultsDir, docsFile });
       process.stdout.write(`${file}\n${out.plots.map((p) => '  ' + p).join('\n')}\n${out.docs ? `  ${out.docs} (section compare)\n` : ''}`);
     }

@@ -21,7 +21,7 @@ import { machineInfo, type MachineInfo } from './machine';
 import { ECE_BINS, PROBABILITY_FLOOR } from './metrics';
 import { runJob, steEpochSpeed, steLabel, type BenchJob, type JobResult, type MethodRun } from './runs';
 import { median } from './stats';
-import { summarize, type SummaryRow } from './summary';
+import { summarizeRuns, type SummaryRow } from './summary';
 
 export const DEFAULT_LRS: readonly number[] = Object.freeze([1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]);
 export const QUICK_LRS: readonly number[] = Object.freeze([1e-3, 1e-1]);
@@ -304,7 +304,7 @@ export async function runComparison(options: ComparisonOptions, onProgress: (p: 
     wallSeconds: (performance.now() - t0) / 1000,
     runs,
     failures,
-    summary: summarize(runs),
+    summary: summarizeRuns(runs),
     speed,
     interrupted,
   };

@@ -9,7 +9,7 @@ import type { ComparisonResult } from './compare';
 import { comparisonPlots } from './plots';
 import { lrLabel } from './runs';
 import type { MeanStd } from './stats';
-import { bestSte, summarize, type SummaryRow } from './summary';
+import { bestSte, summarizeRuns, type SummaryRow } from './summary';
 
 export const SECTION_START = '<!-- compare:start -->';
 export const SECTION_END = '<!-- compare:end -->';
@@ -80,7 +80,7 @@ export function loadResults(resultsDir: string): ComparisonResult[] {
   const files = readdirSync(resultsDir).filter((f) => /^compare-.+\.json$/.test(f) && !/-quick\.json$/.test(f));
   const out = files.map((f) => JSON.parse(readFileSync(path.join(resultsDir, f), 'utf8')) as ComparisonResult).filter((r) => r.benchmark === 'compare');
   // Summaries from the runs with the current code (JSON turned NaN into null; the runs are the raw data).
-  for (const r of out) r.summary = summarize(r.runs);
+  for (const r of out) r.summary = summarizeRuns(r.runs);
   const rank = (n: string) => (n === 'mnist10k' ? 0 : n === 'fashion-mnist' ? 1 : 2);
   return out.sort((a, b) => rank(a.dataset.name) - rank(b.dataset.name) || a.dataset.name.localeCompare(b.dataset.name));
 }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ArgumentError, EXIT_CODES, IoError } from '../../errors';
 import {
-  datasetAvailable, datasetName, runComparison, summarize, writeComparison,
+  datasetAvailable, datasetName, runComparison, summarizeRuns, writeComparison,
   type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, type SummaryRow, type Written,
 } from '../../compare';
 import type { CliIo } from '../io';
@@ -139,7 +139,7 @@ export async function benchCommand(a: BenchArgs, io: CliIo): Promise<number> {
       } catch (e) {
         throw new IoError(`--report-only: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run the comparison first)' : (e as Error).message}.`, EXIT_CODES.data);
       }
-      res.summary = summarize(res.runs); // with the current summary code
+      res.summary = summarizeRuns(res.runs); // with the current summary code
       report(io, a, res, writeComparison(res, { resultsDir, docsFile }));
     }
     return 0;
