@@ -1,7 +1,7 @@
 /**
  * The method comparison (issue 6): EBP-P, EBP-D, the packed EBP ensemble and STE over a learning-rate sweep, with
  * and without batch normalisation, on the same architecture, data order and seeds. `runComparison` is the
- * library entry point (`npm run bench:compare`, and the CLI's `ebp bench`); `writeComparison` (./report.ts)
+ * library entry point (`ebp-bnn/compare`; its command line is `ebp bench`, which `npm run bench:compare` runs); `writeComparison` (./report.ts)
  * turns its result into the JSON file, the SVG plots and the Markdown section of docs/benchmarks.md.
  *
  * Same data order: for seed s every method's `fitAsync` gets `seed: dataSeed(s) = 1000 + s`; both trainers draw the

