@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SteTrainer, makeDataset, matrix, createRng } from '../src';
 import { loadMnist10k } from '../src/node';
-import { machine } from './machine';
+import { machineInfo } from '../src/compare/machine';
 
 const ROOT = join(__dirname, '..', '..');
 const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'ste_anchor.py');
@@ -213,7 +213,7 @@ function main(): void {
   const result = {
     benchmark: 'ste',
     command: `npm run bench:ste${args.length ? ' -- ' + args.join(' ') : ''}`,
-    machine: machine(),
+    machine: machineInfo(),
     recipe: 'BN (eps 1e-4, momentum 0.1) before every sign and on the output, squared hinge, Adam (0.9, 0.999, 1e-8), lr_end = lr_start/100 exponential per epoch, batch 100, W ~ U(-1,1) clipped to [-1,1], sign(0) = +1',
     accuracy: acc,
     pytorchAccuracy: anchorAcc,

@@ -28,7 +28,7 @@ import {
 import type { InputEncoding } from '../src/xnor/input';
 import { loadMnist10k } from '../src/node';
 import { errorRate } from '../src/compare/metrics';
-import { machine } from './machine';
+import { machineInfo } from '../src/compare/machine';
 import { timeIt, type Timing } from './timing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -196,7 +196,7 @@ function accuracy(): AccuracyRow[] {
 const fmt = (v: number, d = 0) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(d || (v < 10 ? 2 : 1)));
 
 function main(): void {
-  const m = machine();
+  const m = machineInfo();
   const clockGHz = ((m.cpuMHz as number | undefined) ?? 0) / 1000;
   const cmd = `npm run bench:xnor${args.length ? ' -- ' + args.join(' ') : ''}`;
   const dir = join(ROOT, 'bench', 'results');
