@@ -1,22 +1,19 @@
 /**
- * Child-process entry of the comparison (started with child_process.fork by runComparison): runs one job in a
- * fresh process so that its peak RSS is its own. Protocol over the IPC channel:
- *   parent → child  { type: 'run', spec: DatasetSpec, job: BenchJob } | { type: 'speed', repeats, rows? }
- *   child → parent  { type: 'epoch', info } … then { type: 'result', result } or { type: 'error', name, message }
+ * Child-process entry of the comparison (started with child_process.fork by runComparison, ./child.ts): runs one
+ * job in a fresh process so that its peak RSS is its own. The protocol over the IPC channel is ./child.ts's.
  */
-import { loadBenchData, type DatasetSpec } from './datasets';
-import { runJob, steEpochSpeed, type BenchJob } from './runs';
+import type { WorkerMessage, WorkerRequest } from './child';
+import { loadBenchData } from './datasets';
+import { runJob, steEpochSpeed } from './runs';
 
-type Request = { type: 'run'; spec: DatasetSpec; job: BenchJob } | { type: 'speed'; repeats: number; rows?: number };
-
-function send(msg: unknown): Promise<void> {
+function send(msg: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send) resolve();
     else process.send(msg, () => resolve());
   });
 }
 
-async function handle(req: Request): Promise<void> {
+async function handle(req: WorkerRequest): Promise<void> {
   try {
     if (req.type === 'speed') {
       await send({ type: 'result', result: steEpochSpeed(req.repeats, req.rows) });
@@ -35,5 +32,5 @@ async function handle(req: Request): Promise<void> {
 }
 
 if (require.main === module) {
-  process.once('message', (m) => void handle(m as Request));
+  process.once('message', (m) => void handle(m as WorkerRequest));
 }

@@ -101,6 +101,22 @@ function report(io: CliIo, a: BenchArgs, res: ComparisonResult, out: Written): v
   io.stdout(lines.join('\n') + '\n');
 }
 
+/** --report-only: recompute the summary of every stored result and rewrite its plots (and the docs section). */
+function reportOnly(io: CliIo, a: BenchArgs, specs: readonly DatasetSpec[], resultsDir: string, docsFile: string | null): number {
+  for (const spec of specs) {
+    const file = path.join(resultsDir, `compare-${datasetName(spec)}${a.quick ? '-quick' : ''}.json`);
+    let res: ComparisonResult;
+    try {
+      res = JSON.parse(fs.readFileSync(file, 'utf8')) as ComparisonResult;
+    } catch (e) {
+      throw new IoError(`--report-only: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run the comparison first)' : (e as Error).message}.`, EXIT_CODES.data);
+    }
+    res.summary = summarizeRuns(res.runs); // with the current summary code
+    report(io, a, res, writeComparison(res, { resultsDir, docsFile }));
+  }
+  return 0;
+}
+
 /**
  * `ebp bench`: the EBP-vs-STE comparison of src/compare (runComparison, then writeComparison): every method
  * over the seeds, STE over the learning rates with and without batch norm; writes the JSON result and the SVG
@@ -130,20 +146,7 @@ export async function benchCommand(a: BenchArgs, io: CliIo): Promise<number> {
     }
   };
 
-  if (a.reportOnly) {
-    for (const spec of specs) {
-      const file = path.join(resultsDir, `compare-${datasetName(spec)}${a.quick ? '-quick' : ''}.json`);
-      let res: ComparisonResult;
-      try {
-        res = JSON.parse(fs.readFileSync(file, 'utf8')) as ComparisonResult;
-      } catch (e) {
-        throw new IoError(`--report-only: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run the comparison first)' : (e as Error).message}.`, EXIT_CODES.data);
-      }
-      res.summary = summarizeRuns(res.runs); // with the current summary code
-      report(io, a, res, writeComparison(res, { resultsDir, docsFile }));
-    }
-    return 0;
-  }
+  if (a.reportOnly) return reportOnly(io, a, specs, resultsDir, docsFile);
 
   const base: Omit<ComparisonOptions, 'dataset'> = {
     quick: a.quick,
