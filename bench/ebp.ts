@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EbpTrainer, makeDataset, matrix, createRng, type WeightKind } from '../src';
 import { loadMnist10k } from '../src/node';
-import { machine } from './machine';
+import { machineInfo } from '../src/compare/machine';
 
 const ROOT = join(__dirname, '..', '..');
 const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'ebp_ref_bench.py');
@@ -161,7 +161,7 @@ function main(): void {
     };
     overSeeds.push({ net: '784-200-10', weights, seeds: runs.map((a) => a.seed), testErrorP: stat('testErrorP'), testErrorD: stat('testErrorD') });
   }
-  const result = { benchmark: 'ebp', command: `npm run bench:ebp${args.length ? ' -- ' + args.join(' ') : ''}`, machine: machine(), accuracy, overSeeds, speed };
+  const result = { benchmark: 'ebp', command: `npm run bench:ebp${args.length ? ' -- ' + args.join(' ') : ''}`, machine: machineInfo(), accuracy, overSeeds, speed };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', speedOnly ? 'ebp-speed.json' : only || quick ? 'ebp-partial.json' : 'ebp.json');
   writeFileSync(file, JSON.stringify(result, null, 1) + '\n');

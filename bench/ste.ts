@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SteTrainer, makeDataset, matrix, createRng } from '../src';
 import { loadMnist10k } from '../src/node';
-import { machine } from './machine';
+import { machineInfo } from '../src/compare/machine';
 
 const ROOT = join(__dirname, '..', '..');
 const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'ste_anchor.py');
@@ -140,6 +140,43 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** The STE epoch timing: WebAssembly kernels and PyTorch interleaved round by round (order alternating), JS kernels twice. */
+function speedRounds(rounds: number, torch: Record<string, unknown> | null): Record<string, unknown> {
+  const wasm: number[] = [];
+  const js: number[] = [];
+  const pt: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate the order so that every side sees the same background load.
+    const steps: (() => void)[] = [
+      () => wasm.push(Number(runChild({ kind: 'speed', backend: 'wasm', repeats: 2 }).samplesPerSecond)),
+      () => {
+        if (torch) pt.push(torchSpeed(2));
+      },
+    ];
+    if (r % 2 === 1) steps.reverse();
+    for (const s of steps) s();
+    if (r < 2) js.push(Number(runChild({ kind: 'speed', backend: 'js', repeats: 1 }).samplesPerSecond));
+    process.stderr.write(`  timing round ${r + 1}: wasm ${Math.round(wasm[r])}/s${torch ? `, PyTorch ${Math.round(pt[r])}/s` : ''}\n`);
+  }
+  const ratios = torch ? wasm.map((w, i) => pt[i] / w) : [];
+  return {
+    net: '784-200-10',
+    batch: 100,
+    threads: 1,
+    data: '10,000 rows of uniform [0,1) pixels, random labels (the PyTorch reference timing mode); best of 2 epochs after a 1,000-row warm-up',
+    rounds,
+    wasmSamplesPerSecond: median(wasm),
+    wasmSecondsPerEpoch: 10000 / median(wasm),
+    wasmRounds: wasm,
+    jsSamplesPerSecond: median(js),
+    jsRounds: js,
+    pytorchSamplesPerSecond: torch ? median(pt) : null,
+    pytorchRounds: torch ? pt : null,
+    timeRatioOursOverPytorch: torch ? median(ratios) : null,
+    pytorch: torch,
+  };
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const child = args.indexOf('--child');
@@ -173,47 +210,12 @@ function main(): void {
     }
   }
 
-  let speedResult: Record<string, unknown> | null = null;
-  if (only !== 'accuracy') {
-    const wasm: number[] = [];
-    const js: number[] = [];
-    const pt: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      // Alternate the order so that every side sees the same background load.
-      const steps: (() => void)[] = [
-        () => wasm.push(Number(runChild({ kind: 'speed', backend: 'wasm', repeats: 2 }).samplesPerSecond)),
-        () => {
-          if (torch) pt.push(torchSpeed(2));
-        },
-      ];
-      if (r % 2 === 1) steps.reverse();
-      for (const s of steps) s();
-      if (r < 2) js.push(Number(runChild({ kind: 'speed', backend: 'js', repeats: 1 }).samplesPerSecond));
-      process.stderr.write(`  timing round ${r + 1}: wasm ${Math.round(wasm[r])}/s${torch ? `, PyTorch ${Math.round(pt[r])}/s` : ''}\n`);
-    }
-    const ratios = torch ? wasm.map((w, i) => pt[i] / w) : [];
-    speedResult = {
-      net: '784-200-10',
-      batch: 100,
-      threads: 1,
-      data: '10,000 rows of uniform [0,1) pixels, random labels (the PyTorch reference timing mode); best of 2 epochs after a 1,000-row warm-up',
-      rounds,
-      wasmSamplesPerSecond: median(wasm),
-      wasmSecondsPerEpoch: 10000 / median(wasm),
-      wasmRounds: wasm,
-      jsSamplesPerSecond: median(js),
-      jsRounds: js,
-      pytorchSamplesPerSecond: torch ? median(pt) : null,
-      pytorchRounds: torch ? pt : null,
-      timeRatioOursOverPytorch: torch ? median(ratios) : null,
-      pytorch: torch,
-    };
-  }
+  const speedResult = only !== 'accuracy' ? speedRounds(rounds, torch) : null;
 
   const result = {
     benchmark: 'ste',
     command: `npm run bench:ste${args.length ? ' -- ' + args.join(' ') : ''}`,
-    machine: machine(),
+    machine: machineInfo(),
     recipe: 'BN (eps 1e-4, momentum 0.1) before every sign and on the output, squared hinge, Adam (0.9, 0.999, 1e-8), lr_end = lr_start/100 exponential per epoch, batch 100, W ~ U(-1,1) clipped to [-1,1], sign(0) = +1',
     accuracy: acc,
     pytorchAccuracy: anchorAcc,

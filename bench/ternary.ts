@@ -24,8 +24,8 @@ import {
 } from '../src';
 import type { InputEncoding } from '../src/xnor/input';
 import { loadMnist10k } from '../src/node';
-import { errorRate } from '../src/bench/metrics';
-import { machine } from './machine';
+import { errorRate } from '../src/compare/metrics';
+import { machineInfo } from '../src/compare/machine';
 import { timeIt } from './timing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -160,7 +160,7 @@ function markdown(configs: ConfigResult[]): string {
 }
 
 function main(): void {
-  const m = machine();
+  const m = machineInfo();
   const load = os.loadavg();
   const cmd = `npm run bench:ternary${args.length ? ' -- ' + args.join(' ') : ''}`;
   const { train, test } = loadMnist10k();

@@ -27,8 +27,8 @@ import {
 } from '../src';
 import type { InputEncoding } from '../src/xnor/input';
 import { loadMnist10k } from '../src/node';
-import { errorRate } from '../src/bench/metrics';
-import { machine } from './machine';
+import { errorRate } from '../src/compare/metrics';
+import { machineInfo } from '../src/compare/machine';
 import { timeIt, type Timing } from './timing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -195,8 +195,42 @@ function accuracy(): AccuracyRow[] {
 
 const fmt = (v: number, d = 0) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(d || (v < 10 ? 2 : 1)));
 
+/** The speed targets, on wall-clock medians (the anchor's own measure) and on CPU time (robust to other load). */
+function speedTargets(rows: SpeedRow[], clockGHz: number): Record<string, unknown>[] {
+  const find = (net: string, batch: number, engine: string, input: string) => rows.find((r) => r.net === net && r.batch === batch && r.engine.startsWith(engine) && r.input === input);
+  const targets: Record<string, unknown>[] = [];
+  const ratio = (label: string, a: SpeedRow | undefined, b: SpeedRow | undefined, goal: number) => {
+    if (!a || !b) return;
+    const wall = a.samplesPerS / b.samplesPerS;
+    const cpu = a.cpuSamplesPerS && b.cpuSamplesPerS ? a.cpuSamplesPerS / b.cpuSamplesPerS : null;
+    targets.push({ target: label, wall, cpu, goal, met: wall >= goal && (cpu === null || cpu >= goal) });
+  };
+  for (const input of ['binarised', 'bit planes (8-bit)', 'real']) {
+    ratio(`WebAssembly XNOR (${input}) / numpy f32, 784-4096-4096-10 batch 256`, find('784-4096-4096-10', 256, 'XNOR, WebAssembly', input), find('784-4096-4096-10', 256, 'numpy', 'real'), 2);
+    ratio(`WebAssembly XNOR (${input}) / numpy f32, 784-500-500-10 batch 256`, find('784-500-500-10', 256, 'XNOR, WebAssembly', input), find('784-500-500-10', 256, 'numpy', 'real'), 1.2);
+    ratio(`WebAssembly XNOR (${input}) / numpy f32, 784-4096-4096-10 batch 1`, find('784-4096-4096-10', 1, 'XNOR, WebAssembly', input), find('784-4096-4096-10', 1, 'numpy', 'real'), 10);
+  }
+  for (const net of ['784-500-500-10', '784-4096-4096-10']) {
+    for (const batch of [1, 256]) {
+      for (const input of ['binarised', 'bit planes (8-bit)', 'real']) {
+        const ts = find(net, batch, 'XNOR, TypeScript', input);
+        ratio(`TypeScript XNOR (${input}) / float64 forward (WebAssembly store), ${net} batch ${batch}`, ts, find(net, batch, 'float64 EBP-D forward (wasm', 'real'), 6);
+        ratio(`TypeScript XNOR (${input}) / float64 forward (JS store), ${net} batch ${batch}`, ts, find(net, batch, 'float64 EBP-D forward (js', 'real'), 6);
+      }
+    }
+  }
+  const big = find('784-4096-4096-10', 256, 'XNOR, WebAssembly', 'binarised');
+  if (big && clockGHz > 0) {
+    const macs = macsOf([784, 4096, 4096, 10]);
+    const wall = big.samplesPerS * macs / 64 / (clockGHz * 1e9);
+    const cpu = big.cpuSamplesPerS ? big.cpuSamplesPerS * macs / 64 / (clockGHz * 1e9) : null;
+    targets.push({ target: `64-bit popcounts per cycle at ${clockGHz.toFixed(3)} GHz (WebAssembly, binarised, 784-4096-4096-10 batch 256)`, wall, cpu, goal: 0.5, met: wall >= 0.5 && (cpu === null || cpu >= 0.5), perCycle: true });
+  }
+  return targets;
+}
+
 function main(): void {
-  const m = machine();
+  const m = machineInfo();
   const clockGHz = ((m.cpuMHz as number | undefined) ?? 0) / 1000;
   const cmd = `npm run bench:xnor${args.length ? ' -- ' + args.join(' ') : ''}`;
   const dir = join(ROOT, 'bench', 'results');
@@ -234,36 +268,7 @@ function main(): void {
     for (const r of rows) {
       lines.push(`| ${r.net} | ${r.batch} | ${r.engine} | ${r.input} | ${fmt(r.samplesPerS)} | ${fmt(r.gmacs)} | ${r.cpuSamplesPerS ? fmt(r.cpuSamplesPerS) : '–'} |`);
     }
-    // targets, on wall-clock medians (the anchor's own measure) and on CPU time (robust to other load)
-    const find = (net: string, batch: number, engine: string, input: string) => rows.find((r) => r.net === net && r.batch === batch && r.engine.startsWith(engine) && r.input === input);
-    const targets: Record<string, unknown>[] = [];
-    const ratio = (label: string, a: SpeedRow | undefined, b: SpeedRow | undefined, goal: number) => {
-      if (!a || !b) return;
-      const wall = a.samplesPerS / b.samplesPerS;
-      const cpu = a.cpuSamplesPerS && b.cpuSamplesPerS ? a.cpuSamplesPerS / b.cpuSamplesPerS : null;
-      targets.push({ target: label, wall, cpu, goal, met: wall >= goal && (cpu === null || cpu >= goal) });
-    };
-    for (const input of ['binarised', 'bit planes (8-bit)', 'real']) {
-      ratio(`WebAssembly XNOR (${input}) / numpy f32, 784-4096-4096-10 batch 256`, find('784-4096-4096-10', 256, 'XNOR, WebAssembly', input), find('784-4096-4096-10', 256, 'numpy', 'real'), 2);
-      ratio(`WebAssembly XNOR (${input}) / numpy f32, 784-500-500-10 batch 256`, find('784-500-500-10', 256, 'XNOR, WebAssembly', input), find('784-500-500-10', 256, 'numpy', 'real'), 1.2);
-      ratio(`WebAssembly XNOR (${input}) / numpy f32, 784-4096-4096-10 batch 1`, find('784-4096-4096-10', 1, 'XNOR, WebAssembly', input), find('784-4096-4096-10', 1, 'numpy', 'real'), 10);
-    }
-    for (const net of ['784-500-500-10', '784-4096-4096-10']) {
-      for (const batch of [1, 256]) {
-        for (const input of ['binarised', 'bit planes (8-bit)', 'real']) {
-          const ts = find(net, batch, 'XNOR, TypeScript', input);
-          ratio(`TypeScript XNOR (${input}) / float64 forward (WebAssembly store), ${net} batch ${batch}`, ts, find(net, batch, 'float64 EBP-D forward (wasm', 'real'), 6);
-          ratio(`TypeScript XNOR (${input}) / float64 forward (JS store), ${net} batch ${batch}`, ts, find(net, batch, 'float64 EBP-D forward (js', 'real'), 6);
-        }
-      }
-    }
-    const big = find('784-4096-4096-10', 256, 'XNOR, WebAssembly', 'binarised');
-    if (big && clockGHz > 0) {
-      const macs = macsOf([784, 4096, 4096, 10]);
-      const wall = big.samplesPerS * macs / 64 / (clockGHz * 1e9);
-      const cpu = big.cpuSamplesPerS ? big.cpuSamplesPerS * macs / 64 / (clockGHz * 1e9) : null;
-      targets.push({ target: `64-bit popcounts per cycle at ${clockGHz.toFixed(3)} GHz (WebAssembly, binarised, 784-4096-4096-10 batch 256)`, wall, cpu, goal: 0.5, met: wall >= 0.5 && (cpu === null || cpu >= 0.5), perCycle: true });
-    }
+    const targets = speedTargets(rows, clockGHz);
     speedSection.targets = targets;
     lines.push('', '| target | measured (wall) | measured (CPU time) | goal | met |', '|---|---:|---:|---:|---|');
     for (const t of targets) {

@@ -15,7 +15,3 @@ export {
 export { readNumericCsv, type NumericCsvOptions } from './csv-numeric';
 export { saveModel, loadModel, type SaveModelOptions } from './model-file';
 export { readCsvTable, streamCsv, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';
-export {
-  runComparison, writeComparison, datasetAvailable as comparisonDatasetAvailable,
-  type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec as ComparisonDataset,
-} from '../bench';

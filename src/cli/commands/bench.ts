@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ArgumentError, EXIT_CODES, IoError } from '../../errors';
 import {
-  datasetAvailable, datasetName, runComparison, summarize, writeComparison,
+  datasetAvailable, datasetName, runComparison, summarizeRuns, writeComparison,
   type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, type SummaryRow, type Written,
-} from '../../bench';
+} from '../../compare';
 import type { CliIo } from '../io';
 
-/** `ebp bench` options: those of `npm run bench:compare` (bench/compare.ts). */
+/** `ebp bench` options (`npm run bench:compare` is `ebp bench --out-dir bench/results --docs docs/benchmarks.md`). */
 export interface BenchArgs {
   /** 'mnist' (MNIST-10k), 'fashion-mnist', or 'all' (MNIST-10k, then Fashion-MNIST when installed). */
   dataset: 'mnist' | 'fashion-mnist' | 'all';
@@ -59,7 +59,7 @@ function pct(x: number): string {
   return Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : '-';
 }
 
-/** One progress line on stderr, as `npm run bench:compare` prints it. */
+/** One progress line on stderr. */
 function progressLine(p: ComparisonProgress): string | null {
   switch (p.type) {
     case 'plan':
@@ -101,8 +101,24 @@ function report(io: CliIo, a: BenchArgs, res: ComparisonResult, out: Written): v
   io.stdout(lines.join('\n') + '\n');
 }
 
+/** --report-only: recompute the summary of every stored result and rewrite its plots (and the docs section). */
+function reportOnly(io: CliIo, a: BenchArgs, specs: readonly DatasetSpec[], resultsDir: string, docsFile: string | null): number {
+  for (const spec of specs) {
+    const file = path.join(resultsDir, `compare-${datasetName(spec)}${a.quick ? '-quick' : ''}.json`);
+    let res: ComparisonResult;
+    try {
+      res = JSON.parse(fs.readFileSync(file, 'utf8')) as ComparisonResult;
+    } catch (e) {
+      throw new IoError(`--report-only: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run the comparison first)' : (e as Error).message}.`, EXIT_CODES.data);
+    }
+    res.summary = summarizeRuns(res.runs); // with the current summary code
+    report(io, a, res, writeComparison(res, { resultsDir, docsFile }));
+  }
+  return 0;
+}
+
 /**
- * `ebp bench`: the EBP-vs-STE comparison of src/bench (runComparison, then writeComparison): every method
+ * `ebp bench`: the EBP-vs-STE comparison of src/compare (runComparison, then writeComparison): every method
  * over the seeds, STE over the learning rates with and without batch norm; writes the JSON result and the SVG
  * plots to --out-dir (and, with --docs, the Markdown section). Ctrl-C stops the running jobs through the
  * comparison's AbortSignal and exits 130 without writing anything.
@@ -130,20 +146,7 @@ export async function benchCommand(a: BenchArgs, io: CliIo): Promise<number> {
     }
   };
 
-  if (a.reportOnly) {
-    for (const spec of specs) {
-      const file = path.join(resultsDir, `compare-${datasetName(spec)}${a.quick ? '-quick' : ''}.json`);
-      let res: ComparisonResult;
-      try {
-        res = JSON.parse(fs.readFileSync(file, 'utf8')) as ComparisonResult;
-      } catch (e) {
-        throw new IoError(`--report-only: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run the comparison first)' : (e as Error).message}.`, EXIT_CODES.data);
-      }
-      res.summary = summarize(res.runs); // with the current summary code
-      report(io, a, res, writeComparison(res, { resultsDir, docsFile }));
-    }
-    return 0;
-  }
+  if (a.reportOnly) return reportOnly(io, a, specs, resultsDir, docsFile);
 
   const base: Omit<ComparisonOptions, 'dataset'> = {
     quick: a.quick,

@@ -1,6 +1,7 @@
 /** The datasets of the method comparison, by description (so a child process can load them itself). */
 import * as path from 'path';
-import { ArgumentError, DataError } from '../errors';
+import { DataError } from '../errors';
+import { invalid, oneOf } from '../util/validate';
 import { type Dataset } from '../data/dataset';
 import { matrix, rowMajor } from '../tensor/matrix';
 import { FASHION_MNIST_DIR, fashionMnistAvailable, loadFashionMnist, loadMnist10k } from '../node/mnist';
@@ -36,7 +37,7 @@ export function datasetName(spec: DatasetSpec): string {
     const slug = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
     return slug || 'csv';
   }
-  throw new ArgumentError(`invalid argument. Unknown dataset kind \`${String((spec as { kind?: unknown }).kind)}\`.`);
+  throw invalid('dataset.kind', oneOf(['mnist10k', 'fashion-mnist', 'csv']), (spec as { kind?: unknown }).kind);
 }
 
 /** Whether a dataset can be loaded here; `reason` says why not (e.g. the Debian package to install). */

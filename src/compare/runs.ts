@@ -10,7 +10,7 @@ import { encodeCheckpoint, encodeModel } from '../model/encode';
 import { SteTrainer } from '../ste/trainer';
 import { XnorNetwork } from '../xnor/network';
 import { createRng } from '../util/random';
-import { makeDataset } from '../data/dataset';
+import { makeDataset, type Dataset } from '../data/dataset';
 import { matrix } from '../tensor/matrix';
 import type { BenchData } from './datasets';
 import {
@@ -152,24 +152,25 @@ export async function runJob(data: BenchData, job: BenchJob, hooks: JobHooks = {
   return { job, runs: res.runs, interrupted: res.interrupted, wallSeconds: (performance.now() - t0) / 1000 };
 }
 
-async function ebpJob(data: BenchData, job: EbpJob, hooks: JobHooks): Promise<{ runs: MethodRun[]; interrupted: boolean }> {
+/**
+ * The options of both trainers' fitAsync: the same minibatches as fit, with the event loop turning every 50 ms
+ * (progress messages, signals); the data order comes from createRng(dataSeed); no training error (test only).
+ */
+function fitOptions<R>(job: BenchJob, validation: Dataset, hooks: JobHooks, onEpoch: (r: R) => void) {
+  return { epochs: job.epochs, batchSize: job.batch, seed: job.dataSeed, validation, trainError: 'none' as const, shouldStop: hooks.shouldStop, onEpoch };
+}
+
+/** EBP's training, with the test errors of EBP-P, EBP-D and the ensemble after every epoch; null when interrupted. */
+async function trainEbp(data: BenchData, job: EbpJob, hooks: JobHooks) {
   const { train, test } = data;
-  const K = train.numClasses;
-  const trainer = EbpTrainer.create({ inputs: train.X.shape[1], hidden: job.hidden, outputs: K, seed: job.seed });
+  const trainer = EbpTrainer.create({ inputs: train.X.shape[1], hidden: job.hidden, outputs: train.numClasses, seed: job.seed });
   const errP: number[] = [];
   const errD: number[] = [];
   const errE: number[] = [];
   const secs: number[] = [];
-  // fitAsync: the same minibatches as fit, with the event loop turning every 50 ms (progress messages,
-  // signals); the data order comes from createRng(dataSeed).
-  const report = await trainer.fitAsync(train, {
-    epochs: job.epochs,
-    batchSize: job.batch,
-    seed: job.dataSeed,
-    validation: test,
-    trainError: 'none',
-    shouldStop: hooks.shouldStop,
-    onEpoch: (r) => {
+  const report = await trainer.fitAsync(
+    train,
+    fitOptions(job, test, hooks, (r) => {
       const ens = XnorNetwork.sampleEnsemble(trainer.store, { members: job.members, seed: job.ensembleSeed });
       const ee = errorRate(ens.predict(test.X), test.labels);
       errP.push(r.validationErrorP);
@@ -177,11 +178,18 @@ async function ebpJob(data: BenchData, job: EbpJob, hooks: JobHooks): Promise<{ 
       errE.push(ee);
       secs.push(r.seconds);
       hooks.onEpoch?.({ epoch: r.epoch, epochs: job.epochs, testErrors: { 'EBP-P': r.validationErrorP, 'EBP-D': r.validationErrorD, [`EBP ensemble ${job.members}`]: ee }, seconds: r.seconds });
-    },
-  });
-  if (report.interrupted || secs.length < job.epochs) return { runs: [], interrupted: true };
+    }),
+  );
+  if (report.interrupted || secs.length < job.epochs) return null;
+  return { store: trainer.store, errP, errD, errE, secs };
+}
 
-  const store = trainer.store;
+async function ebpJob(data: BenchData, job: EbpJob, hooks: JobHooks): Promise<{ runs: MethodRun[]; interrupted: boolean }> {
+  const trained = await trainEbp(data, job, hooks);
+  if (!trained) return { runs: [], interrupted: true };
+  const { store, errP, errD, errE, secs } = trained;
+  const { test } = data;
+  const K = data.train.numClasses;
   const labels = test.labels;
   const n = labels.length;
   const base = { seed: job.seed, dataSeed: job.dataSeed, batch: job.batch, epochs: job.epochs, secondsPerEpoch: secs, peakRssMiB: 0, rssBeforeTrainingMiB: 0, rssIsolated: false, backend: store.backend };
@@ -247,19 +255,14 @@ async function steJob(data: BenchData, job: SteJob, hooks: JobHooks): Promise<{ 
   const label = steLabel(job.batchNorm, job.lr);
   const errs: number[] = [];
   const secs: number[] = [];
-  const report = await t.fitAsync(train, {
-    epochs: job.epochs,
-    batchSize: job.batch,
-    seed: job.dataSeed,
-    validation: test,
-    trainError: 'none',
-    shouldStop: hooks.shouldStop,
-    onEpoch: (r) => {
+  const report = await t.fitAsync(
+    train,
+    fitOptions(job, test, hooks, (r) => {
       errs.push(r.validationError);
       secs.push(r.seconds);
       hooks.onEpoch?.({ epoch: r.epoch, epochs: job.epochs, testErrors: { [label]: r.validationError }, seconds: r.seconds });
-    },
-  });
+    }),
+  );
   if (report.interrupted || secs.length < job.epochs) return { runs: [], interrupted: true };
   const labels = test.labels;
   const n = labels.length;

@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import {
   runComparison, writeComparison, updateDocsSection, datasetAvailable, SECTION_START, SECTION_END, type ComparisonProgress, type ComparisonResult,
-} from '../../../src/bench';
+} from '../../../src/compare';
 import { createRng } from '../../../src/util/random';
 
 let dir: string;

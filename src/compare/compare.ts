@@ -1,8 +1,10 @@
 /**
  * The method comparison (issue 6): EBP-P, EBP-D, the packed EBP ensemble and STE over a learning-rate sweep, with
  * and without batch normalisation, on the same architecture, data order and seeds. `runComparison` is the
- * library entry point (`npm run bench:compare`, and the CLI's `ebp bench`); `writeComparison` (./report.ts)
- * turns its result into the JSON file, the SVG plots and the Markdown section of docs/benchmarks.md.
+ * library entry point (`ebp-bnn/compare`; its command line is `ebp bench`, which `npm run bench:compare` runs);
+ * `writeComparison` (./report.ts) turns its result into the JSON file, the SVG plots and the Markdown section of
+ * docs/benchmarks.md. Jobs run in child processes through ./child.ts (./worker.ts on the other side); the
+ * STE-vs-PyTorch timing is ./speed.ts.
  *
  * Same data order: for seed s every method's `fitAsync` gets `seed: dataSeed(s) = 1000 + s`; both trainers draw the
  * per-epoch permutation of the training rows from `createRng(dataSeed)` with one Fisher–Yates shuffle of the
@@ -11,17 +13,16 @@
  * reference): each STE minibatch is the union of 10 consecutive EBP minibatches. The initial weights use seed s
  * (EBP's posterior fields, STE's latent weights), the ensemble's weight draws use seed s too.
  */
-import { fork, type ChildProcess } from 'child_process';
-import { existsSync } from 'fs';
 import * as path from 'path';
-import { ArgumentError } from '../errors';
-import { DEFAULT_PYTHON, defaultAnchorScript, torchAvailable, torchEpochSpeed, type SpeedComparison } from './anchor';
+import { argumentError, check, requireFinite, requirePositiveInteger } from '../util/validate';
+import type { SpeedComparison } from './anchor';
+import { inChild, workerScript, type EpochInfo } from './child';
 import { datasetAvailable, datasetName, loadBenchData, type BenchData, type DatasetSpec } from './datasets';
 import { machineInfo, type MachineInfo } from './machine';
 import { ECE_BINS, PROBABILITY_FLOOR } from './metrics';
-import { runJob, steEpochSpeed, steLabel, type BenchJob, type JobResult, type MethodRun } from './runs';
-import { median } from './stats';
-import { summarize, type SummaryRow } from './summary';
+import { runJob, steLabel, type BenchJob, type JobResult, type MethodRun } from './runs';
+import { speedComparison } from './speed';
+import { summarizeRuns, type SummaryRow } from './summary';
 
 export const DEFAULT_LRS: readonly number[] = Object.freeze([1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]);
 export const QUICK_LRS: readonly number[] = Object.freeze([1e-3, 1e-1]);
@@ -120,40 +121,28 @@ export const DATA_ORDER =
   'its batch size, STE of its own, so with 10 and 100 each STE minibatch is the union of 10 consecutive EBP minibatches. Initial weights: seed s. ' +
   'Ensemble draws: seed s.';
 
-/** The child-process entry next to this module (compiled builds only). */
-export function workerScript(): string | null {
-  if (!__filename.endsWith('.js')) return null;
-  const p = path.join(__dirname, 'worker.js');
-  return existsSync(p) ? p : null;
-}
-
 function resolveSettings(o: ComparisonOptions, sizes: number[], isolate: 'process' | 'none'): ComparisonSettings {
   const quick = o.quick ?? false;
   const seedsOpt = o.seeds ?? (quick ? 1 : 3);
   const seeds = typeof seedsOpt === 'number' ? Array.from({ length: seedsOpt }, (_, i) => i) : seedsOpt.slice();
-  const posInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`invalid argument. \`${name}\` must be a positive integer. Value: \`${v}\`.`);
-    return v;
-  };
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new ArgumentError(`invalid argument. \`seeds\` must be a positive count or non-negative integers. Value: \`${String(seedsOpt)}\`.`);
+  check(seeds.length > 0 && seeds.every((s) => Number.isInteger(s) && s >= 0), 'seeds', 'a positive count or non-negative integers', seedsOpt);
   const lrs = (o.lrs ?? (quick ? QUICK_LRS : DEFAULT_LRS)).slice();
-  if (lrs.length === 0 || lrs.some((lr) => !(lr > 0 && Number.isFinite(lr)))) throw new ArgumentError(`invalid argument. \`lrs\` must be positive numbers. Value: \`${lrs.join(',')}\`.`);
-  const ratio = o.lrEndRatio ?? 0.01;
-  if (!(ratio > 0 && Number.isFinite(ratio))) throw new ArgumentError(`invalid argument. \`lrEndRatio\` must be a positive number. Value: \`${ratio}\`.`);
+  check(lrs.length > 0 && lrs.every((lr) => lr > 0 && Number.isFinite(lr)), 'lrs', 'positive numbers', lrs);
+  const ratio = requireFinite(o.lrEndRatio ?? 0.01, 'lrEndRatio', 'positive');
   const bn = o.batchNorm ?? [true, false];
-  if (bn.length === 0) throw new ArgumentError('invalid argument. `batchNorm` must list at least one setting.');
+  if (bn.length === 0) throw argumentError('`batchNorm` must list at least one setting.');
   return {
     sizes,
     hidden: sizes.slice(1, -1),
-    epochs: posInt('epochs', o.epochs ?? (quick ? 2 : 20)),
+    epochs: requirePositiveInteger(o.epochs ?? (quick ? 2 : 20), 'epochs'),
     seeds,
     dataSeeds: seeds.map((s) => 1000 + s),
     lrs,
     lrEndRatio: ratio,
     batchNorm: bn.slice(),
-    ebpBatch: posInt('ebpBatch', o.ebpBatch ?? 10),
-    steBatch: posInt('steBatch', o.steBatch ?? 100),
-    members: posInt('members', o.members ?? 16),
+    ebpBatch: requirePositiveInteger(o.ebpBatch ?? 10, 'ebpBatch'),
+    steBatch: requirePositiveInteger(o.steBatch ?? 100, 'steBatch'),
+    members: requirePositiveInteger(o.members ?? 16, 'members'),
     probabilityFloor: PROBABILITY_FLOOR,
     eceBins: ECE_BINS,
     quick,
@@ -178,82 +167,62 @@ export function jobLabel(j: BenchJob): string {
   return j.kind === 'ebp' ? `EBP seed ${j.seed}` : `${steLabel(j.batchNorm, j.lr)} seed ${j.seed}`;
 }
 
-type Msg = { type: 'epoch'; info: { epoch: number; epochs: number; testErrors: Record<string, number>; seconds: number } } | { type: 'result'; result: unknown } | { type: 'error'; name: string; message: string };
-
-/** Run `req` in a fresh child process; epoch messages go to onEpoch. */
-function inChild<T>(script: string, req: unknown, onEpoch: (info: Extract<Msg, { type: 'epoch' }>['info']) => void, signal?: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(script, [], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    let stderr = '';
-    let done = false;
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-      if (stderr.length > 20000) stderr = stderr.slice(-10000);
-    });
-    const onAbort = () => child.kill('SIGTERM');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('message', (m: Msg) => {
-      if (m.type === 'epoch') onEpoch(m.info);
-      else if (m.type === 'result') {
-        done = true;
-        resolve(m.result as T);
-      } else if (m.type === 'error') {
-        done = true;
-        const e = new Error(m.message);
-        e.name = m.name;
-        reject(e);
-      }
-    });
-    child.on('error', (e) => {
-      if (!done) reject(e);
-      done = true;
-    });
-    child.on('exit', (code, sig) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (!done) {
-        done = true;
-        reject(new Error(signal?.aborted ? 'interrupted' : `worker exited (${sig ?? code}) without a result${stderr ? ': ' + stderr.trim().split('\n').slice(-3).join(' | ') : ''}`));
-      }
-    });
-    child.send(req as object);
-  });
+/** A comparison ready to run: its settings, jobs and (for in-process runs) the loaded data. */
+interface Plan {
+  name: string;
+  settings: ComparisonSettings;
+  jobs: BenchJob[];
+  labels: string[];
+  /** The worker script when jobs run in child processes, else null. */
+  script: string | null;
+  /** The data, for in-process jobs (null with process isolation: children load their own copy). */
+  data: BenchData | null;
+  dataset: ComparisonResult['dataset'];
 }
 
-/**
- * Train and score every method on one dataset. Progress (plan, job start/end, every epoch's test errors, speed
- * rounds, notes such as skips) goes to `onProgress`. Throws IoError when the dataset cannot be loaded (see
- * {@link datasetAvailable} to check first) and ArgumentError on bad options; a job that fails (e.g. a diverging
- * learning rate) is recorded in `failures` and the others go on.
- */
-export async function runComparison(options: ComparisonOptions, onProgress: (p: ComparisonProgress) => void = () => {}): Promise<ComparisonResult> {
-  const t0 = performance.now();
-  const signal = options.signal;
+/** Check the dataset and the options, load the data, resolve the settings and list the jobs. */
+function preparePlan(options: ComparisonOptions): Plan {
   const avail = datasetAvailable(options.dataset);
   const name = datasetName(options.dataset);
   // Unavailable data: the loader throws its own IoError (names the missing files and the package to install).
   if (!avail.ok) loadBenchData(options.dataset);
   const requested = options.isolate ?? 'auto';
   const script = workerScript();
-  if (requested === 'process' && !script) throw new ArgumentError('invalid argument. `isolate: process` needs the compiled worker (build/…/bench/worker.js or dist/bench/worker.js); run from a build or use isolate "none".');
+  if (requested === 'process' && !script) throw argumentError('`isolate: process` needs the compiled worker (build/…/compare/worker.js or dist/compare/worker.js); run from a build or use isolate "none".');
   const isolate: 'process' | 'none' = requested === 'none' || !script ? 'none' : 'process';
   // Load in this process too: sizes for the plan, and the data for in-process runs.
-  let data: BenchData | null = loadBenchData(options.dataset);
+  const data = loadBenchData(options.dataset);
   const K = data.train.numClasses;
   const F = data.train.X.shape[1];
-  const hidden = options.hidden ?? [200];
-  const settings = resolveSettings(options, [F, ...hidden, K], isolate);
+  const settings = resolveSettings(options, [F, ...(options.hidden ?? [200]), K], isolate);
   const jobs = planJobs(settings);
-  const labels = jobs.map(jobLabel);
-  onProgress({ type: 'plan', dataset: name, jobs: labels });
-  const info = { description: data.description, trainRows: data.train.labels.length, testRows: data.test.labels.length };
-  if (isolate === 'process') data = null; // children load their own copy; free ours
+  return {
+    name,
+    settings,
+    jobs,
+    labels: jobs.map(jobLabel),
+    script: isolate === 'process' ? script : null,
+    data: isolate === 'process' ? null : data,
+    dataset: { name, description: data.description, trainRows: data.train.labels.length, testRows: data.test.labels.length, features: F, classes: K },
+  };
+}
 
-  const runs: MethodRun[] = [];
+interface JobsDone {
+  /** Every method × seed of the finished jobs, in job order. */
+  runs: MethodRun[];
+  failures: { job: string; error: string }[];
+  interrupted: boolean;
+}
+
+/** Run the plan's jobs (`jobs` at once with process isolation, one at a time in process); failures are recorded, not thrown. */
+async function runJobs(plan: Plan, options: ComparisonOptions, onProgress: (p: ComparisonProgress) => void): Promise<JobsDone> {
+  const { jobs, labels, script, data } = plan;
+  const signal = options.signal;
   const failures: { job: string; error: string }[] = [];
   let interrupted = false;
   const results: (JobResult | null)[] = new Array(jobs.length).fill(null);
   let next = 0;
-  const parallel = isolate === 'process' ? Math.max(1, Math.floor(options.jobs ?? 1)) : 1;
+  const parallel = script ? Math.max(1, Math.floor(options.jobs ?? 1)) : 1;
 
   const worker = async () => {
     while (next < jobs.length && !signal?.aborted) {
@@ -261,14 +230,12 @@ export async function runComparison(options: ComparisonOptions, onProgress: (p: 
       const job = jobs[i];
       const label = labels[i];
       onProgress({ type: 'job-start', index: i, total: jobs.length, label });
-      const onEpoch = (info: { epoch: number; epochs: number; testErrors: Record<string, number>; seconds: number }) =>
-        onProgress({ type: 'epoch', index: i, total: jobs.length, label, ...info });
+      const onEpoch = (info: EpochInfo) => onProgress({ type: 'epoch', index: i, total: jobs.length, label, ...info });
       const started = performance.now();
       try {
-        const r =
-          isolate === 'process'
-            ? await inChild<JobResult>(script as string, { type: 'run', spec: options.dataset, job }, onEpoch, signal)
-            : await runJob(data as BenchData, job, { onEpoch, shouldStop: () => signal?.aborted ?? false, rssIsolated: false });
+        const r = script
+          ? await inChild<JobResult>(script, { type: 'run', spec: options.dataset, job }, onEpoch, signal)
+          : await runJob(data as BenchData, job, { onEpoch, shouldStop: () => signal?.aborted ?? false, rssIsolated: false });
         if (r.interrupted) interrupted = true;
         else results[i] = r;
         onProgress({ type: 'job-end', index: i, total: jobs.length, label, wallSeconds: (performance.now() - started) / 1000 });
@@ -285,90 +252,46 @@ export async function runComparison(options: ComparisonOptions, onProgress: (p: 
   };
   await Promise.all(Array.from({ length: parallel }, worker));
   if (signal?.aborted) interrupted = true;
+  const runs: MethodRun[] = [];
   for (const r of results) if (r) runs.push(...r.runs);
+  return { runs, failures, interrupted };
+}
 
+/** DATA_ORDER with the run's batch sizes. */
+function dataOrderOf(s: ComparisonSettings): string {
+  return DATA_ORDER.replace(/minibatches of its batch size/, `minibatches of ${s.ebpBatch}`).replace(/of its own, so with 10 and 100/, `of ${s.steBatch}, so with ${s.ebpBatch} and ${s.steBatch}`);
+}
+
+/**
+ * Train and score every method on one dataset. Progress (plan, job start/end, every epoch's test errors, speed
+ * rounds, notes such as skips) goes to `onProgress`. Throws IoError when the dataset cannot be loaded (see
+ * {@link datasetAvailable} to check first) and ArgumentError on bad options; a job that fails (e.g. a diverging
+ * learning rate) is recorded in `failures` and the others go on.
+ */
+export async function runComparison(options: ComparisonOptions, onProgress: (p: ComparisonProgress) => void = () => {}): Promise<ComparisonResult> {
+  const t0 = performance.now();
+  const plan = preparePlan(options);
+  onProgress({ type: 'plan', dataset: plan.name, jobs: plan.labels });
+  const done = await runJobs(plan, options, onProgress);
+  let interrupted = done.interrupted;
   let speed: ComparisonResult['speed'] = null;
   if ((options.speed ?? true) && !interrupted) {
-    speed = await speedComparison(options, settings.quick, isolate === 'process' ? script : null, onProgress);
-    if (signal?.aborted) interrupted = true;
+    speed = await speedComparison(options, plan.settings.quick, plan.script, onProgress);
+    if (options.signal?.aborted) interrupted = true;
   }
-
   return {
     benchmark: 'compare',
     version: 1,
-    dataset: { name, ...info, features: F, classes: K },
-    settings,
-    dataOrder: DATA_ORDER.replace(/minibatches of its batch size/, `minibatches of ${settings.ebpBatch}`).replace(/of its own, so with 10 and 100/, `of ${settings.steBatch}, so with ${settings.ebpBatch} and ${settings.steBatch}`),
+    dataset: plan.dataset,
+    settings: plan.settings,
+    dataOrder: dataOrderOf(plan.settings),
     command: options.command ?? process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(' '),
     machine: machineInfo(),
     wallSeconds: (performance.now() - t0) / 1000,
-    runs,
-    failures,
-    summary: summarize(runs),
+    runs: done.runs,
+    failures: done.failures,
+    summary: summarizeRuns(done.runs),
     speed,
     interrupted,
-  };
-}
-
-async function speedComparison(
-  o: ComparisonOptions,
-  quick: boolean,
-  script: string | null,
-  onProgress: (p: ComparisonProgress) => void,
-): Promise<SpeedComparison | { skipped: string }> {
-  const python = o.python ?? DEFAULT_PYTHON;
-  const anchor = o.anchorScript ?? defaultAnchorScript();
-  const torch = torchAvailable(python, anchor);
-  if (!torch.ok) onProgress({ type: 'note', message: `PyTorch speed comparison skipped: ${torch.reason}` });
-  const rounds = Math.max(1, Math.floor(o.speedRounds ?? (quick ? 1 : 3)));
-  const rows = Math.max(100, Math.floor(o.speedRows ?? 10000));
-  const ours: number[] = [];
-  const pt: number[] = [];
-  let backend = 'unknown';
-  for (let r = 0; r < rounds && !o.signal?.aborted; r++) {
-    const steps: (() => Promise<void>)[] = [
-      async () => {
-        const res = script
-          ? await inChild<{ samplesPerSecond: number; backend: string }>(script, { type: 'speed', repeats: 2, rows }, () => {}, o.signal)
-          : steEpochSpeed(2, rows);
-        ours.push(res.samplesPerSecond);
-        backend = res.backend;
-      },
-      async () => {
-        if (torch.ok) pt.push(await torchEpochSpeed(python, anchor as string, 2, o.signal, rows));
-      },
-    ];
-    if (r % 2 === 1) steps.reverse();
-    try {
-      for (const s of steps) await s();
-    } catch (e) {
-      if (o.signal?.aborted) break;
-      return { skipped: `timing failed: ${(e as Error).message}` };
-    }
-    onProgress({ type: 'speed', round: r + 1, rounds, oursSamplesPerSecond: ours[r], pytorchSamplesPerSecond: torch.ok ? pt[r] : null });
-  }
-  if (ours.length === 0) return { skipped: 'interrupted' };
-  const n = Math.min(ours.length, pt.length);
-  const ratios = torch.ok ? Array.from({ length: n }, (_, i) => pt[i] / ours[i]) : [];
-  const oursMed = median(ours);
-  const ptMed = torch.ok && pt.length ? median(pt) : null;
-  return {
-    net: '784-200-10',
-    batch: 100,
-    threads: 1,
-    data: `${rows} rows of uniform [0,1) pixels with random labels (the reference timing mode), batch norm, squared hinge, Adam; warm-up epoch on 1,000 rows; best of 2 epochs per process; each side in a fresh process, interleaved round by round`,
-    rounds: ours.length,
-    oursSamplesPerSecond: oursMed,
-    oursRounds: ours,
-    rows,
-    oursSecondsPerEpoch: rows / oursMed,
-    oursBackend: backend,
-    pytorchSamplesPerSecond: ptMed,
-    pytorchRounds: torch.ok ? pt : null,
-    pytorchSecondsPerEpoch: ptMed === null ? null : rows / ptMed,
-    timeRatio: ratios.length ? median(ratios) : null,
-    pytorch: torch.ok ? torch.info : null,
-    ...(torch.ok ? {} : { skipped: torch.reason }),
-    command: torch.ok ? `${python} ${anchor} --threads 1 _time_child --sizes 784-200-10 --batch 100 --n-train ${rows} --repeats 2` : '',
   };
 }

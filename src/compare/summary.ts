@@ -33,7 +33,7 @@ export interface SummaryRow {
 }
 
 /** Group runs by configuration key (order of first appearance) and summarise each group. */
-export function summarize(runs: readonly MethodRun[]): SummaryRow[] {
+export function summarizeRuns(runs: readonly MethodRun[]): SummaryRow[] {
   const groups = new Map<string, MethodRun[]>();
   for (const r of runs) {
     const g = groups.get(r.key);

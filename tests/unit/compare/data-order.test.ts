@@ -1,5 +1,5 @@
 /**
- * The comparison's "same data order" claim (src/bench/compare.ts, docs/benchmarks.md): with fit's seed d, both
+ * The comparison's "same data order" claim (src/compare/compare.ts, docs/benchmarks.md): with fit's seed d, both
  * trainers visit the rows in the permutations of createRng(d) (one shuffle of the identity per epoch), and the
  * harness's fitAsync gives the same result as fit (and so does one fit call per epoch, seeded on the first).
  */

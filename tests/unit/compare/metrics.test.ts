@@ -2,8 +2,8 @@ import { MetricsAccumulator } from '../../../src/cli/metrics';
 import {
   applyFloor, argmaxRows, codeProbabilities, ebpCodeProbabilities, ensembleMarginals, evaluateProbabilities, logOddsOf, normalisedMarginals, oneHot,
   poolReliability, probitLogOdds, reliabilityCurve, softmaxScores,
-} from '../../../src/bench/metrics';
-import { meanStd, median, seriesMeanStd } from '../../../src/bench/stats';
+} from '../../../src/compare/metrics';
+import { meanStd, median, seriesMeanStd } from '../../../src/compare/stats';
 import { createRng } from '../../../src/util/random';
 
 const close = (a: number, b: number, rel = 1e-12) => expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(b)));
