@@ -25,12 +25,12 @@ export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } fr
 export {
   XnorNetwork, packedKindOf, type XnorLayer, type XnorLayerSpec, type XnorLayerType, type XnorOptions, type XnorInput,
 } from './xnor/network';
-export { XnorEnsemble, type EnsembleOptions } from './xnor/ensemble';
+export { XnorEnsemble, type EnsembleOptions } from './xnor/network';
 export type { InputEncoding, ResolvedInput } from './xnor/input';
 export { packSigns, unpackSigns, packTernary, unpackTernary, packedWords, type PackedMatrix, type TernaryMasks } from './xnor/bitpack';
 export { popcount32, xnorDot } from './kernels/xnor-popcount';
 export type { XnorBackend } from './kernels/xnor';
-export { formatSummary, type ModelSummary, type LayerSummary } from './model/summary';
+export { formatSummary, type ModelSummary, type LayerSummary } from './xnor/summary';
 export { encodeModel, encodeCheckpoint, type PackedModel, type EncodeOptions } from './model/encode';
 export {
   decodeModel, decodeCheckpoint, readModelContainer, type DecodedModel, type DecodedCheckpoint, type DecodeOptions, type ModelContainer,
