@@ -30,7 +30,7 @@ import type { PackedModel } from './encode';
 export type PredictorMode = 'deterministic' | 'probabilistic' | 'ensemble';
 export const PREDICTOR_MODES: readonly PredictorMode[] = ['deterministic', 'probabilistic', 'ensemble'];
 
-/** What a predictor runs: a decoded model file (`decodeModel`, `decodeCheckpoint`) has these fields. */
+/** What a predictor runs: the layer widths, and the packed network and/or the posterior (e.g. `{ sizes: store.sizes, store }`). */
 export interface PredictorSource {
   /** Layer widths [K_0, ..., K_L]. */
   readonly sizes: readonly number[];
