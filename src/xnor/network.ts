@@ -37,7 +37,6 @@ import { summarize, type ModelSummary } from './summary';
 export type { XnorLayer, XnorLayerSpec, XnorLayerType } from './layers';
 export { packedKindOf, packedWeightKind } from './posterior';
 
-
 export interface XnorOptions {
   /** First-layer input encoding. Default `{ type: 'real' }`. */
   input?: InputEncoding;
@@ -225,6 +224,12 @@ export function toPlan(layers: readonly XnorLayer[], input: ResolvedInput): Xnor
   };
 }
 
+/** {@link XnorNetwork.sampleEnsemble}'s options: the draws (`members`, `seed`, default 0) and the members' input and backend. */
+export interface EnsembleOptions extends SampleOptions {
+  input?: InputEncoding;
+  backend?: XnorBackend;
+}
+
 /**
  * Posterior ensembles of packed networks (spec §8, "Ensembles"): members whose weights are drawn from the
  * EBP posterior ({@link XnorNetwork.sampleEnsemble}), combined by the mean of their sign outputs, as
@@ -233,12 +238,6 @@ export function toPlan(layers: readonly XnorLayer[], input: ResolvedInput): Xnor
  * where EBP-D (one network with the most probable weights) gets 15.8%. (It lives beside `XnorNetwork`
  * because `XnorNetwork.sampleEnsemble` builds it.)
  */
-/** {@link XnorNetwork.sampleEnsemble}'s options: the draws (`members`, `seed`, default 0) and the members' input and backend. */
-export interface EnsembleOptions extends SampleOptions {
-  input?: InputEncoding;
-  backend?: XnorBackend;
-}
-
 export class XnorEnsemble {
   readonly members: readonly XnorNetwork[];
   readonly sizes: readonly number[];
