@@ -27,7 +27,7 @@ import {
 } from '../src';
 import type { InputEncoding } from '../src/xnor/input';
 import { loadMnist10k } from '../src/node';
-import { errorRate } from '../src/compare/metrics';
+import { errorRate } from '../src/eval/metrics';
 import { machineInfo } from '../src/compare/machine';
 import { timeIt, type Timing } from './timing';
 

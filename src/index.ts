@@ -16,6 +16,14 @@ export { meanFieldForward, type ForwardResult, type ForwardLayer } from './ebp/f
 export { ebpStep, type StepResult } from './ebp/update';
 export { ebpGradients, type Gradients } from './ebp/reference';
 export { predict, classify, deterministicScores, type PredictMode, type Prediction } from './ebp/predict';
+export { PosteriorSampler, samplePosterior, FloatEnsemble, type SampleOptions } from './ebp/sample';
+export {
+  MetricsAccumulator, ECE_BINS, errorRate, reliabilityCurve, poolReliability, type MetricsReport, type ReliabilityBin,
+} from './eval/metrics';
+export {
+  meanOutputProbabilities, voteShares, smoothedVoteShares, codeProbabilities, ebpCodeProbabilities, ensembleMarginals, normalisedMarginals,
+  logOddsOf, probitLogOdds, oneHot, softmaxScores, applyFloor, PROBABILITY_FLOOR,
+} from './eval/probability';
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
 export { parseIdx } from './data/idx';
 export {
@@ -25,12 +33,12 @@ export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } fr
 export {
   XnorNetwork, packedKindOf, type XnorLayer, type XnorLayerSpec, type XnorLayerType, type XnorOptions, type XnorInput,
 } from './xnor/network';
-export { XnorEnsemble, type EnsembleOptions } from './xnor/ensemble';
+export { XnorEnsemble, type EnsembleOptions } from './xnor/network';
 export type { InputEncoding, ResolvedInput } from './xnor/input';
 export { packSigns, unpackSigns, packTernary, unpackTernary, packedWords, type PackedMatrix, type TernaryMasks } from './xnor/bitpack';
 export { popcount32, xnorDot } from './kernels/xnor-popcount';
 export type { XnorBackend } from './kernels/xnor';
-export { formatSummary, type ModelSummary, type LayerSummary } from './model/summary';
+export { formatSummary, type ModelSummary, type LayerSummary } from './xnor/summary';
 export { encodeModel, encodeCheckpoint, type PackedModel, type EncodeOptions } from './model/encode';
 export {
   decodeModel, decodeCheckpoint, readModelContainer, type DecodedModel, type DecodedCheckpoint, type DecodeOptions, type ModelContainer,
@@ -39,6 +47,9 @@ export {
   FORMAT_VERSION, type ModelMeta, type MetaValue, type TrainingMeta, type ModelHeader, type TensorEntry, type LayerEntry,
 } from './model/format';
 export { crc32 } from './model/crc32';
+export {
+  createPredictor, PREDICTOR_MODES, type PredictorMode, type PredictorSource, type PredictorOptions, type Predictor, type BatchResult,
+} from './model/predictor';
 export {
   SteTrainer, type SteTrainerConfig, type SteFitOptions, type SteFitAsyncOptions, type SteEpochReport, type SteTrainReport, type StePrediction,
   type SteTrainerState, type SteLayerParameters, type SteLayerMoments, type SteLayerGradients, type SteBackend, type SteLoss, type SignLayer, type SignNetwork,

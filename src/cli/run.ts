@@ -9,7 +9,7 @@ import { trainCsv, weightKind } from './commands/train-csv';
 import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
-import { PREDICT_MODES, type PredictMode } from './predictor';
+import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
 import type { CliWeights } from './model-io';
 import type { SteLoss } from '../ste/loss';
 
@@ -156,7 +156,7 @@ Examples:
     });
   void train;
 
-  const modeOption = () => new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks)').choices(PREDICT_MODES);
+  const modeOption = () => new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks)').choices(PREDICTOR_MODES);
 
   program
     .command('eval')
@@ -182,7 +182,7 @@ Examples:
         {
           model,
           file,
-          mode: opts.mode as PredictMode,
+          mode: opts.mode as PredictorMode,
           members: opts.members as number,
           seed: opts.seed as number,
           json: Boolean(opts.json),
@@ -221,7 +221,7 @@ Examples:
           file,
           out: opts.out as string | undefined,
           proba: Boolean(opts.proba),
-          mode: opts.mode as PredictMode | undefined,
+          mode: opts.mode as PredictorMode | undefined,
           members: opts.members as number,
           seed: opts.seed as number,
           force: Boolean(opts.force),

@@ -13,6 +13,6 @@ export { summarizeRuns, bestSte, type SummaryRow } from './summary';
 export { comparisonPlots } from './plots';
 export type { BenchJob, EbpJob, SteJob, JobResult, MethodRun, MethodId, AlternativeScores } from './runs';
 export type { MeanStd } from './stats';
-export type { ReliabilityBin } from './metrics';
+export type { ReliabilityBin } from '../eval/metrics';
 export type { SpeedComparison, TorchInfo } from './anchor';
 export type { MachineInfo } from './machine';

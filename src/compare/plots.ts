@@ -1,6 +1,6 @@
 /** The comparison's SVG plots: test error per epoch, STE's learning-rate sweep against EBP, reliability diagrams. */
 import type { ComparisonResult } from './compare';
-import type { ReliabilityBin } from './metrics';
+import type { ReliabilityBin } from '../eval/metrics';
 import { lrLabel } from './runs';
 import { bestSte, type SummaryRow } from './summary';
 import { decadeTicks, esc, legend, logTicks, niceTicks, panel, scale, svgDocument, type Axis, type LegendItem, type LineSeries, type RefLine } from './svg';

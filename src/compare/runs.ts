@@ -13,10 +13,12 @@ import { createRng } from '../util/random';
 import { makeDataset, type Dataset } from '../data/dataset';
 import { matrix } from '../tensor/matrix';
 import type { BenchData } from './datasets';
+import { decideRows } from '../util/decide';
+import { errorRate, type ReliabilityBin } from '../eval/metrics';
 import {
-  applyFloor, argmaxRows, errorRate, ebpCodeProbabilities, codeProbabilities, ensembleMarginals, evaluateProbabilities, logOddsOf, normalisedMarginals,
-  oneHot, softmaxScores, PROBABILITY_FLOOR, type ProbabilityMetrics, type ReliabilityBin,
-} from './metrics';
+  applyFloor, ebpCodeProbabilities, codeProbabilities, ensembleMarginals, logOddsOf, normalisedMarginals, oneHot, softmaxScores, PROBABILITY_FLOOR,
+} from '../eval/probability';
+import { evaluateProbabilities, type ProbabilityMetrics } from './metrics';
 
 export type MethodId = 'ebp-p' | 'ebp-d' | 'ebp-ensemble' | 'ste';
 
@@ -231,7 +233,7 @@ async function ebpJob(data: BenchData, job: EbpJob, hooks: JobHooks): Promise<{ 
   const ens = XnorNetwork.sampleEnsemble(store, { members: job.members, seed: job.ensembleSeed });
   const s = ens.scores(test.X);
   const sData = s.data as Float64Array;
-  const classesE = argmaxRows(sData, n, K);
+  const classesE = decideRows(sData, n, K);
   const qE = applyFloor(codeProbabilities(logOddsOf(ensembleMarginals(sData, job.members)), n, K), n, K);
   const qEvotes = applyFloor(ens.probabilities(test.X).data as Float64Array, n, K);
   const runE: MethodRun = {

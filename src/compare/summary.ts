@@ -1,6 +1,6 @@
 /** Mean ± std over seeds of every method configuration of a comparison. */
 import { meanStd, median, seriesMeanStd, type MeanStd } from './stats';
-import { poolReliability, type ReliabilityBin } from './metrics';
+import { poolReliability, type ReliabilityBin } from '../eval/metrics';
 import type { MethodId, MethodRun } from './runs';
 
 export interface SummaryRow {

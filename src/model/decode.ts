@@ -10,7 +10,7 @@ import { PosteriorStore, type Backend } from '../ebp/posterior';
 import type { WeightKind } from '../ebp/weights';
 import type { XnorBackend } from '../kernels/xnor';
 import { XnorNetwork, type XnorLayerSpec } from '../xnor/network';
-import { XnorEnsemble } from '../xnor/ensemble';
+import { XnorEnsemble } from '../xnor/network';
 import type { InputEncoding } from '../xnor/input';
 import { firstOverlapRow } from '../xnor/bitpack';
 import { crc32 } from './crc32';

@@ -4,8 +4,7 @@
  */
 import { ArgumentError } from '../errors';
 import type { PosteriorStore } from '../ebp/posterior';
-import { XnorNetwork } from '../xnor/network';
-import { XnorEnsemble } from '../xnor/ensemble';
+import { XnorEnsemble, XnorNetwork } from '../xnor/network';
 import { lastWordMask, packedWords } from '../xnor/bitpack';
 import { crc32 } from './crc32';
 import {

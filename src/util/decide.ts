@@ -4,6 +4,14 @@
  */
 export function decide(data: ArrayLike<number>, o: number, K: number): number {
   if (K === 1) return data[o] < 0 ? 0 : 1;
+  return argmax(data, o, K);
+}
+
+/**
+ * The first maximum of data[o..o+K): the top class of a row of class probabilities (no single-output sign
+ * rule: a probability row always has one column per class).
+ */
+export function argmax(data: ArrayLike<number>, o: number, K: number): number {
   let best = 0;
   let bv = data[o];
   for (let k = 1; k < K; k++) {

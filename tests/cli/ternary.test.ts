@@ -57,7 +57,7 @@ test('eval: deterministic (packed), probabilistic and ensemble modes run', async
 });
 
 test('ensemble mode draws packed ternary members (XnorNetwork.sampleEnsemble with --members and --seed)', async () => {
-  const { createPredictor } = await import('../../src/cli/predictor');
+  const { createPredictor } = await import('../../src/model/predictor');
   const m = loadModel(path.join(T.dir, 't.ebpb'));
   const rng = createRng(2);
   const rows = 150;

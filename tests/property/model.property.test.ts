@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EbpError, ModelFormatError } from '../../src/errors';
 import { decodeModelFile } from '../../src/cli/model-io';
-import { createPredictor } from '../../src/cli/predictor';
+import { modelPredictor } from '../../src/cli/predictor';
 import { modelSummary } from '../../src/cli/commands/inspect';
 import { crc32 } from '../../src/model/crc32';
 import { cli, CSV, tempDir } from '../cli/helpers';
@@ -43,7 +43,7 @@ function exercise(bytes: Uint8Array): 'ok' | EbpError {
     const X = new Float64Array(3 * m.sizes[0]).map((_, i) => Math.sin(i));
     for (const mode of ['deterministic', 'probabilistic', 'ensemble'] as const) {
       try {
-        const p = createPredictor(m, mode, { members: 2, seed: 1 });
+        const p = modelPredictor(m, mode, { members: 2, seed: 1 });
         const r = p.run(X, 3);
         expect(r.classes.every((c) => c >= 0 && c < p.numClasses)).toBe(true);
         if (r.proba) for (const v of r.proba) expect(v >= 0 && v <= 1).toBe(true);

@@ -1,15 +1,16 @@
 import * as path from 'path';
 import type { Delimiter } from '../../data/csv';
 import type { CliIo } from '../io';
-import { formatConfusion, MetricsAccumulator } from '../metrics';
+import { MetricsAccumulator, type MetricsReport } from '../../eval/metrics';
 import { loadModel } from '../model-io';
-import { createPredictor, type PredictMode } from '../predictor';
+import type { PredictorMode } from '../../model/predictor';
+import { modelPredictor } from '../predictor';
 import { streamEncoded } from './rows';
 
 export interface EvalArgs {
   model: string;
   file: string;
-  mode: PredictMode;
+  mode: PredictorMode;
   members: number;
   seed: number;
   json: boolean;
@@ -23,7 +24,7 @@ function fmt(x: number | null, digits = 4): string {
 /** `ebp eval model.ebpb test.csv`: error, confusion matrix and (with probabilities) NLL, Brier score, ECE. */
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   const model = loadModel(path.resolve(io.cwd, args.model), args.model);
-  const predictor = createPredictor(model, args.mode, { members: args.members, seed: args.seed });
+  const predictor = modelPredictor(model, args.mode, { members: args.members, seed: args.seed });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);
   const t0 = performance.now();
@@ -68,4 +69,14 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   lines.push('', 'confusion matrix (rows: true class, columns: predicted class)', formatConfusion(rep));
   io.stdout(lines.join('\n') + '\n');
   return 0;
+}
+
+/** The confusion matrix as an aligned text table (rows: true class, columns: predicted class). */
+export function formatConfusion(r: MetricsReport): string {
+  const names = r.classes.map((c) => (c.length > 12 ? c.slice(0, 11) + '…' : c));
+  const w = Math.max(4, ...names.map((s) => s.length), ...r.confusion.flat().map((x) => String(x).length));
+  const lw = Math.max('true \\ predicted'.length, ...names.map((s) => s.length));
+  const lines = ['true \\ predicted'.padEnd(lw) + '  ' + names.map((s) => s.padStart(w)).join(' ')];
+  r.confusion.forEach((row, t) => lines.push(names[t].padEnd(lw) + '  ' + row.map((x) => String(x).padStart(w)).join(' ')));
+  return lines.join('\n');
 }

@@ -5,7 +5,8 @@ import { AtomicWriter, checkWritable } from '../atomic';
 import { plural } from '../format';
 import type { CliIo } from '../io';
 import { loadModel } from '../model-io';
-import { createPredictor, type PredictMode } from '../predictor';
+import type { PredictorMode } from '../../model/predictor';
+import { modelPredictor } from '../predictor';
 import { streamEncoded } from './rows';
 
 export interface PredictArgs {
@@ -14,7 +15,7 @@ export interface PredictArgs {
   out?: string;
   proba: boolean;
   /** Default: deterministic, or probabilistic with --proba. */
-  mode?: PredictMode;
+  mode?: PredictorMode;
   members: number;
   seed: number;
   force: boolean;
@@ -33,14 +34,14 @@ export function csvField(s: string): string {
  * be absent. With --out the file appears only when complete.
  */
 export async function predictCommand(args: PredictArgs, io: CliIo): Promise<number> {
-  const mode: PredictMode = args.mode ?? (args.proba ? 'probabilistic' : 'deterministic');
+  const mode: PredictorMode = args.mode ?? (args.proba ? 'probabilistic' : 'deterministic');
   if (args.proba && mode === 'deterministic') {
     throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
   }
   // Refuse to clobber before loading the model or building an ensemble (seconds for a large one).
   if (args.out !== undefined) checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
   const model = loadModel(path.resolve(io.cwd, args.model), args.model);
-  const predictor = createPredictor(model, mode, { members: args.members, seed: args.seed });
+  const predictor = modelPredictor(model, mode, { members: args.members, seed: args.seed });
   const classes = model.meta.preprocess.label.classes;
   const names = classes.map(csvField);
   const writer = args.out !== undefined ? new AtomicWriter(path.resolve(io.cwd, args.out), { force: args.force, what: 'output file', shownAs: args.out }) : null;

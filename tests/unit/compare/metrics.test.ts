@@ -1,8 +1,9 @@
-import { MetricsAccumulator } from '../../../src/cli/metrics';
+import { MetricsAccumulator, poolReliability, reliabilityCurve } from '../../../src/eval/metrics';
 import {
-  applyFloor, argmaxRows, codeProbabilities, ebpCodeProbabilities, ensembleMarginals, evaluateProbabilities, logOddsOf, normalisedMarginals, oneHot,
-  poolReliability, probitLogOdds, reliabilityCurve, softmaxScores,
-} from '../../../src/compare/metrics';
+  applyFloor, codeProbabilities, ebpCodeProbabilities, ensembleMarginals, logOddsOf, normalisedMarginals, oneHot, probitLogOdds, softmaxScores,
+} from '../../../src/eval/probability';
+import { evaluateProbabilities } from '../../../src/compare/metrics';
+import { decideRows } from '../../../src/util/decide';
 import { meanStd, median, seriesMeanStd } from '../../../src/compare/stats';
 import { createRng } from '../../../src/util/random';
 
@@ -78,7 +79,7 @@ describe('probability rules', () => {
     close(f.reduce((a, b) => a + b, 0), 1);
     const g = applyFloor([0.5, 0.5, 0], 1, 3, 0.1); // 0.5, 0.5, 0.1 → /1.1
     close(g[2], 0.1 / 1.1);
-    expect(Array.from(argmaxRows([1, 3, 3, 2, 0, 2], 2, 3))).toEqual([1, 0]);
+    expect(Array.from(decideRows([1, 3, 3, 2, 0, 2], 2, 3))).toEqual([1, 0]);
   });
 });
 
@@ -132,7 +133,7 @@ describe('scores', () => {
       lab[i] = rng.int(K);
     }
     const acc = new MetricsAccumulator(['a', 'b', 'c', 'd']);
-    acc.add(lab, argmaxRows(qq, n, K), qq, n);
+    acc.add(lab, decideRows(qq, n, K), qq, n);
     const whole = reliabilityCurve(qq, lab, n, K);
     close(whole.ece, acc.report().ece as number, 1e-12);
     const a = reliabilityCurve(qq.subarray(0, 200 * K), lab.subarray(0, 200), 200, K);

@@ -5,7 +5,7 @@ import { encodeModel, encodeCheckpoint } from '../../../src/model/encode';
 import { decodeModel, decodeCheckpoint, readModelContainer } from '../../../src/model/decode';
 import { crc32 } from '../../../src/model/crc32';
 import { XnorNetwork } from '../../../src/xnor/network';
-import { XnorEnsemble } from '../../../src/xnor/ensemble';
+import { XnorEnsemble } from '../../../src/xnor/network';
 import { createRng } from '../../../src/util/random';
 import { edit, join, reseal, split } from './helpers';
 

@@ -4,7 +4,7 @@ import { ModelFormatError } from '../../../src/errors';
 import { encodeModel } from '../../../src/model/encode';
 import { decodeModel } from '../../../src/model/decode';
 import { XnorNetwork, type XnorLayerSpec } from '../../../src/xnor/network';
-import { XnorEnsemble } from '../../../src/xnor/ensemble';
+import { XnorEnsemble } from '../../../src/xnor/network';
 import { SteTrainer } from '../../../src/ste';
 import { createRng } from '../../../src/util/random';
 import { edit, split } from './helpers';

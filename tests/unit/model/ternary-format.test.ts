@@ -6,7 +6,7 @@ import { ModelFormatError } from '../../../src/errors';
 import { encodeModel } from '../../../src/model/encode';
 import { decodeModel, decodeCheckpoint } from '../../../src/model/decode';
 import { XnorNetwork } from '../../../src/xnor/network';
-import { XnorEnsemble } from '../../../src/xnor/ensemble';
+import { XnorEnsemble } from '../../../src/xnor/network';
 import { unpackTernary } from '../../../src/xnor/bitpack';
 import { createRng } from '../../../src/util/random';
 import { edit, join, split } from './helpers';

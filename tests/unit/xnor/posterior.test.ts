@@ -2,7 +2,7 @@ import ndarray from 'ndarray';
 import { PosteriorStore } from '../../../src/ebp/posterior';
 import { predict } from '../../../src/ebp/predict';
 import { XnorNetwork } from '../../../src/xnor/network';
-import { XnorEnsemble } from '../../../src/xnor/ensemble';
+import { XnorEnsemble } from '../../../src/xnor/network';
 import { ArgumentError } from '../../../src/errors';
 import { createRng } from '../../../src/util/random';
 import { unpackSigns } from '../../../src/xnor/bitpack';

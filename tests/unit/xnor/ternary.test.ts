@@ -5,10 +5,10 @@ import { PosteriorStore } from '../../../src/ebp/posterior';
 import { predict } from '../../../src/ebp/predict';
 import { ternary } from '../../../src/ebp/weights';
 import { XnorNetwork, type XnorLayerSpec } from '../../../src/xnor/network';
-import { XnorEnsemble } from '../../../src/xnor/ensemble';
+import { XnorEnsemble } from '../../../src/xnor/network';
 import type { InputEncoding } from '../../../src/xnor/input';
 import { packTernary, unpackSigns, unpackTernary } from '../../../src/xnor/bitpack';
-import { formatSummary } from '../../../src/model/summary';
+import { formatSummary } from '../../../src/xnor/summary';
 import { ArgumentError, ShapeError } from '../../../src/errors';
 import {
   createRng, randomLayers, randomRows, randomSizes, randomTernaryLayers, refMagnitudes, refScores, type RefInput, type RefLayer, type RowKind,

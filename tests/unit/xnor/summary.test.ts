@@ -1,5 +1,5 @@
 import { PosteriorStore } from '../../../src/ebp/posterior';
-import { formatSummary } from '../../../src/model/summary';
+import { formatSummary } from '../../../src/xnor/summary';
 import { XnorNetwork } from '../../../src/xnor/network';
 
 describe('summary (Larq-style profile)', () => {

@@ -3,8 +3,15 @@
  * and real (64-bit) parameters, the fraction of zero weights, and the bytes they take packed, against
  * the same parameters as float32.
  */
-import type { XnorNetwork } from '../xnor/network';
-import { nonZeroPerRow } from '../xnor/bitpack';
+import { nonZeroPerRow } from './bitpack';
+import type { ResolvedInput } from './input';
+import type { XnorLayer } from './layers';
+
+/** What a summary reads of a network: its layers and first-layer input (an `XnorNetwork`). */
+export interface SummarySource {
+  readonly layers: readonly XnorLayer[];
+  readonly input: ResolvedInput;
+}
 
 export interface LayerSummary {
   index: number;
@@ -51,7 +58,7 @@ export interface ModelSummary {
 }
 
 /** Summary of one network, or of ensemble members (layers of member 0, totals over all). */
-export function summarize(members: readonly XnorNetwork[]): ModelSummary {
+export function summarize(members: readonly SummarySource[]): ModelSummary {
   const net = members[0];
   const M = members.length;
   let zeroWeights = 0;
