@@ -5,12 +5,12 @@ import { parseDelimiter } from '../data/csv';
 import type { ImputeMethod } from '../data/preprocess';
 import type { CliIo } from './io';
 import { BUILTIN_DATASETS, trainBuiltin } from './commands/train';
-import { trainCsv, weightKind } from './commands/train-csv';
+import { trainCsv } from './commands/train-csv';
 import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
-import type { CliWeights } from './model-io';
+import type { WeightsName } from '../train/record';
 import type { SteLoss } from '../ste/loss';
 
 const VERSION = '0.1.0';
@@ -110,7 +110,7 @@ Examples:
           {
             dataset: opts.dataset as string,
             hidden: opts.hidden as number[],
-            weights: weightKind(opts.weights as CliWeights),
+            weights: opts.weights as WeightsName,
             epochs: opts.epochs as number,
             batch: (opts.batch as number | undefined) ?? 10,
             seed: opts.seed as number,
@@ -129,7 +129,7 @@ Examples:
           split: opts.split as number | undefined,
           label: opts.label as string | undefined,
           hidden: opts.hidden as number[],
-          weights: opts.weights as CliWeights,
+          weights: opts.weights as WeightsName,
           epochs: opts.epochs as number,
           batch: opts.batch as number | undefined,
           seed: opts.seed as number,

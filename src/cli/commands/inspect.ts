@@ -3,7 +3,8 @@ import { encodedFeatureNames } from '../../data/preprocess';
 import { isDiscrete, type WeightKind } from '../../ebp/weights';
 import { plural } from '../format';
 import type { CliIo } from '../io';
-import { loadModel, type LoadedModel } from '../model-io';
+import { loadTrainedModel } from '../../node/model-file';
+import type { LoadedModel } from '../../train/trained-model';
 
 function weightsName(w: WeightKind): string {
   if (!isDiscrete(w)) return w;
@@ -103,7 +104,7 @@ function pct(x: unknown): string {
 
 /** `ebp inspect model.ebpb`: layers, bits, bytes, compression, preprocessing, classes, training metadata. */
 export function inspectCommand(args: { model: string; json: boolean }, io: CliIo): number {
-  const m = loadModel(path.resolve(io.cwd, args.model), args.model);
+  const m = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
   const s = modelSummary(m, args.model);
   if (args.json) {
     io.stdout(JSON.stringify(s) + '\n');
