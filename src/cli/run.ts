@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ArgumentError, EbpError, EXIT_CODES } from '../errors';
-import { parseDelimiter } from '../data/csv';
+import { parseDelimiter } from '../data/csv-cells';
 import type { ImputeMethod } from '../data/preprocess';
 import type { CliIo } from './io';
 import { BUILTIN_DATASETS, trainBuiltin } from './commands/train';

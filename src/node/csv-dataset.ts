@@ -1,5 +1,5 @@
 import * as path from 'path';
-import type { Delimiter } from '../data/csv';
+import type { Delimiter } from '../data/csv-cells';
 import { makeDataset, type Dataset } from '../data/dataset';
 import { encodedFeatureNames, featureWidth, RowEncoder, type PreprocessSpec } from '../data/preprocess';
 import { matrix } from '../tensor/matrix';

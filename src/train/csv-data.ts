@@ -1,5 +1,5 @@
 import { ArgumentError } from '../errors';
-import type { RawTable } from '../data/csv';
+import type { RawTable } from '../data/csv-table';
 import { makeDataset, type Dataset } from '../data/dataset';
 import { encodedFeatureNames, encodeTable, featureWidth, type PreprocessSpec } from '../data/preprocess';
 import { matrix } from '../tensor/matrix';

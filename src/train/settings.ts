@@ -1,5 +1,5 @@
 import { ArgumentError } from '../errors';
-import type { Delimiter } from '../data/csv';
+import type { Delimiter } from '../data/csv-cells';
 import type { ImputeMethod, Scaling } from '../data/preprocess';
 import type { SteLoss } from '../ste/loss';
 import type { WeightsName } from './record';

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import type { Delimiter } from '../../data/csv';
+import type { Delimiter } from '../../data/csv-cells';
 import type { CliIo } from '../io';
 import { MetricsAccumulator, type MetricsReport } from '../../eval/metrics';
 import { loadTrainedModel } from '../../node/model-file';

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { ArgumentError } from '../../errors';
-import type { Delimiter } from '../../data/csv';
+import type { Delimiter } from '../../data/csv-cells';
 import { AtomicWriter, checkWritable } from '../../node/atomic';
 import { plural } from '../format';
 import type { CliIo } from '../io';

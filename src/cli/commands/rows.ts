@@ -1,4 +1,4 @@
-import { CsvError, delimiterHint, q, type Delimiter } from '../../data/csv';
+import { CsvError, delimiterHint, q, type Delimiter } from '../../data/csv-cells';
 import { RowEncoder } from '../../data/preprocess';
 import { streamCsv } from '../../node/csv-stream';
 import type { CliIo } from '../io';
