@@ -168,47 +168,9 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, ve
     const n = N as number;
     const k = K as number;
     const W = Math.ceil(k / 32);
-    let words: Int32Array;
-    let plus: Int32Array | null = null;
-    if (ternary) {
-      plus = r.bits(L.plus, `${id} +1 mask`, n, k, lead);
-      words = r.bits(L.minus, `${id} −1 mask`, n, k, lead);
-      const total = lead.reduce((a, x) => a * x, n);
-      const both = firstOverlapRow(plus, words, total, k);
-      if (both >= 0) {
-        const where = lead.length ? `member ${Math.floor(both / n)}, row ${both % n}` : `row ${both}`;
-        let col = 0;
-        for (let w = 0; w < W; w++) {
-          const x = plus[both * W + w] & words[both * W + w];
-          if (x !== 0) {
-            col = 32 * w + (31 - Math.clz32(x & -x));
-            break;
-          }
-        }
-        fail(`tensors '${L.plus}' and '${L.minus}' (${id} masks): ${where} has column ${col} in both the +1 and the −1 mask; the masks must be disjoint.`);
-      }
-    } else {
-      words = r.bits(L.weights, `${id} weights`, n, k, lead);
-    }
+    const { words, plus } = ternary ? ternaryMasks(L, id, n, k, lead, r) : { words: r.bits(L.weights, `${id} weights`, n, k, lead), plus: null };
     const bias = r.reals(L.bias, `${id} bias`, n, true, lead);
-    let threshold: Float64Array | null = null;
-    let flip: Uint8Array | null = null;
-    if (L.threshold !== undefined || L.flip !== undefined) {
-      if (last) fail(`${id} is the output layer; it cannot have a threshold or flip.`);
-      if (L.threshold !== undefined) {
-        // ±∞ is a constant neuron (always or never +1); NaN has no meaning.
-        threshold = r.reals(L.threshold, `${id} threshold`, n, false, lead);
-        const bad = threshold.findIndex((v) => Number.isNaN(v));
-        if (bad >= 0) fail(`tensor '${L.threshold}' (${id} threshold) holds NaN at index ${bad}; thresholds must be numbers (±Infinity allowed).`);
-      }
-      if (L.flip !== undefined) {
-        const t = r.entry(L.flip, `${id} flip`, ['uint8'], [...lead, n]);
-        const f = r.bytes(t);
-        const bad = f.findIndex((v) => v > 1);
-        if (bad >= 0) fail(`tensor '${t.name}' (${id} flip) holds ${f[bad]} at index ${bad}; flags are 0 or 1.`);
-        flip = f;
-      }
-    }
+    const { threshold, flip } = thresholds(L, id, n, last, lead, r);
     let scale: Float64Array | null = null;
     if (L.scale !== undefined) {
       if (version < SCALE_FORMAT_VERSION) {
@@ -232,6 +194,50 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, ve
     });
   });
   return Array.from({ length: M }, (_, m) => perLayer.map((specsOfLayer) => specsOfLayer[m]));
+}
+
+/** A ternary layer's +1 and −1 masks (`words` is the −1 mask), checked to be disjoint. */
+function ternaryMasks(L: Record<string, unknown>, id: string, n: number, k: number, lead: number[], r: TensorReader): { words: Int32Array; plus: Int32Array } {
+  const W = Math.ceil(k / 32);
+  const plus = r.bits(L.plus, `${id} +1 mask`, n, k, lead);
+  const words = r.bits(L.minus, `${id} −1 mask`, n, k, lead);
+  const total = lead.reduce((a, x) => a * x, n);
+  const both = firstOverlapRow(plus, words, total, k);
+  if (both >= 0) {
+    const where = lead.length ? `member ${Math.floor(both / n)}, row ${both % n}` : `row ${both}`;
+    let col = 0;
+    for (let w = 0; w < W; w++) {
+      const x = plus[both * W + w] & words[both * W + w];
+      if (x !== 0) {
+        col = 32 * w + (31 - Math.clz32(x & -x));
+        break;
+      }
+    }
+    fail(`tensors '${L.plus}' and '${L.minus}' (${id} masks): ${where} has column ${col} in both the +1 and the −1 mask; the masks must be disjoint.`);
+  }
+  return { words, plus };
+}
+
+/** A hidden layer's optional thresholds (±∞ allowed) and flip flags. */
+function thresholds(L: Record<string, unknown>, id: string, n: number, last: boolean, lead: number[], r: TensorReader): { threshold: Float64Array | null; flip: Uint8Array | null } {
+  let threshold: Float64Array | null = null;
+  let flip: Uint8Array | null = null;
+  if (L.threshold === undefined && L.flip === undefined) return { threshold, flip };
+  if (last) fail(`${id} is the output layer; it cannot have a threshold or flip.`);
+  if (L.threshold !== undefined) {
+    // ±∞ is a constant neuron (always or never +1); NaN has no meaning.
+    threshold = r.reals(L.threshold, `${id} threshold`, n, false, lead);
+    const bad = threshold.findIndex((v) => Number.isNaN(v));
+    if (bad >= 0) fail(`tensor '${L.threshold}' (${id} threshold) holds NaN at index ${bad}; thresholds must be numbers (±Infinity allowed).`);
+  }
+  if (L.flip !== undefined) {
+    const t = r.entry(L.flip, `${id} flip`, ['uint8'], [...lead, n]);
+    const f = r.bytes(t);
+    const bad = f.findIndex((v) => v > 1);
+    if (bad >= 0) fail(`tensor '${t.name}' (${id} flip) holds ${f[bad]} at index ${bad}; flags are 0 or 1.`);
+    flip = f;
+  }
+  return { threshold, flip };
 }
 
 function inputEncoding(e: unknown, K0: number, r: TensorReader): InputEncoding {
