@@ -10,7 +10,7 @@ import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
 import { splitRows, toDataset, trainingRecord } from '../../train/csv-data';
 import type { EpochRunResult } from '../../train/epochs';
-import type { TrainingConfig, TrainingResult, TrainingState, ValidationSource } from '../../train/record';
+import type { TrainingConfig, TrainingRecord, TrainingResult, TrainingState, ValidationSource } from '../../train/record';
 import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } from '../../train/resume';
 import { createSession, epochState, type SessionEpoch, type TrainingSession } from '../../train/session';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
@@ -64,12 +64,13 @@ export async function trainCsv(typed: TrainCsvArgs, io: CliIo): Promise<number> 
     trainingRecord(data.spec, config, { rows: data.train.labels.length, validationRows: data.validation ? data.validation.labels.length : 0, epochsDone }, result, state);
   const writeCheckpoint = (state: TrainingState) =>
     saveTrainedModel(o.ckpt, session.model, { ...record(state, state.epochsDone, session.noResult), ...session.checkpointExtra() }, { force: true, what: 'checkpoint', shownAs: o.ckptShown });
-  const run = await trainEpochs({ args, io, o, data, session, resumed, hash, batchesDone, writeCheckpoint });
+  const c: RunContext = { args, io, o, data, session, resumed, hash, batchesDone, record, writeCheckpoint };
+  const run = await trainEpochs(c);
   if (run.interrupted) {
     writeCheckpoint(epochState(session, hash, run.batchesDone, run.epochStartRng));
-    return reportInterrupted(args, o, session, run.batchesDone, io);
+    return reportInterrupted(c, run.batchesDone);
   }
-  return writeModel(args, o, data, session, record, hash, run.epochTimes, Boolean(resumed), io);
+  return writeModel(c, run.epochTimes);
 }
 
 /** Output names; resuming `<out>.ckpt` finishes its own model file `<out>` (and removes the checkpoint) unless --out says otherwise. */
@@ -207,15 +208,19 @@ function epochView(e: SessionEpoch, epochs: number, unscaled: boolean): EpochVie
   };
 }
 
-interface EpochsContext {
+/** A run once its data is read and its trainer is set up. */
+interface RunContext {
   args: ResolvedSettings;
   io: CliIo;
   o: Outputs;
   data: RunData;
   session: TrainingSession;
   resumed: Resumed | null;
+  /** The data hash a checkpoint records. */
   hash: string;
+  /** Minibatches of the next epoch a resumed checkpoint had done. */
   batchesDone: number;
+  record: (state: TrainingState | undefined, epochsDone: number, result: Partial<TrainingResult>) => TrainingRecord;
   writeCheckpoint: (state: TrainingState) => void;
 }
 
@@ -223,7 +228,7 @@ interface EpochsContext {
  * Run the epochs (in slices, so that Ctrl-C is seen between minibatches): progress, a line per epoch, a
  * checkpoint every `--checkpoint-every` epochs; a posterior that ran away stops the run (exit 4, no model).
  */
-async function trainEpochs(c: EpochsContext): Promise<EpochRunResult & { epochTimes: { seconds: number; samples: number }[] }> {
+async function trainEpochs(c: RunContext): Promise<EpochRunResult & { epochTimes: { seconds: number; samples: number }[] }> {
   const { args, io, session } = c;
   const ste = args.trainer === 'ste';
   const unscaled = c.data.spec.scaling.kind === 'none';
@@ -282,8 +287,9 @@ async function trainEpochs(c: EpochsContext): Promise<EpochRunResult & { epochTi
 }
 
 /** Ctrl-C during training: the checkpoint is written; say how to continue. */
-function reportInterrupted(args: ResolvedSettings, o: Outputs, session: TrainingSession, done: number, io: CliIo): number {
-  const shown = o.ckptShown;
+function reportInterrupted(c: RunContext, done: number): number {
+  const { args, session, io } = c;
+  const shown = c.o.ckptShown;
   // With --json the summary says it (nothing on stderr but errors).
   if (!args.json) {
     io.stderr(
@@ -296,22 +302,13 @@ function reportInterrupted(args: ResolvedSettings, o: Outputs, session: Training
 }
 
 /** Validate, write the model (removing the checkpoint), print the summary. */
-function writeModel(
-  args: ResolvedSettings,
-  o: Outputs,
-  data: RunData,
-  session: TrainingSession,
-  record: (state: TrainingState | undefined, epochsDone: number, result: Partial<TrainingResult>) => ReturnType<typeof trainingRecord>,
-  hash: string,
-  epochTimes: { seconds: number; samples: number }[],
-  resumed: boolean,
-  io: CliIo,
-): number {
+function writeModel(c: RunContext, epochTimes: { seconds: number; samples: number }[]): number {
+  const { args, o, data, session, io } = c;
   const ste = args.trainer === 'ste';
   const result = data.validation ? session.validate(data.validation) : null;
   // EBP models keep the resume state (the posterior is in the file); STE models hold the folded network only.
-  const finalState = ste ? undefined : epochState(session, hash);
-  const bytes = saveTrainedModel(o.out, session.model, record(finalState, session.epoch, result ?? session.noResult), { force: args.force, shownAs: args.out });
+  const finalState = ste ? undefined : epochState(session, c.hash);
+  const bytes = saveTrainedModel(o.out, session.model, c.record(finalState, session.epoch, result ?? session.noResult), { force: args.force, shownAs: args.out });
   try {
     if (fs.existsSync(o.ckpt)) fs.unlinkSync(o.ckpt);
   } catch {
@@ -339,7 +336,7 @@ function writeModel(
     ...errors,
     trainSeconds: Math.round(totalSeconds * 1000) / 1000,
     samplesPerSecond: Math.round((samples / Math.max(totalSeconds, 1e-9)) * 10) / 10,
-    resumed,
+    resumed: Boolean(c.resumed),
   };
   const text = !result ? '' : ste ? `STE ${resultPct(result.validationError)}` : `EBP-P ${resultPct(result.validationErrorP)}, EBP-D ${resultPct(result.validationErrorD)}`;
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
