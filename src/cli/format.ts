@@ -19,9 +19,15 @@ export function epochPct(x: number): string {
   return Number.isNaN(x) ? '  -  ' : `${(100 * x).toFixed(2)}%`;
 }
 
-/** An error rate in a result line: `12.34%`, or `-` for none. */
-export function resultPct(x: number | null | undefined): string {
-  return x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(2)}%`;
+/** An error rate in a result line: `12.34%`, or `-` for none (null, NaN, not a number). */
+export function resultPct(x: unknown): string {
+  return typeof x !== 'number' || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(2)}%`;
+}
+
+/** The progress bar's validation column after an EBP epoch (EBP-P and EBP-D) or an STE epoch. */
+export function progressErrors(r: EpochReport | SteEpochReport): string {
+  if ('validationError' in r) return Number.isNaN(r.validationError) ? '-' : `${(100 * r.validationError).toFixed(2)}%`;
+  return Number.isNaN(r.validationErrorP) ? '-' : `P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%`;
 }
 
 export function round(x: number, d: number): number {

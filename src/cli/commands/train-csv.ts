@@ -17,7 +17,7 @@ import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type 
 import type { CliIo } from '../io';
 import { TrainProgress } from '../progress';
 import {
-  divergedError, divergenceWarning, ebpDNote, epochJson, formatEpoch, formatSteEpoch, negLogZDetail, plural, resultPct, steEpochJson,
+  divergedError, divergenceWarning, ebpDNote, epochJson, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
 } from '../format';
 
 export type TrainCsvArgs = CsvTrainSettings;
@@ -187,7 +187,7 @@ function epochView(e: SessionEpoch, epochs: number, unscaled: boolean): EpochVie
     return {
       epoch: r.epoch,
       loss: r.meanLoss,
-      progressVal: Number.isNaN(r.validationError) ? '-' : `${(100 * r.validationError).toFixed(2)}%`,
+      progressVal: progressErrors(r),
       json: steEpochJson(r, epochs),
       line: formatSteEpoch(r, epochs),
       seconds: r.seconds,
@@ -198,7 +198,7 @@ function epochView(e: SessionEpoch, epochs: number, unscaled: boolean): EpochVie
   return {
     epoch: r.epoch,
     loss: r.meanNegLogZ,
-    progressVal: Number.isNaN(r.validationErrorP) ? '-' : `P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%`,
+    progressVal: progressErrors(r),
     json: epochJson(r, epochs),
     line: formatEpoch(r, epochs),
     warning: r.diverged && Number.isFinite(r.meanNegLogZ) ? divergenceWarning(r, unscaled) : undefined,
