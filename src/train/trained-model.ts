@@ -79,6 +79,20 @@ export function encodeTrainedModel(model: PosteriorStore | SteTrainer, meta: Tra
   return encodeCheckpoint(model, fileMeta);
 }
 
+/**
+ * The preprocessing of inputs used as they are: numeric columns named `featureNames`, a `label` column with
+ * `classNames` (library-written files, and models of built-in data such as `ebp train --dataset mnist`).
+ */
+export function rawNumericSpec(featureNames: readonly string[], classNames: readonly string[]): PreprocessSpec {
+  return validatePreprocessSpec({
+    version: 1,
+    label: { name: 'label', classes: classNames.slice() },
+    columns: featureNames.map((name) => ({ name, kind: 'numeric' })),
+    scaling: { kind: 'none' },
+    impute: 'none',
+  });
+}
+
 /** The STE state of a checkpoint, or a ModelFormatError naming the file. */
 function validateSte(v: unknown, file: string): SteCheckpoint {
   const bad = () => fail(file, 'the STE training state (for --resume) is corrupt.');
@@ -125,13 +139,7 @@ export function decodeTrainedModel(bytes: Uint8Array, file = 'model'): LoadedMod
     if (!names) fail(file, 'the model has neither preprocessing nor feature names, so CSV columns cannot be matched to its inputs.');
     const classes = d.meta.classNames ?? Array.from({ length: KL === 1 ? 2 : KL }, (_, k) => String(k));
     try {
-      preprocess = validatePreprocessSpec({
-        version: 1,
-        label: { name: 'label', classes },
-        columns: names.map((name) => ({ name, kind: 'numeric' })),
-        scaling: { kind: 'none' },
-        impute: 'none',
-      });
+      preprocess = rawNumericSpec(names, classes);
     } catch (e) {
       if (e instanceof ModelFormatError) fail(file, e.message.replace(/^./, (c) => c.toLowerCase()));
       throw e;
