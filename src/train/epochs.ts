@@ -7,7 +7,13 @@ import type { EpochReport } from '../ebp/trainer';
  * with a "train until `epochs` are done" target and mid-epoch resume. The result is bit-for-bit the one `fit`
  * gives.
  */
-export interface EpochRunOptions<R = EpochReport> {
+export interface EpochRunOptions<R = EpochReport> extends FitSettings {
+  onBatch?: (info: { epoch: number; batch: number; batches: number; rows: number }) => void;
+  onEpoch?: (report: R) => void;
+}
+
+/** What the runner passes on to the trainer's fitAsync as it is (`epochs` is the runner's target, though). */
+interface FitSettings {
   /** Target number of completed epochs. */
   epochs: number;
   batchSize: number;
@@ -17,8 +23,6 @@ export interface EpochRunOptions<R = EpochReport> {
   /** Restart the data-order generator from this seed (fit's `seed`); default: continue the trainer's own stream. */
   seed?: number;
   shouldStop: () => boolean;
-  onBatch?: (info: { epoch: number; batch: number; batches: number; rows: number }) => void;
-  onEpoch?: (report: R) => void;
 }
 
 export interface EpochRunResult {
@@ -33,13 +37,7 @@ interface EpochTrainer<R> {
   readonly epoch: number;
   fitAsync(
     data: Dataset,
-    opts: {
-      epochs: number;
-      batchSize: number;
-      validation?: Dataset;
-      startBatch?: number;
-      seed?: number;
-      shouldStop: () => boolean;
+    opts: FitSettings & {
       onBatch: (info: { epoch: number; batch: number; batches: number; samples: number }) => void;
       onEpoch: (report: R) => void;
     },

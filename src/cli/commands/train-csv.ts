@@ -182,29 +182,17 @@ interface EpochView {
 }
 
 function epochView(e: SessionEpoch, epochs: number, unscaled: boolean): EpochView {
-  if (e.trainer === 'ste') {
-    const r = e.report;
-    return {
-      epoch: r.epoch,
-      loss: r.meanLoss,
-      progressVal: progressErrors(r),
-      json: steEpochJson(r, epochs),
-      line: formatSteEpoch(r, epochs),
-      seconds: r.seconds,
-      samples: r.samplesPerSecond * r.seconds,
-    };
-  }
   const r = e.report;
+  const common = { epoch: r.epoch, progressVal: progressErrors(r), seconds: r.seconds, samples: r.samplesPerSecond * r.seconds };
+  if (e.trainer === 'ste') return { ...common, loss: e.report.meanLoss, json: steEpochJson(e.report, epochs), line: formatSteEpoch(e.report, epochs) };
+  const b = e.report;
   return {
-    epoch: r.epoch,
-    loss: r.meanNegLogZ,
-    progressVal: progressErrors(r),
-    json: epochJson(r, epochs),
-    line: formatEpoch(r, epochs),
-    warning: r.diverged && Number.isFinite(r.meanNegLogZ) ? divergenceWarning(r, unscaled) : undefined,
-    divergedDetail: Number.isFinite(r.meanNegLogZ) ? undefined : negLogZDetail(r),
-    seconds: r.seconds,
-    samples: r.samplesPerSecond * r.seconds,
+    ...common,
+    loss: b.meanNegLogZ,
+    json: epochJson(b, epochs),
+    line: formatEpoch(b, epochs),
+    warning: b.diverged && Number.isFinite(b.meanNegLogZ) ? divergenceWarning(b, unscaled) : undefined,
+    divergedDetail: Number.isFinite(b.meanNegLogZ) ? undefined : negLogZDetail(b),
   };
 }
 
