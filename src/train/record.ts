@@ -33,8 +33,10 @@ export interface TrainingConfig {
   impute: ImputeMethod;
   scaling: Scaling;
   validation: ValidationSource;
-  /** Base name of the training file. */
+  /** Base name of the training file (built-in data: the training set's name, e.g. mnist10k-train). */
   trainFile: string;
+  /** Built-in data (`ebp train --dataset NAME`) instead of a CSV file; the validation data is its test set. */
+  dataset?: string;
   /** STE only: lr of the first epoch and the lr reached after `epochs` epochs (exponential decay per epoch). */
   lrStart?: number;
   lrEnd?: number;

@@ -1,10 +1,17 @@
+import { createHash } from 'crypto';
+import * as path from 'path';
 import { ArgumentError } from '../../errors';
 import type { Dataset } from '../../data/dataset';
 import type { EpochReport } from '../../ebp/trainer';
 import { weightKindName } from '../../ebp/weights';
+import { checkWritable } from '../../node/atomic';
 import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
-import { weightKind, type WeightsName } from '../../train/record';
-import { createSession } from '../../train/session';
+import { saveTrainedModel } from '../../node/model-file';
+import { trainingRecord } from '../../train/csv-data';
+import { weightKind, type TrainingConfig, type WeightsName } from '../../train/record';
+import { dataHash } from '../../train/resume';
+import { createSession, epochState, type TrainingSession } from '../../train/session';
+import { rawNumericSpec } from '../../train/trained-model';
 import { divergedError, divergenceWarning, ebpDNote, epochJson, epochPct, formatEpoch, negLogZDetail, plural, round } from '../format';
 import type { CliIo } from '../io';
 
@@ -15,6 +22,9 @@ export interface TrainArgs {
   epochs: number;
   batch: number;
   seed: number;
+  /** Write the trained model here (as CSV training does); undefined: report only. */
+  out?: string;
+  force: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -33,6 +43,9 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   if (!load) {
     throw new ArgumentError(`unknown dataset '${args.dataset}'. Built-in datasets: ${BUILTIN_DATASETS.join(', ')}.`);
   }
+  const out = args.out !== undefined ? path.resolve(io.cwd, args.out) : undefined;
+  // Refuse to clobber before spending any time.
+  if (out !== undefined) checkWritable(out, args.force, 'output file', args.out);
   const t0 = performance.now();
   const { train, test } = load();
   const sizes = [train.X.shape[1], ...args.hidden, train.numClasses];
@@ -68,9 +81,11 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   const final = last && !run.interrupted ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : finalErrors(session.validate(test));
   const totalSeconds = epochs.reduce((a, r) => a + r.seconds, 0);
   const samples = epochs.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
+  const written = out !== undefined && !run.interrupted ? writeModel(out, args, session, train, test, final) : undefined;
   const summary = {
     summary: true,
     dataset: args.dataset,
+    ...(written !== undefined ? { out: args.out, bytes: written } : {}),
     sizes,
     weights,
     epochs: session.epoch,
@@ -83,7 +98,11 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
     samplesPerSecond: round(samples / Math.max(totalSeconds, 1e-9), 1),
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
-  else io.stdout(`test error: EBP-P ${epochPct(final.errorP)}, EBP-D ${epochPct(final.errorD)} (${plural(session.epoch, 'epoch')}, ${summary.samplesPerSecond} samples/s)\n`);
+  else {
+    io.stdout(`test error: EBP-P ${epochPct(final.errorP)}, EBP-D ${epochPct(final.errorD)} (${plural(session.epoch, 'epoch')}, ${summary.samplesPerSecond} samples/s)\n`);
+    if (written !== undefined) io.stdout(`model written to ${args.out} (${written} bytes)\n`);
+    else if (out !== undefined) io.stderr(`interrupted: no model written (built-in data keeps no checkpoint; run again to write ${args.out}).\n`);
+  }
   const note = args.json || args.quiet ? null : ebpDNote(final.errorP, final.errorD);
   if (note) io.stderr(note + '\n');
   return run.interrupted ? 130 : 0;
@@ -91,4 +110,32 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
 
 function finalErrors(v: { validationErrorP?: number | null; validationErrorD?: number | null }): { errorP: number; errorD: number } {
   return { errorP: v.validationErrorP as number, errorD: v.validationErrorD as number };
+}
+
+/**
+ * The model file of a built-in-data run, as CSV training writes it: the network and posterior, the inputs as
+ * raw numeric columns (`pixel0..`, the values the loader gives), the settings, the test errors, and the state a
+ * `--resume` on the same rows (as CSV) continues from. Returns its size in bytes.
+ */
+function writeModel(out: string, args: TrainArgs, session: TrainingSession, train: Dataset, test: Dataset, final: { errorP: number; errorD: number }): number {
+  const spec = rawNumericSpec(train.featureNames ?? Array.from({ length: train.X.shape[1] }, (_, j) => `x${j}`), train.classNames);
+  const config: TrainingConfig = {
+    trainer: 'ebp',
+    weights: args.weights,
+    hidden: args.hidden.slice(),
+    batch: args.batch,
+    seed: args.seed,
+    epochs: args.epochs,
+    label: spec.label.name,
+    categorical: [],
+    impute: 'none',
+    scaling: spec.scaling,
+    validation: { kind: 'file', file: test.name ?? 'test' },
+    trainFile: train.name ?? String(args.dataset),
+    dataset: args.dataset,
+  };
+  const counts = { rows: train.labels.length, validationRows: test.labels.length, epochsDone: session.epoch };
+  const state = epochState(session, dataHash(train, test, args.batch, createHash('sha256')));
+  const record = trainingRecord(spec, config, counts, { validationErrorP: final.errorP, validationErrorD: final.errorD }, state);
+  return saveTrainedModel(out, session.model, record, { force: args.force, shownAs: args.out });
 }
