@@ -41,8 +41,9 @@ export type { XnorBackend } from './kernels/xnor';
 export { formatSummary, type ModelSummary, type LayerSummary } from './xnor/summary';
 export { encodeModel, encodeCheckpoint, type PackedModel, type EncodeOptions } from './model/encode';
 export {
-  decodeModel, decodeCheckpoint, readModelContainer, type DecodedModel, type DecodedCheckpoint, type DecodeOptions, type ModelContainer,
+  decodeModel, decodeCheckpoint, type DecodedModel, type DecodedCheckpoint, type DecodeOptions,
 } from './model/decode';
+export { readModelContainer, type ModelContainer } from './model/container';
 export {
   FORMAT_VERSION, type ModelMeta, type MetaValue, type TrainingMeta, type ModelHeader, type TensorEntry, type LayerEntry,
 } from './model/format';
@@ -55,10 +56,9 @@ export {
   type SteTrainerState, type SteLayerParameters, type SteLayerMoments, type SteLayerGradients, type SteBackend, type SteLoss, type SignLayer, type SignNetwork,
   foldNeuron, firesFolded, steSign, steSignGradient, clipLatent, steSignQuantizer, STE_CLIP_VALUE, type SteQuantizer,
 } from './ste';
-export {
-  parseCsvText, splitCsvText, detectDelimiter, CsvError, type CsvReason, type RawTable, type ColumnPlan, type ColumnOptions,
-  type ParseCsvOptions, type Delimiter,
-} from './data/csv';
+export { parseCsvText, splitCsvText, type ParseCsvOptions } from './data/csv';
+export { detectDelimiter, CsvError, type CsvReason, type Delimiter } from './data/csv-cells';
+export { type RawTable, type ColumnPlan, type ColumnOptions } from './data/csv-table';
 export {
   fitPreprocess, encodeTable, RowEncoder, featureWidth, encodedFeatureNames, sortClassNames, validatePreprocessSpec,
   type PreprocessSpec, type ColumnSpec, type Scaling, type ImputeMethod, type Encoded,

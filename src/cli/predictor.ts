@@ -1,6 +1,6 @@
 import { ArgumentError, ModelFormatError } from '../errors';
 import { createPredictor, type Predictor, type PredictorMode, type PredictorOptions } from '../model/predictor';
-import type { LoadedModel } from './model-io';
+import type { LoadedModel } from '../train/trained-model';
 
 /** Most ensemble members `eval` and `predict` accept. */
 export const MAX_MEMBERS = 10000;

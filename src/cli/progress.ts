@@ -66,11 +66,6 @@ export class TrainProgress {
     });
   }
 
-  epoch(r: { epoch: number; meanNegLogZ: number; validationErrorP: number; validationErrorD: number }): void {
-    const val = Number.isNaN(r.validationErrorP) ? '-' : `P ${(100 * r.validationErrorP).toFixed(2)}% D ${(100 * r.validationErrorD).toFixed(2)}%`;
-    this.epochDone(r.epoch, r.meanNegLogZ, val);
-  }
-
   /** After epoch `epoch` (1-based): the loss and the validation error text shown until the next one. */
   epochDone(epoch: number, loss: number, val: string): void {
     this.last = { nlz: formatLoss(loss), val };

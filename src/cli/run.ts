@@ -1,16 +1,16 @@
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ArgumentError, EbpError, EXIT_CODES } from '../errors';
-import { parseDelimiter } from '../data/csv';
+import { parseDelimiter } from '../data/csv-cells';
 import type { ImputeMethod } from '../data/preprocess';
 import type { CliIo } from './io';
 import { BUILTIN_DATASETS, trainBuiltin } from './commands/train';
-import { trainCsv, weightKind } from './commands/train-csv';
+import { trainCsv } from './commands/train-csv';
 import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
-import type { CliWeights } from './model-io';
+import type { WeightsName } from '../train/record';
 import type { SteLoss } from '../ste/loss';
 
 const VERSION = '0.1.0';
@@ -27,8 +27,8 @@ Exit codes:
 
 /** CSV-training options that make no sense with --dataset. */
 const CSV_ONLY = [
-  'test', 'split', 'label', 'out', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
-  'checkpointEvery', 'resume', 'force',
+  'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
+  'checkpointEvery', 'resume',
 ];
 
 /**
@@ -73,7 +73,7 @@ See docs/cli.md for every flag.`,
     .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 20)
     .option('--batch <n>', 'minibatch size (EBP sums the increments over it; default 10 for EBP, 100 for STE)', parsePositiveInt)
     .option('--seed <n>', 'seed of the initial field, the data order and --split', parseNonNegativeInt, 1)
-    .option('--out <file>', 'model file to write (with --resume X.ckpt: X)', 'model.ebpb')
+    .option('--out <file>', 'model file to write (with --resume X.ckpt: X; with --dataset: only when given)', 'model.ebpb')
     .addOption(new Option('--trainer <name>', 'training algorithm: EBP, or the straight-through-estimator baseline (BNN recipe, Adam)').choices(['ebp', 'ste']).default('ebp'))
     .option('--lr-start <lr>', 'STE: learning rate of the first epoch (default 0.1)', parsePositiveNumber)
     .option('--lr-end <lr>', 'STE: learning rate reached after --epochs epochs, exponential decay per epoch (default lr-start/100)', parsePositiveNumber)
@@ -97,7 +97,7 @@ Examples:
   ebp train train.csv --test test.csv --label species --categorical color,shape --impute median
   ebp train data.csv --split 0.2 --out model.ebpb --resume model.ebpb.ckpt   # after Ctrl-C or a crash
   ebp train data.csv --split 0.2 --standardize --trainer ste --lr-start 0.03 --out ste.ebpb
-  ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
+  ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1 --out mnist.ebpb
 `,
     )
     .action(async (file: string | undefined, opts: Record<string, unknown>, cmd: Command) => {
@@ -110,10 +110,13 @@ Examples:
           {
             dataset: opts.dataset as string,
             hidden: opts.hidden as number[],
-            weights: weightKind(opts.weights as CliWeights),
+            weights: opts.weights as WeightsName,
             epochs: opts.epochs as number,
             batch: (opts.batch as number | undefined) ?? 10,
             seed: opts.seed as number,
+            // --out has a default for CSV training; built-in data writes a model only when asked to.
+            out: explicit.has('out') ? (opts.out as string) : undefined,
+            force: Boolean(opts.force),
             json: Boolean(opts.json),
             quiet: Boolean(opts.quiet),
           },
@@ -129,7 +132,7 @@ Examples:
           split: opts.split as number | undefined,
           label: opts.label as string | undefined,
           hidden: opts.hidden as number[],
-          weights: opts.weights as CliWeights,
+          weights: opts.weights as WeightsName,
           epochs: opts.epochs as number,
           batch: opts.batch as number | undefined,
           seed: opts.seed as number,

@@ -3,8 +3,9 @@
  * section of docs/benchmarks.md between `<!-- compare:start -->` and `<!-- compare:end -->` (regenerated from
  * every full-run compare-*.json in the results folder; the rest of the file is left as it is).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../node/atomic';
 import type { ComparisonResult } from './compare';
 import { comparisonPlots } from './plots';
 import { lrLabel } from './runs';
@@ -39,11 +40,10 @@ export function resultStem(res: ComparisonResult): string {
   return `compare-${res.dataset.name}${res.settings.quick ? '-quick' : ''}`;
 }
 
+/** Results replace earlier ones: the folder is made if needed and the file written atomically. */
 function atomicWrite(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeFileAtomic(file, text, { force: true });
 }
 
 /** JSON text with NaN and ±∞ written as null. */

@@ -1,5 +1,6 @@
 import { ArgumentError, ModelFormatError } from '../errors';
-import { CsvError, isMissingCell, numberCellError, missingCategoryError, parseNumberCell, q, raggedError, type RawTable } from './csv';
+import { CsvError, isMissingCell, numberCellError, missingCategoryError, parseNumberCell, q } from './csv-cells';
+import { raggedError, type RawTable } from './csv-table';
 
 /**
  * Preprocessing of CSV tables, fitted on the training rows and stored in the model so that `eval` and

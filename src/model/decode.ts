@@ -1,9 +1,9 @@
 /**
  * Reading `.ebpb` model files (pure, browser-safe: Uint8Array in). Every defect raises a
  * {@link ModelFormatError} with a precise message; a newer format version has the code
- * 'ebp.unsupportedVersion'. The order of the checks: magic, version, preamble flags, declared sizes
- * (truncation, trailing bytes), CRC-32, header padding, header JSON, tensor table (alignment, bounds,
- * lengths, overlaps, zero gaps), then the layers (shapes, padding bits, finite values).
+ * 'ebp.unsupportedVersion'. The container is checked first (src/model/container.ts: magic, version,
+ * preamble flags, declared sizes, CRC-32, header padding, header JSON, tensor table), then the layers here
+ * (shapes, padding bits, finite values), the posterior and the metadata.
  */
 import { ArgumentError, EbpError, ModelFormatError } from '../errors';
 import { PosteriorStore, type Backend } from '../ebp/posterior';
@@ -13,11 +13,8 @@ import { XnorNetwork, type XnorLayerSpec } from '../xnor/network';
 import { XnorEnsemble } from '../xnor/network';
 import type { InputEncoding } from '../xnor/input';
 import { firstOverlapRow } from '../xnor/bitpack';
-import { crc32 } from './crc32';
-import {
-  DTYPES, FORMAT_VERSION, SCALE_FORMAT_VERSION, LITTLE_ENDIAN_HOST, MAGIC, PREAMBLE_BYTES, CHECKSUM_BYTES, align8, tensorBytes,
-  type Dtype, type LayerEntry, type MetaValue, type ModelHeader, type ModelMeta, type TensorEntry, type TrainingMeta,
-} from './format';
+import { fail, isObject, readFloats, readModelContainer, TensorReader } from './container';
+import { SCALE_FORMAT_VERSION, type MetaValue, type ModelHeader, type ModelMeta, type TrainingMeta } from './format';
 import type { PackedModel } from './encode';
 
 export interface DecodeOptions {
@@ -43,202 +40,6 @@ export interface DecodedModel {
 export interface DecodedCheckpoint extends Omit<DecodedModel, 'network' | 'posterior'> {
   network: PackedModel | null;
   posterior: PosteriorStore;
-}
-
-function fail(message: string): never {
-  throw new ModelFormatError(message);
-}
-
-const hex = (b: ArrayLike<number>) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
-const hex32 = (v: number) => '0x' + v.toString(16).padStart(8, '0');
-
-/** The validated container: preamble, checksum, header JSON and tensor table. */
-export interface ModelContainer {
-  formatVersion: number;
-  header: ModelHeader;
-  /** The payload bytes (a view on the input). */
-  payload: Uint8Array;
-  tensors: Map<string, TensorEntry>;
-}
-
-/** Check the container and the tensor table and parse the header, without building the network. */
-export function readModelContainer(bytes: Uint8Array): ModelContainer {
-  if (!(bytes instanceof Uint8Array)) fail('a model file must be given as a Uint8Array.');
-  const n = bytes.length;
-  const m = Math.min(8, n);
-  for (let i = 0; i < m; i++) {
-    if (bytes[i] !== MAGIC[i]) {
-      fail(`not an ebp-bnn model file: it starts with ${hex(bytes.subarray(0, m))}, expected the magic ${hex(MAGIC)} ("EBPBNN\\0\\0").`);
-    }
-  }
-  if (n < PREAMBLE_BYTES) fail(`the file is truncated: it has ${n} bytes, fewer than the ${PREAMBLE_BYTES}-byte preamble.`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version > FORMAT_VERSION) {
-    throw new ModelFormatError(
-      `model format version ${version} is newer than this ebp-bnn reads (version ${FORMAT_VERSION}); upgrade ebp-bnn.`,
-      'ebp.unsupportedVersion',
-    );
-  }
-  if (version < 1) fail(`invalid model format version ${version} (versions start at 1).`);
-  const H = view.getUint32(12, true);
-  const P = view.getUint32(16, true);
-  const flags = view.getUint32(20, true);
-  if (flags !== 0) fail(`the preamble has unknown flags ${hex32(flags)} (format version ${version} defines none).`);
-  const start = align8(PREAMBLE_BYTES + H);
-  const total = start + P + CHECKSUM_BYTES;
-  if (n < total) {
-    fail(
-      `the file is truncated: it has ${n} bytes, its preamble declares ${total} ` +
-        `(${PREAMBLE_BYTES}-byte preamble, ${H}-byte header padded to ${start}, ${P}-byte payload, ${CHECKSUM_BYTES}-byte CRC-32).`,
-    );
-  }
-  if (n > total) fail(`the file has ${n - total} unexpected bytes after its ${total} declared bytes (concatenated or corrupt).`);
-  const stored = view.getUint32(start + P, true);
-  const actual = crc32(bytes, 0, start + P);
-  if (stored !== actual) fail(`checksum mismatch: the file records CRC-32 ${hex32(stored)}, its bytes give ${hex32(actual)}; the file is corrupt.`);
-  for (let i = PREAMBLE_BYTES + H; i < start; i++) {
-    if (bytes[i] !== 0) fail(`non-zero padding byte at offset ${i} after the header (padding must be zero).`);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + H));
-  } catch {
-    fail('the header is not valid UTF-8.');
-  }
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (e) {
-    fail(`the header is not valid JSON (${(e as Error).message}).`);
-  }
-  if (!isObject(header)) fail('the header is not a JSON object.');
-  if (header.format !== 'ebp-bnn') fail(`the header's "format" is ${JSON.stringify(header.format)}, expected "ebp-bnn".`);
-  if (header.version !== version) fail(`the header's "version" ${JSON.stringify(header.version)} differs from the preamble's version ${version}.`);
-  if (header.kind !== 'inference' && header.kind !== 'checkpoint') fail(`the header's "kind" is ${JSON.stringify(header.kind)}, expected "inference" or "checkpoint".`);
-  const payload = bytes.subarray(start, start + P);
-  const tensors = tensorTable(header.tensors, payload);
-  return { formatVersion: version, header: header as unknown as ModelHeader, payload, tensors };
-}
-
-function tensorTable(list: unknown, payload: Uint8Array): Map<string, TensorEntry> {
-  if (!Array.isArray(list)) fail('the header has no "tensors" array.');
-  const P = payload.length;
-  const map = new Map<string, TensorEntry>();
-  list.forEach((t: unknown, i: number) => {
-    if (!isObject(t) || typeof t.name !== 'string') fail(`tensor entry ${i} has no name.`);
-    const name = t.name;
-    if (map.has(name)) fail(`tensor '${name}' is declared twice.`);
-    if (!DTYPES.includes(t.dtype as Dtype)) fail(`tensor '${name}' has an unknown dtype ${JSON.stringify(t.dtype)} (known: ${DTYPES.join(', ')}).`);
-    const dtype = t.dtype as Dtype;
-    const shape = t.shape;
-    if (!Array.isArray(shape) || shape.some((s) => !Number.isSafeInteger(s) || s < 0) || (dtype === 'bits' && shape.length < 2)) {
-      fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}${dtype === 'bits' ? ' (bits tensors are [..., rows, cols])' : ''}.`);
-    }
-    const { byteOffset: off, byteLength: len } = t;
-    if (!Number.isSafeInteger(off) || (off as number) < 0 || !Number.isSafeInteger(len) || (len as number) < 0) {
-      fail(`tensor '${name}' has an invalid byteOffset ${JSON.stringify(off)} or byteLength ${JSON.stringify(len)}.`);
-    }
-    const o = off as number;
-    const l = len as number;
-    if (o % 8 !== 0) fail(`tensor '${name}' is misaligned: byteOffset ${o} is not a multiple of 8.`);
-    if (o + l > P) fail(`tensor '${name}' is out of bounds: bytes [${o}, ${o + l}) do not fit in the ${P}-byte payload.`);
-    const want = tensorBytes(dtype, shape as number[]);
-    if (l !== want) fail(`tensor '${name}' has byteLength ${l}, but ${dtype} [${(shape as number[]).join(', ')}] takes ${want} bytes.`);
-    map.set(name, { name, dtype, shape: (shape as number[]).slice(), byteOffset: o, byteLength: l, group: typeof t.group === 'string' ? t.group : undefined });
-  });
-  // No overlaps, and every byte outside the tensors is zero.
-  const sorted = [...map.values()].sort((a, b) => a.byteOffset - b.byteOffset);
-  let end = 0;
-  let prev: TensorEntry | null = null;
-  for (const t of sorted) {
-    if (prev && t.byteOffset < end && t.byteLength > 0 && prev.byteLength > 0) fail(`tensors '${prev.name}' and '${t.name}' overlap.`);
-    checkZero(payload, end, t.byteOffset);
-    end = Math.max(end, t.byteOffset + t.byteLength);
-    if (t.byteLength > 0) prev = t;
-  }
-  checkZero(payload, end, P);
-  return map;
-}
-
-function checkZero(payload: Uint8Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) if (payload[i] !== 0) fail(`non-zero byte at payload offset ${i}, outside every tensor (padding must be zero).`);
-}
-
-/** Reads tensors out of a validated container. */
-class TensorReader {
-  constructor(private readonly c: ModelContainer) {}
-
-  entry(name: unknown, what: string, dtypes: readonly Dtype[], shape: readonly number[]): TensorEntry {
-    if (typeof name !== 'string') fail(`${what} must name a tensor, got ${JSON.stringify(name)}.`);
-    const t = this.c.tensors.get(name);
-    if (!t) fail(`${what} refers to tensor '${name}', which is not in the tensor table.`);
-    if (!dtypes.includes(t.dtype)) fail(`tensor '${name}' (${what}) has dtype ${t.dtype}, expected ${dtypes.join(' or ')}.`);
-    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-      fail(`tensor '${name}' (${what}) has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}].`);
-    }
-    return t;
-  }
-
-  bytes(t: TensorEntry): Uint8Array {
-    return this.c.payload.slice(t.byteOffset, t.byteOffset + t.byteLength);
-  }
-
-  /** float64 or float32 values as doubles ([n], or [...lead, n]), all finite. */
-  reals(name: unknown, what: string, n: number, finite = true, lead: readonly number[] = []): Float64Array {
-    const t = this.entry(name, what, ['float64', 'float32'], [...lead, n]);
-    const out = readFloats(this.bytes(t), t.dtype as 'float64' | 'float32');
-    if (finite) {
-      for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i])) fail(`tensor '${t.name}' (${what}) holds ${out[i]} at index ${i}; values must be finite.`);
-    }
-    return out;
-  }
-
-  /** Packed rows [rows, cols] (or [...lead, rows, cols]) with zero padding bits. */
-  bits(name: unknown, what: string, rows: number, cols: number, lead: readonly number[] = []): Int32Array {
-    const t = this.entry(name, what, ['bits'], [...lead, rows, cols]);
-    const b = this.bytes(t);
-    const words = readInt32(b);
-    const W = Math.ceil(cols / 32);
-    const total = lead.reduce((a, x) => a * x, rows);
-    if (cols % 32 !== 0) {
-      const pad = ~((1 << (cols % 32)) - 1);
-      for (let r = 0; r < total; r++) {
-        if ((words[r * W + W - 1] & pad) !== 0) {
-          const where = lead.length ? `member ${Math.floor(r / rows)}, row ${r % rows}` : `row ${r}`;
-          fail(`tensor '${t.name}' (${what}): ${where} has non-zero padding bits past column ${cols}.`);
-        }
-      }
-    }
-    return words;
-  }
-
-  any(name: string): Float64Array | Float32Array | Int32Array | Uint8Array {
-    const t = this.c.tensors.get(name);
-    if (!t) fail(`the metadata refers to tensor '${name}', which is not in the tensor table.`);
-    if (t.shape.length !== 1 || t.dtype === 'bits') fail(`tensor '${name}' (metadata) must be one-dimensional, got ${t.dtype} [${t.shape.join(', ')}].`);
-    const b = this.bytes(t);
-    if (t.dtype === 'float64') return readFloats(b, 'float64');
-    if (t.dtype === 'float32') return Float32Array.from(readFloats(b, 'float32'));
-    if (t.dtype === 'int32') return readInt32(b);
-    return b;
-  }
-}
-
-function readFloats(b: Uint8Array, dtype: 'float64' | 'float32'): Float64Array {
-  const size = dtype === 'float64' ? 8 : 4;
-  const n = b.length / size;
-  if (LITTLE_ENDIAN_HOST && dtype === 'float64') return new Float64Array(b.buffer, b.byteOffset, n).slice();
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = dtype === 'float64' ? v.getFloat64(8 * i, true) : v.getFloat32(4 * i, true);
-  return out;
-}
-
-function readInt32(b: Uint8Array): Int32Array {
-  if (LITTLE_ENDIAN_HOST) return new Int32Array(b.buffer, b.byteOffset, b.length / 4).slice();
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return Int32Array.from({ length: b.length / 4 }, (_, i) => v.getInt32(4 * i, true));
 }
 
 /**
@@ -367,47 +168,9 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, ve
     const n = N as number;
     const k = K as number;
     const W = Math.ceil(k / 32);
-    let words: Int32Array;
-    let plus: Int32Array | null = null;
-    if (ternary) {
-      plus = r.bits(L.plus, `${id} +1 mask`, n, k, lead);
-      words = r.bits(L.minus, `${id} −1 mask`, n, k, lead);
-      const total = lead.reduce((a, x) => a * x, n);
-      const both = firstOverlapRow(plus, words, total, k);
-      if (both >= 0) {
-        const where = lead.length ? `member ${Math.floor(both / n)}, row ${both % n}` : `row ${both}`;
-        let col = 0;
-        for (let w = 0; w < W; w++) {
-          const x = plus[both * W + w] & words[both * W + w];
-          if (x !== 0) {
-            col = 32 * w + (31 - Math.clz32(x & -x));
-            break;
-          }
-        }
-        fail(`tensors '${L.plus}' and '${L.minus}' (${id} masks): ${where} has column ${col} in both the +1 and the −1 mask; the masks must be disjoint.`);
-      }
-    } else {
-      words = r.bits(L.weights, `${id} weights`, n, k, lead);
-    }
+    const { words, plus } = ternary ? ternaryMasks(L, id, n, k, lead, r) : { words: r.bits(L.weights, `${id} weights`, n, k, lead), plus: null };
     const bias = r.reals(L.bias, `${id} bias`, n, true, lead);
-    let threshold: Float64Array | null = null;
-    let flip: Uint8Array | null = null;
-    if (L.threshold !== undefined || L.flip !== undefined) {
-      if (last) fail(`${id} is the output layer; it cannot have a threshold or flip.`);
-      if (L.threshold !== undefined) {
-        // ±∞ is a constant neuron (always or never +1); NaN has no meaning.
-        threshold = r.reals(L.threshold, `${id} threshold`, n, false, lead);
-        const bad = threshold.findIndex((v) => Number.isNaN(v));
-        if (bad >= 0) fail(`tensor '${L.threshold}' (${id} threshold) holds NaN at index ${bad}; thresholds must be numbers (±Infinity allowed).`);
-      }
-      if (L.flip !== undefined) {
-        const t = r.entry(L.flip, `${id} flip`, ['uint8'], [...lead, n]);
-        const f = r.bytes(t);
-        const bad = f.findIndex((v) => v > 1);
-        if (bad >= 0) fail(`tensor '${t.name}' (${id} flip) holds ${f[bad]} at index ${bad}; flags are 0 or 1.`);
-        flip = f;
-      }
-    }
+    const { threshold, flip } = thresholds(L, id, n, last, lead, r);
     let scale: Float64Array | null = null;
     if (L.scale !== undefined) {
       if (version < SCALE_FORMAT_VERSION) {
@@ -431,6 +194,50 @@ function layerSpecs(list: unknown, where: string, M: number, r: TensorReader, ve
     });
   });
   return Array.from({ length: M }, (_, m) => perLayer.map((specsOfLayer) => specsOfLayer[m]));
+}
+
+/** A ternary layer's +1 and −1 masks (`words` is the −1 mask), checked to be disjoint. */
+function ternaryMasks(L: Record<string, unknown>, id: string, n: number, k: number, lead: number[], r: TensorReader): { words: Int32Array; plus: Int32Array } {
+  const W = Math.ceil(k / 32);
+  const plus = r.bits(L.plus, `${id} +1 mask`, n, k, lead);
+  const words = r.bits(L.minus, `${id} −1 mask`, n, k, lead);
+  const total = lead.reduce((a, x) => a * x, n);
+  const both = firstOverlapRow(plus, words, total, k);
+  if (both >= 0) {
+    const where = lead.length ? `member ${Math.floor(both / n)}, row ${both % n}` : `row ${both}`;
+    let col = 0;
+    for (let w = 0; w < W; w++) {
+      const x = plus[both * W + w] & words[both * W + w];
+      if (x !== 0) {
+        col = 32 * w + (31 - Math.clz32(x & -x));
+        break;
+      }
+    }
+    fail(`tensors '${L.plus}' and '${L.minus}' (${id} masks): ${where} has column ${col} in both the +1 and the −1 mask; the masks must be disjoint.`);
+  }
+  return { words, plus };
+}
+
+/** A hidden layer's optional thresholds (±∞ allowed) and flip flags. */
+function thresholds(L: Record<string, unknown>, id: string, n: number, last: boolean, lead: number[], r: TensorReader): { threshold: Float64Array | null; flip: Uint8Array | null } {
+  let threshold: Float64Array | null = null;
+  let flip: Uint8Array | null = null;
+  if (L.threshold === undefined && L.flip === undefined) return { threshold, flip };
+  if (last) fail(`${id} is the output layer; it cannot have a threshold or flip.`);
+  if (L.threshold !== undefined) {
+    // ±∞ is a constant neuron (always or never +1); NaN has no meaning.
+    threshold = r.reals(L.threshold, `${id} threshold`, n, false, lead);
+    const bad = threshold.findIndex((v) => Number.isNaN(v));
+    if (bad >= 0) fail(`tensor '${L.threshold}' (${id} threshold) holds NaN at index ${bad}; thresholds must be numbers (±Infinity allowed).`);
+  }
+  if (L.flip !== undefined) {
+    const t = r.entry(L.flip, `${id} flip`, ['uint8'], [...lead, n]);
+    const f = r.bytes(t);
+    const bad = f.findIndex((v) => v > 1);
+    if (bad >= 0) fail(`tensor '${t.name}' (${id} flip) holds ${f[bad]} at index ${bad}; flags are 0 or 1.`);
+    flip = f;
+  }
+  return { threshold, flip };
 }
 
 function inputEncoding(e: unknown, K0: number, r: TensorReader): InputEncoding {
@@ -536,8 +343,4 @@ function fromHeaderJson(v: unknown, r: TensorReader): MetaValue {
     return o;
   }
   fail(`unexpected metadata value ${JSON.stringify(v)}.`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -4,19 +4,9 @@ import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { parse } from 'csv-parse';
 import { EbpError, IoError } from '../errors';
-import {
-  checkHeader,
-  csvParseOptions,
-  CsvError,
-  detectDelimiter,
-  fromCsvParseError,
-  LineTracker,
-  planColumns,
-  TableBuilder,
-  type ColumnOptions,
-  type Delimiter,
-  type RawTable,
-} from '../data/csv';
+import { csvParseOptions, fromCsvParseError, LineTracker } from '../data/csv';
+import { CsvError, detectDelimiter, type Delimiter } from '../data/csv-cells';
+import { checkHeader, planColumns, TableBuilder, type ColumnOptions, type RawTable } from '../data/csv-table';
 
 /**
  * Streaming CSV files (RFC 4180 through csv-parse): the file is read in chunks, optionally gunzipped

@@ -1,11 +1,17 @@
 /**
- * Node helpers for `.ebpb` model files: atomic save (temporary file in the same directory, fsync, then
- * link or rename into place) and load with errors that name the file. src/model itself stays pure.
+ * `.ebpb` model files on disk, the one pair for the library and the CLI: atomic save (src/node/atomic.ts) and
+ * load with errors that name the file. `saveModel`/`loadModel` move bytes and decoded networks (`ebp-bnn/node`);
+ * `saveTrainedModel`/`loadTrainedModel` add what `ebp train` records (src/train/trained-model.ts). src/model
+ * itself stays pure.
  */
 import * as fs from 'fs';
-import * as path from 'path';
-import { EbpError, IoError, ModelFormatError } from '../errors';
+import { EbpError, EXIT_CODES, IoError, ModelFormatError } from '../errors';
 import { decodeModel, type DecodeOptions, type DecodedModel } from '../model/decode';
+import type { PosteriorStore } from '../ebp/posterior';
+import type { SteTrainer } from '../ste/trainer';
+import { decodeTrainedModel, encodeTrainedModel, type LoadedModel } from '../train/trained-model';
+import type { TrainingRecord } from '../train/record';
+import { writeFileAtomic } from './atomic';
 
 export interface SaveModelOptions {
   /** Replace an existing file. Default false: an existing file raises an IoError. */
@@ -20,32 +26,25 @@ export interface SaveModelOptions {
  * @throws {IoError} the file exists (without force), or the directory is missing or not writable
  */
 export function saveModel(file: string, bytes: Uint8Array, opts: SaveModelOptions = {}): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}.tmp`);
-  if (!opts.force && fs.existsSync(file)) throw new IoError(`${file} already exists; pass force to overwrite it.`);
-  let fd: number | null = null;
+  writeFileAtomic(file, bytes, { force: opts.force ?? false, what: '', overwriteHint: 'pass force to overwrite it' });
+}
+
+/**
+ * The bytes of a model file. A missing or unreadable file (or a directory) is an {@link IoError} with exit
+ * code 3 naming the file as `shownAs`.
+ */
+export function readModelBytes(file: string, shownAs: string = file): Uint8Array {
+  let bytes: Buffer;
   try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    if (opts.force) fs.renameSync(tmp, file);
-    else {
-      fs.linkSync(tmp, file);
-      fs.unlinkSync(tmp);
-    }
-    syncDir(dir);
+    const st = fs.statSync(file);
+    if (st.isDirectory()) throw new IoError(`cannot read model ${shownAs}: it is a directory, expected a model file.`, EXIT_CODES.model);
+    bytes = fs.readFileSync(file);
   } catch (e) {
-    if (fd !== null) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EEXIST') throw new IoError(`${file} already exists; pass force to overwrite it.`);
-    if (err.code === 'ENOENT') throw new IoError(`cannot write ${file}: the directory ${dir} does not exist.`);
-    if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') throw new IoError(`cannot write ${file}: permission denied.`);
-    throw e;
+    if (e instanceof EbpError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new IoError(`cannot read model ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}.`, EXIT_CODES.model);
   }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
@@ -55,32 +54,23 @@ export function saveModel(file: string, bytes: Uint8Array, opts: SaveModelOption
  * @throws {ModelFormatError} see {@link decodeModel}
  */
 export function loadModel(file: string, opts: DecodeOptions = {}): DecodedModel {
-  let bytes: Uint8Array;
+  const bytes = readModelBytes(file);
   try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new IoError(`${file}: no such model file.`);
-    if (err.code === 'EISDIR') throw new IoError(`${file} is a directory, not a model file.`);
-    throw new IoError(`cannot read ${file}: ${err.message}`);
-  }
-  try {
-    return decodeModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts);
+    return decodeModel(bytes, opts);
   } catch (e) {
     if (e instanceof ModelFormatError) throw new ModelFormatError(`${file}: ${e.message}`, e.code as 'ebp.modelFormat' | 'ebp.unsupportedVersion');
-    if (e instanceof EbpError) throw e;
     throw e;
   }
 }
 
-function syncDir(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // directories cannot be opened for fsync on some platforms (Windows); the rename is still atomic
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
+/** Write a trained model (or checkpoint) with its training record atomically; returns its size in bytes. */
+export function saveTrainedModel(file: string, model: PosteriorStore | SteTrainer, record: TrainingRecord, opts: { force: boolean; what?: string; shownAs?: string }): number {
+  const bytes = encodeTrainedModel(model, record);
+  writeFileAtomic(file, bytes, { force: opts.force, what: opts.what ?? 'model file', shownAs: opts.shownAs });
+  return bytes.length;
+}
+
+/** Read and decode a model written by `ebp train` (or by the library); errors name the file as `shownAs`. */
+export function loadTrainedModel(file: string, shownAs: string = file): LoadedModel {
+  return decodeTrainedModel(readModelBytes(file, shownAs), shownAs);
 }

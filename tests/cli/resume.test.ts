@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { cli, BC_TRAIN, DIGITS_TRAIN, jsonLines, tempDir } from './helpers';
-import { loadModel } from '../../src/cli/model-io';
+import { loadTrainedModel as loadModel } from '../../src/node/model-file';
 
 /**
  * Resume must be exact: the posterior, the completed epochs and the data-order generator are checkpointed,
@@ -164,7 +164,7 @@ test('the CLI trains exactly what EbpTrainer.fit computes (its epochs run in sli
 });
 
 test('a checkpoint whose generator state setState would refuse is a model-file error (exit 3), not a crash later', async () => {
-  const { encodeModelFile, decodeModelFile } = await import('../../src/cli/model-io');
+  const { encodeTrainedModel: encodeModelFile, decodeTrainedModel: decodeModelFile } = await import('../../src/train/trained-model');
   const r = await cli(['train', BC_TRAIN, ...COMMON, '--epochs', '1', '--out', 'st.ebpb'], { cwd: T.dir });
   expect(r.code).toBe(0);
   const m = loadModel(path.join(T.dir, 'st.ebpb'));

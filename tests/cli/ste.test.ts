@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { cli, jsonLines, BC_TRAIN, BC_TEST, tempDir } from './helpers';
-import { loadModel } from '../../src/cli/model-io';
+import { loadTrainedModel as loadModel } from '../../src/node/model-file';
 import { readNumericCsv } from '../../src/node/csv-numeric';
 import { SteTrainer } from '../../src/ste/trainer';
 import { XnorNetwork } from '../../src/xnor/network';

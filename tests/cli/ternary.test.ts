@@ -3,7 +3,7 @@
 import * as path from 'path';
 import ndarray from 'ndarray';
 import { cli, BC_TRAIN, tempDir } from './helpers';
-import { loadModel } from '../../src/cli/model-io';
+import { loadTrainedModel as loadModel } from '../../src/node/model-file';
 import { predict } from '../../src/ebp/predict';
 import { XnorNetwork } from '../../src/xnor/network';
 import { createRng } from '../../src/util/random';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { cli, BC_TRAIN, BC_TEST, CSV, DIGITS_TRAIN, DIGITS_TEST, tempDir, jsonLines, strayFiles } from './helpers';
-import { loadModel } from '../../src/cli/model-io';
+import { loadTrainedModel as loadModel } from '../../src/node/model-file';
 
 const T = tempDir('ebp-train-');
 afterAll(() => T.cleanup());

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { EbpError, ModelFormatError } from '../../src/errors';
-import { decodeModelFile } from '../../src/cli/model-io';
+import { decodeTrainedModel as decodeModelFile } from '../../src/train/trained-model';
 import { modelPredictor } from '../../src/cli/predictor';
 import { modelSummary } from '../../src/cli/commands/inspect';
 import { crc32 } from '../../src/model/crc32';

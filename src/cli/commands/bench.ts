@@ -5,6 +5,7 @@ import {
   datasetAvailable, datasetName, runComparison, summarizeRuns, writeComparison,
   type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, type SummaryRow, type Written,
 } from '../../compare';
+import { resultPct } from '../format';
 import type { CliIo } from '../io';
 
 /** `ebp bench` options (`npm run bench:compare` is `ebp bench --out-dir bench/results --docs docs/benchmarks.md`). */
@@ -55,9 +56,6 @@ function specsOf(a: BenchArgs, resolve: (p: string) => string): DatasetSpec[] {
   return [{ kind: 'mnist10k' }, fashion];
 }
 
-function pct(x: number): string {
-  return Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : '-';
-}
 
 /** One progress line on stderr. */
 function progressLine(p: ComparisonProgress): string | null {
@@ -67,7 +65,7 @@ function progressLine(p: ComparisonProgress): string | null {
     case 'job-start':
       return `[${p.index + 1}/${p.total}] ${p.label}`;
     case 'epoch':
-      return `  epoch ${p.epoch}/${p.epochs} ${p.seconds.toFixed(2)}s: ${Object.entries(p.testErrors).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`;
+      return `  epoch ${p.epoch}/${p.epochs} ${p.seconds.toFixed(2)}s: ${Object.entries(p.testErrors).map(([k, v]) => `${k} ${resultPct(v)}`).join(', ')}`;
     case 'job-end':
       return p.failed ? `  FAILED: ${p.failed}` : null;
     case 'speed':

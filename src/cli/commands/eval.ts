@@ -1,8 +1,8 @@
 import * as path from 'path';
-import type { Delimiter } from '../../data/csv';
+import type { Delimiter } from '../../data/csv-cells';
 import type { CliIo } from '../io';
 import { MetricsAccumulator, type MetricsReport } from '../../eval/metrics';
-import { loadModel } from '../model-io';
+import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
 import { modelPredictor } from '../predictor';
 import { streamEncoded } from './rows';
@@ -23,7 +23,7 @@ function fmt(x: number | null, digits = 4): string {
 
 /** `ebp eval model.ebpb test.csv`: error, confusion matrix and (with probabilities) NLL, Brier score, ECE. */
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
-  const model = loadModel(path.resolve(io.cwd, args.model), args.model);
+  const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
   const predictor = modelPredictor(model, args.mode, { members: args.members, seed: args.seed });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);

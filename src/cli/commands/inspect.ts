@@ -1,9 +1,10 @@
 import * as path from 'path';
 import { encodedFeatureNames } from '../../data/preprocess';
 import { isDiscrete, type WeightKind } from '../../ebp/weights';
-import { plural } from '../format';
+import { plural, resultPct } from '../format';
 import type { CliIo } from '../io';
-import { loadModel, type LoadedModel } from '../model-io';
+import { loadTrainedModel } from '../../node/model-file';
+import type { LoadedModel } from '../../train/trained-model';
 
 function weightsName(w: WeightKind): string {
   if (!isDiscrete(w)) return w;
@@ -97,13 +98,10 @@ function list(xs: string[], max = 12): string {
   return q.length <= max ? q.join(', ') : `${q.slice(0, max).join(', ')}, ... (${q.length - max} more)`;
 }
 
-function pct(x: unknown): string {
-  return typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : '-';
-}
 
 /** `ebp inspect model.ebpb`: layers, bits, bytes, compression, preprocessing, classes, training metadata. */
 export function inspectCommand(args: { model: string; json: boolean }, io: CliIo): number {
-  const m = loadModel(path.resolve(io.cwd, args.model), args.model);
+  const m = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
   const s = modelSummary(m, args.model);
   if (args.json) {
     io.stdout(JSON.stringify(s) + '\n');
@@ -123,12 +121,12 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
     out.push('layer  inputs  outputs  1-bit weights  2-bit weights  zero weights  real params  packed bytes  float32 bytes');
     for (const L of layers) {
       out.push(
-        `${String(L.layer).padEnd(5)}  ${String(L.inputs).padStart(6)}  ${String(L.outputs).padStart(7)}  ${String(L.binaryParams).padStart(13)}  ${String(L.ternaryParams ?? 0).padStart(13)}  ${pct(L.ternaryParams ? L.zeroFraction : undefined).padStart(12)}  ${String(L.realParams).padStart(11)}  ${String(L.packedBytes).padStart(12)}  ${String(L.float32Bytes).padStart(13)}`,
+        `${String(L.layer).padEnd(5)}  ${String(L.inputs).padStart(6)}  ${String(L.outputs).padStart(7)}  ${String(L.binaryParams).padStart(13)}  ${String(L.ternaryParams ?? 0).padStart(13)}  ${resultPct(L.ternaryParams ? L.zeroFraction : undefined).padStart(12)}  ${String(L.realParams).padStart(11)}  ${String(L.packedBytes).padStart(12)}  ${String(L.float32Bytes).padStart(13)}`,
       );
     }
     out.push(
       `packed network${packed.members > 1 ? ` (${packed.members} members)` : ''}: ${packed.packedBytes} bytes vs ${packed.float32Bytes} bytes as float32: ${packed.compression}x smaller ` +
-        `(ternary: 2 bits per weight, ${pct(packed.zeroFraction)} of the weights are zero)`,
+        `(ternary: 2 bits per weight, ${resultPct(packed.zeroFraction)} of the weights are zero)`,
     );
   } else if (packed) {
     out.push('layer  inputs  outputs  1-bit weights  real params  packed bytes  float32 bytes');
@@ -178,7 +176,7 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
     if (v.kind !== 'none') {
       out.push(
         `validation: ${v.kind === 'split' ? `${r.validationRows} rows split off (--split ${v.fraction})` : `${r.validationRows} rows of ${v.file}`}, ` +
-          (c.trainer === 'ste' ? `error STE ${pct(r.validationError)}` : `error EBP-P ${pct(r.validationErrorP)}, EBP-D ${pct(r.validationErrorD)}`),
+          (c.trainer === 'ste' ? `error STE ${resultPct(r.validationError)}` : `error EBP-P ${resultPct(r.validationErrorP)}, EBP-D ${resultPct(r.validationErrorD)}`),
       );
     }
   }

@@ -1,10 +1,10 @@
 import * as path from 'path';
 import { ArgumentError } from '../../errors';
-import type { Delimiter } from '../../data/csv';
-import { AtomicWriter, checkWritable } from '../atomic';
+import type { Delimiter } from '../../data/csv-cells';
+import { AtomicWriter, checkWritable } from '../../node/atomic';
 import { plural } from '../format';
 import type { CliIo } from '../io';
-import { loadModel } from '../model-io';
+import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
 import { modelPredictor } from '../predictor';
 import { streamEncoded } from './rows';
@@ -40,7 +40,7 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
   }
   // Refuse to clobber before loading the model or building an ensemble (seconds for a large one).
   if (args.out !== undefined) checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
-  const model = loadModel(path.resolve(io.cwd, args.model), args.model);
+  const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
   const predictor = modelPredictor(model, mode, { members: args.members, seed: args.seed });
   const classes = model.meta.preprocess.label.classes;
   const names = classes.map(csvField);

@@ -1,8 +1,8 @@
-import { CsvError, delimiterHint, q, type Delimiter } from '../../data/csv';
+import { CsvError, delimiterHint, q, type Delimiter } from '../../data/csv-cells';
 import { RowEncoder } from '../../data/preprocess';
 import { streamCsv } from '../../node/csv-stream';
 import type { CliIo } from '../io';
-import type { LoadedModel } from '../model-io';
+import type { LoadedModel } from '../../train/trained-model';
 
 /** Rows per batch handed to the predictor. */
 export const BATCH_ROWS = 512;

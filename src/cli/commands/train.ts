@@ -1,18 +1,30 @@
-import { ArgumentError, NumericError } from '../../errors';
+import { createHash } from 'crypto';
+import * as path from 'path';
+import { ArgumentError } from '../../errors';
 import type { Dataset } from '../../data/dataset';
-import { EbpTrainer, evaluateErrors, type EpochReport } from '../../ebp/trainer';
-import { weightKindName, type WeightKind } from '../../ebp/weights';
+import type { EpochReport } from '../../ebp/trainer';
+import { weightKindName } from '../../ebp/weights';
+import { checkWritable } from '../../node/atomic';
 import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
-import { formatLoss, plural } from '../format';
+import { saveTrainedModel } from '../../node/model-file';
+import { trainingRecord } from '../../train/csv-data';
+import { weightKind, type TrainingConfig, type WeightsName } from '../../train/record';
+import { dataHash } from '../../train/resume';
+import { createSession, epochState, type TrainingSession } from '../../train/session';
+import { rawNumericSpec } from '../../train/trained-model';
+import { divergedError, divergenceWarning, ebpDNote, epochJson, epochPct, formatEpoch, negLogZDetail, plural, round } from '../format';
 import type { CliIo } from '../io';
 
 export interface TrainArgs {
   dataset?: string;
   hidden: number[];
-  weights: WeightKind;
+  weights: WeightsName;
   epochs: number;
   batch: number;
   seed: number;
+  /** Write the trained model here (as CSV training does); undefined: report only. */
+  out?: string;
+  force: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -31,25 +43,33 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   if (!load) {
     throw new ArgumentError(`unknown dataset '${args.dataset}'. Built-in datasets: ${BUILTIN_DATASETS.join(', ')}.`);
   }
+  const out = args.out !== undefined ? path.resolve(io.cwd, args.out) : undefined;
+  // Refuse to clobber before spending any time.
+  if (out !== undefined) checkWritable(out, args.force, 'output file', args.out);
   const t0 = performance.now();
   const { train, test } = load();
   const sizes = [train.X.shape[1], ...args.hidden, train.numClasses];
+  const weights = weightKindName(weightKind(args.weights));
   if (!args.quiet && !args.json) {
     io.stderr(
       `${train.name}: ${train.labels.length} training rows, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
-        `network ${sizes.join('-')}, ${weightKindName(args.weights)} weights, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}\n`,
+        `network ${sizes.join('-')}, ${weights} weights, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}\n`,
     );
   }
-  const trainer = EbpTrainer.create({ inputs: sizes[0], hidden: args.hidden, outputs: train.numClasses, weights: args.weights, seed: args.seed });
-  if (!args.quiet && !args.json) io.stderr(`kernels: ${trainer.store.backend}\n`);
-  // fitAsync yields to the event loop between minibatches, so Ctrl-C (SIGINT) stops training.
-  const report = await trainer.fitAsync(train, {
+  const session = createSession({ trainer: 'ebp', hidden: args.hidden, weights: args.weights, seed: args.seed, epochs: args.epochs }, sizes, null);
+  if (!args.quiet && !args.json) io.stderr(`kernels: ${session.backend}\n`);
+  const epochs: EpochReport[] = [];
+  // The runner yields to the event loop between minibatches, so Ctrl-C (SIGINT) stops training. The data order
+  // restarts from the seed (fit's `seed`), as it always has for built-in data.
+  const run = await session.run(train, {
     epochs: args.epochs,
     batchSize: args.batch,
     seed: args.seed,
     validation: test,
     shouldStop: () => Boolean(io.interrupted?.()),
-    onEpoch: (r) => {
+    onEpoch: (e) => {
+      const r = e.report as EpochReport;
+      epochs.push(r);
       if (args.json) io.stdout(JSON.stringify(epochJson(r, args.epochs)) + '\n');
       else if (!args.quiet) io.stderr(formatEpoch(r, args.epochs) + '\n');
       // A non-finite −log Z leaves nothing to report: stop (exit 4) instead of going on with a useless posterior.
@@ -57,107 +77,65 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
       if (r.diverged && !args.quiet && !args.json) io.stderr(divergenceWarning(r) + '\n');
     },
   });
-  const last = report.epochs[report.epochs.length - 1];
-  const final = last && !report.interrupted ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : evaluateErrors(trainer.store, test);
-  const totalSeconds = report.epochs.reduce((a, r) => a + r.seconds, 0);
-  const samples = report.epochs.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
+  const last = epochs[epochs.length - 1];
+  const final = last && !run.interrupted ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : finalErrors(session.validate(test));
+  const totalSeconds = epochs.reduce((a, r) => a + r.seconds, 0);
+  const samples = epochs.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
+  const written = out !== undefined && !run.interrupted ? writeModel(out, args, session, train, test, final) : undefined;
   const summary = {
     summary: true,
     dataset: args.dataset,
+    ...(written !== undefined ? { out: args.out, bytes: written } : {}),
     sizes,
-    weights: weightKindName(args.weights),
-    epochs: trainer.epoch,
+    weights,
+    epochs: session.epoch,
     batch: args.batch,
     seed: args.seed,
-    backend: trainer.store.backend,
+    backend: session.backend,
     testErrorP: final.errorP,
     testErrorD: final.errorD,
     trainSeconds: round(totalSeconds, 3),
     samplesPerSecond: round(samples / Math.max(totalSeconds, 1e-9), 1),
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
-  else io.stdout(`test error: EBP-P ${pct(final.errorP)}, EBP-D ${pct(final.errorD)} (${plural(trainer.epoch, 'epoch')}, ${summary.samplesPerSecond} samples/s)\n`);
+  else {
+    io.stdout(`test error: EBP-P ${epochPct(final.errorP)}, EBP-D ${epochPct(final.errorD)} (${plural(session.epoch, 'epoch')}, ${summary.samplesPerSecond} samples/s)\n`);
+    if (written !== undefined) io.stdout(`model written to ${args.out} (${written} bytes)\n`);
+    else if (out !== undefined) io.stderr(`interrupted: no model written (built-in data keeps no checkpoint; run again to write ${args.out}).\n`);
+  }
   const note = args.json || args.quiet ? null : ebpDNote(final.errorP, final.errorD);
   if (note) io.stderr(note + '\n');
-  return report.interrupted ? 130 : 0;
+  return run.interrupted ? 130 : 0;
 }
 
-export function epochJson(r: EpochReport, epochs: number): Record<string, unknown> {
-  return {
-    epoch: r.epoch,
-    epochs,
-    meanNegLogZ: round(r.meanNegLogZ, 6),
-    trainErrorP: r.trainErrorP,
-    trainErrorD: r.trainErrorD,
-    testErrorP: r.validationErrorP,
-    testErrorD: r.validationErrorD,
-    seconds: round(r.seconds, 3),
-    evalSeconds: round(r.evalSeconds, 3),
-    samplesPerSecond: round(r.samplesPerSecond, 1),
-    ...(r.diverged ? { diverged: true } : {}),
+function finalErrors(v: { validationErrorP?: number | null; validationErrorD?: number | null }): { errorP: number; errorD: number } {
+  return { errorP: v.validationErrorP as number, errorD: v.validationErrorD as number };
+}
+
+/**
+ * The model file of a built-in-data run, as CSV training writes it: the network and posterior, the inputs as
+ * raw numeric columns (`pixel0..`, the values the loader gives), the settings, the test errors, and the state a
+ * `--resume` on the same rows (as CSV) continues from. Returns its size in bytes.
+ */
+function writeModel(out: string, args: TrainArgs, session: TrainingSession, train: Dataset, test: Dataset, final: { errorP: number; errorD: number }): number {
+  const spec = rawNumericSpec(train.featureNames ?? Array.from({ length: train.X.shape[1] }, (_, j) => `x${j}`), train.classNames);
+  const config: TrainingConfig = {
+    trainer: 'ebp',
+    weights: args.weights,
+    hidden: args.hidden.slice(),
+    batch: args.batch,
+    seed: args.seed,
+    epochs: args.epochs,
+    label: spec.label.name,
+    categorical: [],
+    impute: 'none',
+    scaling: spec.scaling,
+    validation: { kind: 'file', file: test.name ?? 'test' },
+    trainFile: train.name ?? String(args.dataset),
+    dataset: args.dataset,
   };
-}
-
-/**
- * A note when the single most probable network (EBP-D, the default mode of `eval` and `predict`) is far worse
- * than the posterior average: deep binary networks and ±1 (`--binarize`) inputs do that (docs/cli.md).
- */
-export function ebpDNote(errorP: number, errorD: number): string | null {
-  if (!(errorD - errorP > 0.05)) return null;
-  return (
-    `note: EBP-D (${(100 * errorD).toFixed(2)}%) is ${(100 * (errorD - errorP)).toFixed(1)} points worse than EBP-P (${(100 * errorP).toFixed(2)}%) here; ` +
-    `eval and predict with --mode probabilistic or --mode ensemble (the default, deterministic, is EBP-D).`
-  );
-}
-
-/**
- * What to try when EBP diverges, as verified on a one-feature CSV (hidden 2, batch 10 runs away; batch 1 or
- * hidden 64 learn it) and on breast_cancer (hidden 64 runs away on raw inputs, learns when standardized).
- * Fewer hidden units made it worse. `--standardize` is offered only when the inputs are not scaled yet.
- */
-export function divergenceHint(suggestStandardize: boolean): string {
-  return `try --batch 1 or more hidden units (e.g. --hidden 64)${suggestStandardize ? ', or --standardize' : ''}`;
-}
-
-/** Printed when an epoch's mean −log Z shows the posterior running away (EpochReport.diverged) but is still finite. */
-export function divergenceWarning(r: EpochReport, suggestStandardize = false): string {
-  return (
-    `warning: training is diverging (mean -log Z ${r.meanNegLogZ.toPrecision(3)} in epoch ${r.epoch}): EBP sums the ` +
-    `increments of a minibatch, which can overshoot once the network saturates; ${divergenceHint(suggestStandardize)}.`
-  );
-}
-
-/**
- * The error that stops a run whose epoch `epoch` left a useless posterior: a non-finite mean −log Z (some
- * training label has probability 0) or a non-finite h or b (`detail`). `kept` tells about a checkpoint left behind.
- */
-export function divergedError(epoch: number, detail: string, opts: { kept?: string; suggestStandardize?: boolean; wrote?: boolean } = {}): NumericError {
-  return new NumericError(
-    `training diverged in epoch ${epoch}: ${detail}` +
-      (opts.wrote === false ? '' : `; no model was written${opts.kept ? ` (${opts.kept})` : ''}`) +
-      `. EBP sums the increments of a minibatch, which can overshoot once the network saturates; ${divergenceHint(Boolean(opts.suggestStandardize))}.`,
-  );
-}
-
-/** divergedError's detail for an epoch whose mean −log Z is not finite. */
-export function negLogZDetail(r: EpochReport): string {
-  return `its mean -log Z is ${r.meanNegLogZ}, expected a finite number (the posterior gives some training labels probability 0)`;
-}
-
-export function formatEpoch(r: EpochReport, epochs: number): string {
-  const w = String(epochs).length;
-  return (
-    `epoch ${String(r.epoch).padStart(w)}/${epochs}  -logZ ${formatLoss(r.meanNegLogZ)}  ` +
-    `train P ${pct(r.trainErrorP)} D ${pct(r.trainErrorD)}  test P ${pct(r.validationErrorP)} D ${pct(r.validationErrorD)}  ` +
-    `${Math.round(r.samplesPerSecond)} samples/s  ${r.seconds.toFixed(1)} s`
-  );
-}
-
-function pct(x: number): string {
-  return Number.isNaN(x) ? '  -  ' : `${(100 * x).toFixed(2)}%`;
-}
-
-function round(x: number, d: number): number {
-  const f = 10 ** d;
-  return Math.round(x * f) / f;
+  const counts = { rows: train.labels.length, validationRows: test.labels.length, epochsDone: session.epoch };
+  const state = epochState(session, dataHash(train, test, args.batch, createHash('sha256')));
+  const record = trainingRecord(spec, config, counts, { validationErrorP: final.errorP, validationErrorD: final.errorD }, state);
+  return saveTrainedModel(out, session.model, record, { force: args.force, shownAs: args.out });
 }

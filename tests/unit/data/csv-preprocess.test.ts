@@ -1,4 +1,5 @@
-import { CsvError, parseCsvText } from '../../../src/data/csv';
+import { parseCsvText } from '../../../src/data/csv';
+import { CsvError } from '../../../src/data/csv-cells';
 import {
   encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
 } from '../../../src/data/preprocess';

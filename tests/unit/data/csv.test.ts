@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { CsvError, detectDelimiter, parseCsvText, parseNumberCell, parseDelimiter, splitCsvText, type RawTable } from '../../../src/data/csv';
+import { parseCsvText, splitCsvText } from '../../../src/data/csv';
+import { CsvError, detectDelimiter, parseNumberCell, parseDelimiter } from '../../../src/data/csv-cells';
+import type { RawTable } from '../../../src/data/csv-table';
 import { readCsvTable, streamCsv } from '../../../src/node/csv-stream';
 import { IoError } from '../../../src/errors';
 

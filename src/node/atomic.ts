@@ -4,12 +4,30 @@ import * as path from 'path';
 import { EXIT_CODES, IoError } from '../errors';
 
 /**
- * Atomic file output: data goes to a temporary file next to the target (same directory, so the rename stays
- * on one file system), is fsynced, and then takes the target's name in one step. Readers never see a partial
- * file, and a crash leaves the old file (or none) in place. Without `force` an existing file is never
- * replaced: the final step is a hard link, which fails if the name exists (a plain existence check and
- * rename where links are not supported).
+ * The one atomic file writer (the CLI's outputs, `saveModel`, the comparison's results): data goes to a
+ * temporary file next to the target (same directory, so the rename stays on one file system), is fsynced, and
+ * then takes the target's name in one step. Readers never see a partial file, and a crash leaves the old file
+ * (or none) in place. Without `force` an existing file is never replaced: the final step is a hard link, which
+ * fails if the name exists (a plain existence check and rename where links are not supported).
  */
+
+/** How a write is described in messages, and whether it may replace a file. */
+export interface AtomicOptions {
+  force: boolean;
+  /** What the file is ('model file', 'checkpoint'; default 'output file'); '' names the file alone. */
+  what?: string;
+  /** The file as the user gave it (default: `file`). */
+  shownAs?: string;
+  /** The advice after "already exists" (default the CLI's: pass --force to overwrite it, or choose another name). */
+  overwriteHint?: string;
+}
+
+const CLI_OVERWRITE_HINT = 'pass --force to overwrite it, or choose another name';
+
+/** `what shown`, or `shown` alone when what is ''. */
+function label(what: string, shown: string): string {
+  return what === '' ? shown : `${what} ${shown}`;
+}
 
 /** Why a file could not be written; `dir` (its directory, and as shown) tells ENOENT's two causes apart. */
 function describe(e: unknown, dir?: { path: string; shown: string }): string {
@@ -33,15 +51,15 @@ function describe(e: unknown, dir?: { path: string; shown: string }): string {
 }
 
 /** IoError for a refused overwrite (exit code 1: rerun with --force or another name). */
-export function existsError(file: string, what = 'output file'): IoError {
-  return new IoError(`${what} ${file} already exists; pass --force to overwrite it, or choose another name.`, EXIT_CODES.usage);
+export function existsError(file: string, what = 'output file', hint = CLI_OVERWRITE_HINT): IoError {
+  return new IoError(`${label(what, file)} already exists; ${hint}.`, EXIT_CODES.usage);
 }
 
 /**
  * Throw unless `file` may be written: it must not exist (without force) and must not be a directory. With
  * `probe` (the up-front checks of a command) a file is also created and removed in its directory.
  */
-export function checkWritable(file: string, force: boolean, what = 'output file', shown = file, probe = true): void {
+export function checkWritable(file: string, force: boolean, what = 'output file', shown = file, probe = true, hint = CLI_OVERWRITE_HINT): void {
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(file);
@@ -49,10 +67,10 @@ export function checkWritable(file: string, force: boolean, what = 'output file'
     st = undefined;
   }
   // Exit 2 like every other output that cannot be written (a missing directory, no permission).
-  if (st?.isDirectory()) throw new IoError(`cannot write ${what} ${shown}: it is a directory.`, EXIT_CODES.data);
-  if (st && !force) throw existsError(shown, what);
+  if (st?.isDirectory()) throw new IoError(`cannot write ${label(what, shown)}: it is a directory.`, EXIT_CODES.data);
+  if (st && !force) throw existsError(shown, what, hint);
   const dir = path.dirname(file);
-  if (!fs.existsSync(dir)) throw new IoError(`cannot write ${what} ${shown}: the directory ${path.dirname(shown)} does not exist.`, EXIT_CODES.data);
+  if (!fs.existsSync(dir)) throw new IoError(`cannot write ${label(what, shown)}: the directory ${path.dirname(shown)} does not exist.`, EXIT_CODES.data);
   if (!probe) return;
   // Create and remove a probe file now, so that a directory that takes no files (no permission, read-only,
   // /proc) fails before any work rather than when the output is written.
@@ -60,7 +78,7 @@ export function checkWritable(file: string, force: boolean, what = 'output file'
   try {
     fs.closeSync(fs.openSync(probeFile, 'wx', 0o644));
   } catch (e) {
-    throw new IoError(`cannot write ${what} ${shown}: ${describe(e, { path: dir, shown: path.dirname(shown) })}.`, EXIT_CODES.data);
+    throw new IoError(`cannot write ${label(what, shown)}: ${describe(e, { path: dir, shown: path.dirname(shown) })}.`, EXIT_CODES.data);
   }
   removeQuietly(probeFile);
 }
@@ -82,7 +100,7 @@ function syncDir(dir: string): void {
   }
 }
 
-function commit(tmp: string, file: string, force: boolean, what: string, shown: string): void {
+function commit(tmp: string, file: string, force: boolean, what: string, shown: string, hint: string): void {
   if (force) {
     fs.renameSync(tmp, file);
   } else {
@@ -90,10 +108,10 @@ function commit(tmp: string, file: string, force: boolean, what: string, shown: 
       fs.linkSync(tmp, file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw existsError(shown, what);
+      if (code === 'EEXIST') throw existsError(shown, what, hint);
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
       // File systems without hard links: check, then rename (a small race, but never a partial file).
-      if (fs.existsSync(file)) throw existsError(shown, what);
+      if (fs.existsSync(file)) throw existsError(shown, what, hint);
       fs.renameSync(tmp, file);
       return;
     }
@@ -110,7 +128,7 @@ function removeQuietly(file: string): void {
 }
 
 /** Write `data` to `file` atomically. */
-export function writeFileAtomic(file: string, data: Uint8Array | string, opts: { force: boolean; what?: string; shownAs?: string }): void {
+export function writeFileAtomic(file: string, data: Uint8Array | string, opts: AtomicOptions): void {
   const w = new AtomicWriter(file, opts);
   try {
     w.write(data);
@@ -132,22 +150,24 @@ export class AtomicWriter {
   private readonly force: boolean;
   private readonly what: string;
   private readonly shown: string;
+  private readonly hint: string;
   private pending: string[] = [];
   private pendingLength = 0;
   private done = false;
 
-  constructor(file: string, opts: { force: boolean; what?: string; shownAs?: string }) {
+  constructor(file: string, opts: AtomicOptions) {
     this.file = file;
     this.force = opts.force;
     this.what = opts.what ?? 'output file';
     this.shown = opts.shownAs ?? file;
+    this.hint = opts.overwriteHint ?? CLI_OVERWRITE_HINT;
     // No probe: the temporary file opened next is one.
-    checkWritable(file, opts.force, this.what, this.shown, false);
+    checkWritable(file, opts.force, this.what, this.shown, false, this.hint);
     this.tmp = tempName(file);
     try {
       this.fd = fs.openSync(this.tmp, 'wx', 0o644);
     } catch (e) {
-      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e, { path: path.dirname(this.file), shown: path.dirname(this.shown) })}.`, EXIT_CODES.data);
+      throw new IoError(`cannot write ${label(this.what, this.shown)}: ${describe(e, { path: path.dirname(this.file), shown: path.dirname(this.shown) })}.`, EXIT_CODES.data);
     }
   }
 
@@ -168,7 +188,7 @@ export class AtomicWriter {
       let off = 0;
       while (off < b.length) off += fs.writeSync(this.fd!, b, off, b.length - off);
     } catch (e) {
-      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e)}.`, EXIT_CODES.data);
+      throw new IoError(`cannot write ${label(this.what, this.shown)}: ${describe(e)}.`, EXIT_CODES.data);
     }
   }
 
@@ -188,13 +208,13 @@ export class AtomicWriter {
       fs.fsyncSync(this.fd!);
       fs.closeSync(this.fd!);
       this.fd = null;
-      commit(this.tmp, this.file, this.force, this.what, this.shown);
+      commit(this.tmp, this.file, this.force, this.what, this.shown, this.hint);
       this.done = true;
       syncDir(path.dirname(this.file));
     } catch (e) {
       this.abort();
       if (e instanceof IoError) throw e;
-      throw new IoError(`cannot write ${this.what} ${this.shown}: ${describe(e, { path: path.dirname(this.file), shown: path.dirname(this.shown) })}.`, EXIT_CODES.data);
+      throw new IoError(`cannot write ${label(this.what, this.shown)}: ${describe(e, { path: path.dirname(this.file), shown: path.dirname(this.shown) })}.`, EXIT_CODES.data);
     }
   }
 

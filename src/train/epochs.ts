@@ -2,20 +2,27 @@ import type { Dataset } from '../data/dataset';
 import type { EpochReport } from '../ebp/trainer';
 
 /**
- * Epochs for the CLI: `EbpTrainer.fitAsync` / `SteTrainer.fitAsync`, which yield to the event loop between
- * minibatches so a SIGINT handler runs (fit itself is synchronous), with the CLI's "train until `epochs` are
- * done" target and mid-epoch resume. The result is bit-for-bit the one `fit` gives.
+ * The one epoch runner of built-in-dataset and CSV training: `EbpTrainer.fitAsync` / `SteTrainer.fitAsync`,
+ * which yield to the event loop between minibatches so a SIGINT handler runs (fit itself is synchronous),
+ * with a "train until `epochs` are done" target and mid-epoch resume. The result is bit-for-bit the one `fit`
+ * gives.
  */
-export interface EpochRunOptions<R = EpochReport> {
+export interface EpochRunOptions<R = EpochReport> extends FitSettings {
+  onBatch?: (info: { epoch: number; batch: number; batches: number; rows: number }) => void;
+  onEpoch?: (report: R) => void;
+}
+
+/** What the runner passes on to the trainer's fitAsync as it is (`epochs` is the runner's target, though). */
+interface FitSettings {
   /** Target number of completed epochs. */
   epochs: number;
   batchSize: number;
   validation?: Dataset;
   /** Minibatches of the next epoch already done (a checkpoint written on Ctrl-C). */
   startBatch?: number;
+  /** Restart the data-order generator from this seed (fit's `seed`); default: continue the trainer's own stream. */
+  seed?: number;
   shouldStop: () => boolean;
-  onBatch?: (info: { epoch: number; batch: number; batches: number; rows: number }) => void;
-  onEpoch?: (report: R) => void;
 }
 
 export interface EpochRunResult {
@@ -30,12 +37,7 @@ interface EpochTrainer<R> {
   readonly epoch: number;
   fitAsync(
     data: Dataset,
-    opts: {
-      epochs: number;
-      batchSize: number;
-      validation?: Dataset;
-      startBatch?: number;
-      shouldStop: () => boolean;
+    opts: FitSettings & {
       onBatch: (info: { epoch: number; batch: number; batches: number; samples: number }) => void;
       onEpoch: (report: R) => void;
     },
@@ -48,6 +50,7 @@ export async function runEpochs<R>(trainer: EpochTrainer<R>, data: Dataset, opts
     batchSize: opts.batchSize,
     validation: opts.validation,
     startBatch: opts.startBatch,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     shouldStop: opts.shouldStop,
     onBatch: (info) => opts.onBatch?.({ epoch: info.epoch, batch: info.batch, batches: info.batches, rows: info.samples }),
     onEpoch: (report) => void opts.onEpoch?.(report),

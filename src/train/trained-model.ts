@@ -1,20 +1,19 @@
-import * as fs from 'fs';
-import { EbpError, EXIT_CODES, IoError, ModelFormatError } from '../errors';
+import { EbpError, ModelFormatError } from '../errors';
 import type { PosteriorStore } from '../ebp/posterior';
 import type { WeightKind } from '../ebp/weights';
-import { encodedFeatureNames, featureWidth, validatePreprocessSpec, type ImputeMethod, type PreprocessSpec, type Scaling } from '../data/preprocess';
+import { encodedFeatureNames, featureWidth, validatePreprocessSpec, type PreprocessSpec } from '../data/preprocess';
 import { encodeCheckpoint, encodeModel, type PackedModel } from '../model/encode';
-import { decodeCheckpoint, decodeModel, readModelContainer } from '../model/decode';
+import { readModelContainer } from '../model/container';
+import { decodeCheckpoint, decodeModel } from '../model/decode';
 import type { MetaValue, ModelMeta as FileMeta } from '../model/format';
 import { XnorNetwork, packedKindOf, type XnorLayer } from '../xnor/network';
-import { SteTrainer, type SteTrainerState } from '../ste/trainer';
-import type { SteLoss } from '../ste/loss';
-import { writeFileAtomic } from './atomic';
+import { SteTrainer } from '../ste/trainer';
 import { createRng } from '../util/random';
+import { decodeRngState, type SteCheckpoint, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState } from './record';
 
 /**
- * The one place where the CLI reads and writes `.ebpb` model files (src/model: JSON header, little-endian
- * payload, CRC-32). What `ebp train` writes:
+ * A trained model as `.ebpb` bytes, and back (pure: the files are read and written by src/node/model-file.ts;
+ * the container is src/model: JSON header, little-endian payload, CRC-32). What `ebp train` writes:
  * - the packed network (`XnorNetwork.fromPosterior`: EBP-D) when the weights are ±1 (binary: `binaryDense`
  *   layers) or ternary (`ternaryDense` layers, two masks); Gaussian posteriors have no packed form, so their
  *   files hold the posterior only;
@@ -31,68 +30,6 @@ import { createRng } from '../util/random';
  * taken as numeric CSV columns, used as they are.
  */
 
-export type CliWeights = 'binary' | 'gaussian' | 'ternary';
-export type ValidationSource = { kind: 'none' } | { kind: 'split'; fraction: number } | { kind: 'file'; file: string };
-
-/** Training settings (everything a resumed run must share with the original run). */
-export interface TrainingConfig {
-  trainer: 'ebp' | 'ste';
-  weights: CliWeights;
-  hidden: number[];
-  batch: number;
-  seed: number;
-  /** Target number of epochs. */
-  epochs: number;
-  label: string;
-  categorical: string[];
-  impute: ImputeMethod;
-  scaling: Scaling;
-  validation: ValidationSource;
-  /** Base name of the training file. */
-  trainFile: string;
-  /** STE only: lr of the first epoch and the lr reached after `epochs` epochs (exponential decay per epoch). */
-  lrStart?: number;
-  lrEnd?: number;
-  /** STE only: batch normalisation before every sign and on the output. */
-  batchNorm?: boolean;
-  /** STE only: the training loss. */
-  loss?: SteLoss;
-}
-
-/** What training produced (no timings: a resumed run must give the same bytes). */
-export interface TrainingResult {
-  rows: number;
-  validationRows: number;
-  epochsDone: number;
-  /** EBP: EBP-P / EBP-D error on the validation data after the last epoch (null without validation data). */
-  validationErrorP?: number | null;
-  validationErrorD?: number | null;
-  /** STE: the STE network's error on the validation data after the last epoch (null without validation data). */
-  validationError?: number | null;
-}
-
-/** What an STE checkpoint holds besides {@link TrainingState}: the trainer state without epoch and generator. */
-export type SteCheckpoint = Omit<SteTrainerState, 'epoch' | 'rngState'>;
-
-/** Where training stands, for `--resume`. */
-export interface TrainingState {
-  epochsDone: number;
-  /** Minibatches done in the next epoch (non-zero only for a checkpoint written on Ctrl-C). */
-  batchesDone: number;
-  /** The data-order generator's state at the start of the next epoch (NaN written as null). */
-  rngState: (number | null)[];
-  /** sha256 of the encoded training and validation rows. */
-  dataHash: string;
-}
-
-export interface ModelMeta {
-  preprocess: PreprocessSpec;
-  training?: { config: TrainingConfig; result: TrainingResult };
-  state?: TrainingState;
-  /** STE checkpoints: parameters, Adam moments and step, lr horizon (with `state`, enough to resume). */
-  ste?: SteCheckpoint;
-}
-
 /** A model read from a file. */
 export interface LoadedModel {
   file: string;
@@ -107,7 +44,7 @@ export interface LoadedModel {
   network: PackedModel | null;
   /** The EBP posterior (h and b), needed by the probabilistic and ensemble modes and by --resume. */
   store: PosteriorStore | null;
-  meta: ModelMeta;
+  meta: TrainingRecord;
 }
 
 function fail(file: string, what: string): never {
@@ -115,10 +52,10 @@ function fail(file: string, what: string): never {
 }
 
 /**
- * Encode a posterior (EBP) or an STE trainer (its folded packed network) and the CLI metadata as `.ebpb`
+ * Encode a posterior (EBP) or an STE trainer (its folded packed network) and its training record as `.ebpb`
  * bytes. For an STE trainer, `meta.ste` (checkpoints) is stored as well.
  */
-export function encodeModelFile(model: PosteriorStore | SteTrainer, meta: ModelMeta): Uint8Array {
+export function encodeTrainedModel(model: PosteriorStore | SteTrainer, meta: TrainingRecord): Uint8Array {
   const spec = meta.preprocess;
   const fileMeta: FileMeta = {
     classNames: spec.label.classes.slice(),
@@ -142,6 +79,20 @@ export function encodeModelFile(model: PosteriorStore | SteTrainer, meta: ModelM
   return encodeCheckpoint(model, fileMeta);
 }
 
+/**
+ * The preprocessing of inputs used as they are: numeric columns named `featureNames`, a `label` column with
+ * `classNames` (library-written files, and models of built-in data such as `ebp train --dataset mnist`).
+ */
+export function rawNumericSpec(featureNames: readonly string[], classNames: readonly string[]): PreprocessSpec {
+  return validatePreprocessSpec({
+    version: 1,
+    label: { name: 'label', classes: classNames.slice() },
+    columns: featureNames.map((name) => ({ name, kind: 'numeric' })),
+    scaling: { kind: 'none' },
+    impute: 'none',
+  });
+}
+
 /** The STE state of a checkpoint, or a ModelFormatError naming the file. */
 function validateSte(v: unknown, file: string): SteCheckpoint {
   const bad = () => fail(file, 'the STE training state (for --resume) is corrupt.');
@@ -160,7 +111,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Decode `.ebpb` bytes; every defect is a {@link ModelFormatError} naming the file and the problem. */
-export function decodeModelFile(bytes: Uint8Array, file = 'model'): LoadedModel {
+export function decodeTrainedModel(bytes: Uint8Array, file = 'model'): LoadedModel {
   let d: { network: PackedModel | null; posterior?: PosteriorStore; meta: FileMeta; kind: 'inference' | 'checkpoint'; formatVersion: number; createdBy: string };
   try {
     const kind = readModelContainer(bytes).header.kind;
@@ -188,13 +139,7 @@ export function decodeModelFile(bytes: Uint8Array, file = 'model'): LoadedModel 
     if (!names) fail(file, 'the model has neither preprocessing nor feature names, so CSV columns cannot be matched to its inputs.');
     const classes = d.meta.classNames ?? Array.from({ length: KL === 1 ? 2 : KL }, (_, k) => String(k));
     try {
-      preprocess = validatePreprocessSpec({
-        version: 1,
-        label: { name: 'label', classes },
-        columns: names.map((name) => ({ name, kind: 'numeric' })),
-        scaling: { kind: 'none' },
-        impute: 'none',
-      });
+      preprocess = rawNumericSpec(names, classes);
     } catch (e) {
       if (e instanceof ModelFormatError) fail(file, e.message.replace(/^./, (c) => c.toLowerCase()));
       throw e;
@@ -203,7 +148,7 @@ export function decodeModelFile(bytes: Uint8Array, file = 'model'): LoadedModel 
   if (featureWidth(preprocess) !== K0) fail(file, `the preprocessing produces ${featureWidth(preprocess)} inputs but the first layer has ${K0}.`);
   const nc = preprocess.label.classes.length;
   if (KL === 1 ? nc !== 2 : nc !== KL) fail(file, `the model has ${nc} class names but ${KL} outputs.`);
-  const meta: ModelMeta = { preprocess };
+  const meta: TrainingRecord = { preprocess };
   const t = d.meta.training as Record<string, unknown> | undefined;
   if (t && isObject(t.config) && isObject(t.result)) {
     meta.training = { config: t.config as unknown as TrainingConfig, result: t.result as unknown as TrainingResult };
@@ -252,35 +197,4 @@ function validateState(s: Record<string, unknown>, file: string): TrainingState 
     rngState: (rng as number[]).map((x) => (Number.isNaN(x) ? null : x)),
     dataHash: s.dataHash as string,
   };
-}
-
-/** Read and decode a model file. A missing or unreadable file is an {@link IoError} with exit code 3. */
-export function loadModel(file: string, shownAs: string = file): LoadedModel {
-  let bytes: Buffer;
-  try {
-    const st = fs.statSync(file);
-    if (st.isDirectory()) throw new IoError(`cannot read model ${shownAs}: it is a directory, expected a model file.`, EXIT_CODES.model);
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    if (e instanceof EbpError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new IoError(`cannot read model ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}.`, EXIT_CODES.model);
-  }
-  return decodeModelFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), shownAs);
-}
-
-/** Write a model file atomically (refusing to replace an existing file unless `force`). Returns its size. */
-export function saveModel(file: string, model: PosteriorStore | SteTrainer, meta: ModelMeta, opts: { force: boolean; what?: string; shownAs?: string }): number {
-  const bytes = encodeModelFile(model, meta);
-  writeFileAtomic(file, bytes, { force: opts.force, what: opts.what ?? 'model file', shownAs: opts.shownAs });
-  return bytes.length;
-}
-
-/** rngState with NaN written as null, and back. */
-export function encodeRngState(s: readonly number[]): (number | null)[] {
-  return s.map((x) => (Number.isNaN(x) ? null : x));
-}
-
-export function decodeRngState(s: readonly (number | null)[]): number[] {
-  return s.map((x) => (x === null ? NaN : x));
 }

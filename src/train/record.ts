@@ -1,0 +1,91 @@
+import { ternary, type WeightKind } from '../ebp/weights';
+import type { ImputeMethod, PreprocessSpec, Scaling } from '../data/preprocess';
+import type { SteTrainerState } from '../ste/trainer';
+import type { SteLoss } from '../ste/loss';
+
+/**
+ * What `ebp train` records in a model file besides the network (the `training` and `preprocess` entries of
+ * the file's header, src/model/format.ts `ModelMeta`): the settings a resumed run must share, what training
+ * produced, and where it stands. No timings, so a resumed run writes the same bytes as an uninterrupted one.
+ */
+
+/** A weight posterior by name (`--weights`). */
+export type WeightsName = 'binary' | 'gaussian' | 'ternary';
+export type ValidationSource = { kind: 'none' } | { kind: 'split'; fraction: number } | { kind: 'file'; file: string };
+
+/** The one conversion of a `--weights` name into the trainer's weight kind. */
+export function weightKind(name: WeightsName): WeightKind {
+  if (name === 'ternary') return ternary();
+  return name;
+}
+
+/** Training settings (everything a resumed run must share with the original run). */
+export interface TrainingConfig {
+  trainer: 'ebp' | 'ste';
+  weights: WeightsName;
+  hidden: number[];
+  batch: number;
+  seed: number;
+  /** Target number of epochs. */
+  epochs: number;
+  label: string;
+  categorical: string[];
+  impute: ImputeMethod;
+  scaling: Scaling;
+  validation: ValidationSource;
+  /** Base name of the training file (built-in data: the training set's name, e.g. mnist10k-train). */
+  trainFile: string;
+  /** Built-in data (`ebp train --dataset NAME`) instead of a CSV file; the validation data is its test set. */
+  dataset?: string;
+  /** STE only: lr of the first epoch and the lr reached after `epochs` epochs (exponential decay per epoch). */
+  lrStart?: number;
+  lrEnd?: number;
+  /** STE only: batch normalisation before every sign and on the output. */
+  batchNorm?: boolean;
+  /** STE only: the training loss. */
+  loss?: SteLoss;
+}
+
+/** What training produced (no timings: a resumed run must give the same bytes). */
+export interface TrainingResult {
+  rows: number;
+  validationRows: number;
+  epochsDone: number;
+  /** EBP: EBP-P / EBP-D error on the validation data after the last epoch (null without validation data). */
+  validationErrorP?: number | null;
+  validationErrorD?: number | null;
+  /** STE: the STE network's error on the validation data after the last epoch (null without validation data). */
+  validationError?: number | null;
+}
+
+/** What an STE checkpoint holds besides {@link TrainingState}: the trainer state without epoch and generator. */
+export type SteCheckpoint = Omit<SteTrainerState, 'epoch' | 'rngState'>;
+
+/** Where training stands, for `--resume`. */
+export interface TrainingState {
+  epochsDone: number;
+  /** Minibatches done in the next epoch (non-zero only for a checkpoint written on Ctrl-C). */
+  batchesDone: number;
+  /** The data-order generator's state at the start of the next epoch (NaN written as null). */
+  rngState: (number | null)[];
+  /** sha256 of the encoded training and validation rows. */
+  dataHash: string;
+}
+
+/** The training record of a model file (the CLI's metadata; the file format's own is `ModelMeta`). */
+export interface TrainingRecord {
+  preprocess: PreprocessSpec;
+  training?: { config: TrainingConfig; result: TrainingResult };
+  state?: TrainingState;
+  /** STE checkpoints: parameters, Adam moments and step, lr horizon (with `state`, enough to resume). */
+  ste?: SteCheckpoint;
+}
+
+/** rngState with NaN written as null, and back. */
+export function encodeRngState(s: readonly number[]): (number | null)[] {
+  return s.map((x) => (Number.isNaN(x) ? null : x));
+}
+
+export function decodeRngState(s: readonly (number | null)[]): number[] {
+  return s.map((x) => (x === null ? NaN : x));
+}

@@ -1,0 +1,122 @@
+import { ModelFormatError } from '../errors';
+import type { Dataset } from '../data/dataset';
+import type { PosteriorStore } from '../ebp/posterior';
+import { EbpTrainer, evaluateErrors, type EpochReport } from '../ebp/trainer';
+import { SteTrainer, type SteEpochReport } from '../ste/trainer';
+import type { SteLoss } from '../ste/loss';
+import { runEpochs, type EpochRunOptions, type EpochRunResult } from './epochs';
+import { decodeRngState, encodeRngState, weightKind, type TrainingRecord, type TrainingResult, type TrainingState, type WeightsName } from './record';
+import type { Resumed } from './resume';
+
+/** One finished epoch of either trainer. */
+export type SessionEpoch = { trainer: 'ebp'; report: EpochReport } | { trainer: 'ste'; report: SteEpochReport };
+
+/** A trainer (EBP: the posterior; STE: the SteTrainer) behind one face, new or resumed from a checkpoint. */
+export interface TrainingSession {
+  readonly trainer: 'ebp' | 'ste';
+  /** Epochs done. */
+  readonly epoch: number;
+  /** What a model file holds: the posterior or the STE trainer. */
+  readonly model: PosteriorStore | SteTrainer;
+  /** The trainer's kernel backend (EBP: the store's). */
+  readonly backend: string;
+  rngState(): number[];
+  run(data: Dataset, opts: Omit<EpochRunOptions<SessionEpoch>, 'onEpoch'> & { onEpoch: (e: SessionEpoch) => void }): Promise<EpochRunResult>;
+  /** The validation errors after the last epoch, as the training result records them. */
+  validate(validation: Dataset): Partial<TrainingResult>;
+  /** The result fields without validation data. */
+  readonly noResult: Partial<TrainingResult>;
+  /** Checkpoint metadata beyond the training state (STE: the trainer state). */
+  checkpointExtra(): Partial<TrainingRecord>;
+}
+
+/** What a session is built from: the network's widths and the trainer's settings. */
+export interface SessionSettings {
+  trainer: 'ebp' | 'ste';
+  hidden: number[];
+  weights: WeightsName;
+  seed: number;
+  epochs: number;
+  /** STE only. */
+  batchNorm?: boolean;
+  loss?: SteLoss;
+  lrStart?: number;
+  lrEnd?: number;
+}
+
+/** A session for `settings` on a network of widths `sizes`, continuing `resumed` when given (`resumeShown` in messages). */
+export function createSession(settings: SessionSettings, sizes: number[], resumed: Resumed | null, resumeShown?: string): TrainingSession {
+  return settings.trainer === 'ste' ? steSession(settings, sizes, resumed, resumeShown) : ebpSession(settings, sizes, resumed);
+}
+
+/** The state a checkpoint (or a finished EBP model) records after `session`'s last complete epoch. */
+export function epochState(session: TrainingSession, hash: string, batchesDone = 0, rng: number[] = session.rngState()): TrainingState {
+  return { epochsDone: session.epoch, batchesDone, rngState: encodeRngState(rng), dataHash: hash };
+}
+
+function ebpSession(s: SessionSettings, sizes: number[], resumed: Resumed | null): TrainingSession {
+  let trainer: EbpTrainer;
+  if (resumed) {
+    trainer = new EbpTrainer(resumed.model.store!, 0);
+    trainer.epoch = resumed.state.epochsDone;
+    trainer.setRngState(decodeRngState(resumed.state.rngState));
+  } else {
+    trainer = EbpTrainer.create({ inputs: sizes[0], hidden: s.hidden, outputs: sizes[sizes.length - 1], weights: weightKind(s.weights), seed: s.seed });
+  }
+  return {
+    trainer: 'ebp',
+    get epoch() {
+      return trainer.epoch;
+    },
+    model: trainer.store,
+    backend: trainer.store.backend,
+    rngState: () => trainer.rngState(),
+    run: (data, opts) => runEpochs(trainer, data, { ...opts, onEpoch: (report) => opts.onEpoch({ trainer: 'ebp', report }) }),
+    validate: (validation) => {
+      const v = evaluateErrors(trainer.store, validation);
+      return { validationErrorP: v.errorP, validationErrorD: v.errorD };
+    },
+    noResult: { validationErrorP: null, validationErrorD: null },
+    checkpointExtra: () => ({}),
+  };
+}
+
+function steSession(s: SessionSettings, sizes: number[], resumed: Resumed | null, resumeShown: string | undefined): TrainingSession {
+  const trainer = SteTrainer.create({
+    inputs: sizes[0],
+    hidden: s.hidden,
+    outputs: sizes[sizes.length - 1],
+    batchNorm: s.batchNorm,
+    loss: s.loss,
+    lrStart: s.lrStart as number,
+    lrEnd: s.lrEnd as number,
+    lrEpochs: s.epochs,
+    seed: s.seed,
+  });
+  if (resumed) {
+    const st = resumed.meta.ste!;
+    try {
+      trainer.setState({ ...st, epoch: resumed.state.epochsDone, rngState: decodeRngState(resumed.state.rngState) });
+    } catch (e) {
+      throw new ModelFormatError(`${resumeShown}: the STE training state does not fit the network (${(e as Error).message}).`);
+    }
+  }
+  return {
+    trainer: 'ste',
+    get epoch() {
+      return trainer.epoch;
+    },
+    model: trainer,
+    get backend() {
+      return trainer.backend;
+    },
+    rngState: () => trainer.rngState(),
+    run: (data, opts) => runEpochs(trainer, data, { ...opts, onEpoch: (report) => opts.onEpoch({ trainer: 'ste', report }) }),
+    validate: (validation) => ({ validationError: trainer.evaluate(validation).error }),
+    noResult: { validationError: null },
+    checkpointExtra: () => {
+      const { step, lrEpochs, layers } = trainer.state();
+      return { ste: { step, lrEpochs, layers } };
+    },
+  };
+}
