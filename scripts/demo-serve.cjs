@@ -21,8 +21,11 @@ const TYPES = {
   '.wasm': 'application/wasm',
 };
 
-/** An http.Server for `dir` (not yet listening): static files only, GET and HEAD, nothing outside `dir`. */
-function createDemoServer(dir = DIST) {
+/**
+ * An http.Server for `dir` (not yet listening): static files only, GET and HEAD, nothing outside `dir`.
+ * `extra` maps further paths to { type, body } (the browser tests' probes).
+ */
+function createDemoServer(dir = DIST, extra = {}) {
   const root = path.resolve(dir);
   return http.createServer((req, res) => {
     const url = new URL(req.url || '/', 'http://localhost');
@@ -37,6 +40,11 @@ function createDemoServer(dir = DIST) {
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, headers).end();
+      return;
+    }
+    const more = Object.prototype.hasOwnProperty.call(extra, url.pathname) ? extra[url.pathname] : null;
+    if (more) {
+      res.writeHead(200, { ...headers, 'Content-Type': more.type }).end(more.body);
       return;
     }
     if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {

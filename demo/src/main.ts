@@ -186,7 +186,11 @@ class Pad {
     this.clear();
     canvas.addEventListener('pointerdown', (e) => {
       e.preventDefault();
-      canvas.setPointerCapture(e.pointerId);
+      try {
+        canvas.setPointerCapture(e.pointerId);
+      } catch {
+        // a pointer the browser no longer tracks (or a synthetic one): draw without capture
+      }
       this.last = this.at(e);
       this.line(this.last, this.last);
     });
