@@ -99,7 +99,7 @@ describe('ndarray-csp', () => {
     expect(b.get(1, 2)).toBe(4);
     expect(s.pick().dimension).toBe(-1);
     expect(s.pick().pick()).toBeNull();
-    const empty = cspNdarray() as unknown as { dimension: number; size: number; index(): number };
+    const empty = (cspNdarray as unknown as () => unknown)() as { dimension: number; size: number; index(): number };
     expect([empty.dimension, empty.size, empty.index()]).toEqual([-1, 0, -1]);
   });
 
