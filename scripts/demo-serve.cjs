@@ -68,6 +68,6 @@ if (require.main === module) {
   }
   const server = createDemoServer();
   server.listen(port, '127.0.0.1', () => {
-    console.log(`ebp-bnn demo: http://localhost:${server.address().port}/  (Ctrl-C to stop)`);
+    console.log(`ebp-bnn demo: http://127.0.0.1:${server.address().port}/  (Ctrl-C to stop)`);
   });
 }

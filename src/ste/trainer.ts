@@ -30,7 +30,7 @@ export type { SteEpochReport, SteTrainReport } from './fit';
 export type { SteTrainerState } from './trainer-state';
 
 export interface StePrediction {
-  /** [n, outputs]: the output layer's values in inference mode (batch norm with running statistics). */
+  /** The output layer's values in inference mode (batch norm with running statistics), shape [n, outputs]. */
   scores: Matrix;
   /** argmax (first maximum) per row; one output: 1 if score ≥ 0 else 0. */
   classes: Int32Array;

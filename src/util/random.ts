@@ -118,7 +118,7 @@ class Xoshiro128 implements Rng {
     return new Xoshiro128(this.nextUint32() * 4294967296 + this.nextUint32());
   }
 
-  /** [a, b, c, d, hasSpare, spare]: plain finite numbers, so the state survives JSON. */
+  /** The state as [a, b, c, d, hasSpare, spare], plain finite numbers, so the state survives JSON. */
   getState(): number[] {
     const has = Number.isNaN(this.spare) ? 0 : 1;
     return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, has, has ? this.spare : 0];
