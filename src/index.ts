@@ -25,7 +25,7 @@ export {
   logOddsOf, probitLogOdds, oneHot, softmaxScores, applyFloor, PROBABILITY_FLOOR,
 } from './eval/probability';
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
-export { parseIdx } from './data/idx';
+export { parseIdx, type IdxArray, type IdxDtype, type IdxTypedArray, type ParseIdxOptions } from './data/idx';
 export {
   EbpTrainer, evaluateErrors, DIVERGENCE_NEG_LOG_Z, type FitOptions, type FitAsyncOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
 } from './ebp/trainer';
@@ -57,9 +57,10 @@ export {
 } from './ste';
 export {
   parseCsvText, splitCsvText, detectDelimiter, CsvError, type CsvReason, type RawTable, type ColumnPlan, type ColumnOptions,
-  type ParseCsvOptions, type Delimiter,
+  type ParseCsvOptions, type Delimiter, type FeatureKind,
 } from './data/csv';
 export {
   fitPreprocess, encodeTable, RowEncoder, featureWidth, encodedFeatureNames, sortClassNames, validatePreprocessSpec,
-  type PreprocessSpec, type ColumnSpec, type Scaling, type ImputeMethod, type Encoded,
+  type PreprocessSpec, type ColumnSpec, type NumericColumnSpec, type CategoricalColumnSpec, type Scaling, type ImputeMethod, type Encoded,
+  type PreprocessFitOptions,
 } from './data/preprocess';

@@ -34,6 +34,7 @@ export class CsvError extends DataError {
   }
 }
 
+/** The field delimiters a CSV file may use: comma, semicolon or tab. */
 export type Delimiter = ',' | ';' | '\t';
 export const DELIMITERS: readonly Delimiter[] = [',', ';', '\t'];
 
@@ -135,6 +136,7 @@ export interface ColumnOptions {
   file?: string;
 }
 
+/** How a feature column is read: as numbers, or as text categories. */
 export type FeatureKind = 'numeric' | 'categorical';
 
 /** How the columns of one file are read. */

@@ -15,9 +15,12 @@ import { CsvError, isMissingCell, numberCellError, missingCategoryError, parseNu
  * Class labels are strings; their order (numeric labels by value, others by code units) is the class index.
  */
 
+/** How numeric inputs are scaled: not at all, to zero mean and unit variance (training-set statistics), or to ±1 at a threshold. */
 export type Scaling = { kind: 'none' } | { kind: 'standardize' } | { kind: 'binarize'; threshold: number };
+/** How missing numeric cells are filled: not at all (a missing cell is then an error), the training-set mean, or its median (categorical cells: the most frequent category). */
 export type ImputeMethod = 'none' | 'mean' | 'median';
 
+/** A numeric input column of a {@link PreprocessSpec}: one network input. */
 export interface NumericColumnSpec {
   name: string;
   kind: 'numeric';
@@ -28,6 +31,7 @@ export interface NumericColumnSpec {
   std?: number;
 }
 
+/** A text column of a {@link PreprocessSpec}, one-hot encoded: one network input per category. */
 export interface CategoricalColumnSpec {
   name: string;
   kind: 'categorical';
@@ -35,6 +39,7 @@ export interface CategoricalColumnSpec {
   fill?: string;
 }
 
+/** One input column of a {@link PreprocessSpec}. */
 export type ColumnSpec = NumericColumnSpec | CategoricalColumnSpec;
 
 /** Everything needed to turn a CSV row into network inputs, as stored in the model file. */
@@ -47,6 +52,7 @@ export interface PreprocessSpec {
   impute: ImputeMethod;
 }
 
+/** {@link fitPreprocess} options. */
 export interface PreprocessFitOptions {
   scaling?: Scaling;
   impute?: ImputeMethod;

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { EbpError, IoError, ModelFormatError } from '../errors';
 import { decodeModel, type DecodeOptions, type DecodedModel } from '../model/decode';
 
+/** {@link saveModel} options. */
 export interface SaveModelOptions {
   /** Replace an existing file. Default false: an existing file raises an IoError. */
   force?: boolean;

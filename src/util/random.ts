@@ -7,6 +7,7 @@
  */
 import { ArgumentError } from '../errors';
 
+/** The library's seeded random generator (see {@link createRng}): every random draw goes through one. */
 export interface Rng {
   /** Uniform double in [0, 1), 53 random bits. */
   next(): number;
@@ -24,6 +25,7 @@ export interface Rng {
   fork(): Rng;
   /** Internal state, for checkpoints. */
   getState(): number[];
+  /** Restore a state from {@link Rng.getState}. */
   setState(state: readonly number[]): void;
 }
 
