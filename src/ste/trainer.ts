@@ -224,7 +224,7 @@ export class SteTrainer {
   }
 
   /**
-   * Restore a {@link state} on a trainer created with the same configuration (widths, batch norm, loss, Adam
+   * Restore a {@link SteTrainer.state} on a trainer created with the same configuration (widths, batch norm, loss, Adam
    * and learning-rate settings): continuing to train then gives exactly the bytes of an uninterrupted run.
    *
    * @throws {ArgumentError} layer count or shapes that do not fit, missing arrays, a bad epoch/step/horizon
