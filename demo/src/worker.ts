@@ -5,7 +5,7 @@
  */
 import {
   EbpTrainer, XnorNetwork, createRng, encodeModel, encodedFeatureNames, encodeTable, evaluateErrors, fitPreprocess,
-  makeDataset, matrix, parseCsvText, splitDataset, type Dataset, type MetaValue, type PreprocessSpec, type RawTable,
+  makeDataset, matrix, parseCsvText, splitCsvText, splitDataset, type Dataset, type MetaValue, type PreprocessSpec, type RawTable,
 } from '../../dist/index.js';
 import type { FromWorker, ToWorker, TrainRequest } from './protocol';
 
@@ -32,12 +32,31 @@ function encoded(spec: PreprocessSpec, raw: RawTable, rows?: ArrayLike<number>):
   return makeDataset({ X: matrix(X, rows.length, f), labels, numClasses: all.numClasses });
 }
 
-/** Training and test sets, with the preprocessing fitted on the training rows only. */
+// A cell that is a number or means "missing" (the library's CSV rules); any other cell makes its column text.
+const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:nan|inf|infinity)$|^(?:|na|n\/a|null|\?)$/i;
+
+/**
+ * The label column as the library picks it (a name in the header, else a 0-based index, else `label`, else
+ * the last column), and the feature columns holding text, which are then one-hot encoded, as
+ * `ebp train --categorical` would.
+ */
+function columnsOf(text: string, file: string, label: string): { label: string | undefined; categorical: string[] } {
+  const { header, records } = splitCsvText(text, { file });
+  let labelIndex = header.indexOf(label);
+  if (labelIndex < 0 && /^-?\d+$/.test(label)) labelIndex = (Number(label) + header.length) % header.length;
+  if (labelIndex < 0) labelIndex = header.includes('label') ? header.indexOf('label') : header.length - 1;
+  const categorical = header.filter((_, j) => j !== labelIndex && records.some((r) => !NUMERIC.test((r.cells[j] ?? '').trim())));
+  return { label: header[labelIndex], categorical };
+}
+
+/** Training and test sets, with the preprocessing fitted on the training rows only (missing cells: column means). */
 function datasets(req: TrainRequest): { spec: PreprocessSpec; train: Dataset; test: Dataset } {
-  const raw = parseCsvText(req.train.text, { file: req.train.name, label: req.label || undefined });
+  const columns = columnsOf(req.train.text, req.train.name, req.label);
+  const opts = { label: columns.label, categorical: columns.categorical, allowMissing: true };
+  const raw = parseCsvText(req.train.text, { file: req.train.name, ...opts });
   if (req.test) {
-    const spec = fitPreprocess(raw, { scaling: { kind: 'standardize' } });
-    const rawTest = parseCsvText(req.test.text, { file: req.test.name, label: req.label || undefined });
+    const spec = fitPreprocess(raw, { scaling: { kind: 'standardize' }, impute: 'mean' });
+    const rawTest = parseCsvText(req.test.text, { file: req.test.name, ...opts });
     return { spec, train: encoded(spec, raw), test: encoded(spec, rawTest) };
   }
   // Hold out a seeded share of the rows: split the row indices, then fit the statistics on the rest.
@@ -45,7 +64,7 @@ function datasets(req: TrainRequest): { spec: PreprocessSpec; train: Dataset; te
   const parts = splitDataset(index, req.validationFraction, createRng(req.seed));
   const trainRows = Int32Array.from(parts.train.X.data);
   const testRows = Int32Array.from(parts.validation.X.data);
-  const spec = fitPreprocess(raw, { scaling: { kind: 'standardize' }, rows: trainRows });
+  const spec = fitPreprocess(raw, { scaling: { kind: 'standardize' }, impute: 'mean', rows: trainRows });
   return { spec, train: encoded(spec, raw, trainRows), test: encoded(spec, raw, testRows) };
 }
 

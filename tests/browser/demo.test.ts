@@ -184,6 +184,54 @@ describeBrowser('the demo page in Chromium', () => {
     await page.context().close();
   });
 
+  test('trains on a picked CSV file (semicolons, quotes, text labels, a text column) that `ebp eval` then reads', async () => {
+    const { page, watch } = await openPage(browser, server.url);
+    await page.setInputFiles('#csv-file', path.join(ROOT, 'tests', 'fixtures', 'csv', 'wdbc_semicolon.csv'));
+    expect(await page.isChecked('input[name=source][value=file]')).toBe(true);
+    await page.fill('#label-col', 'diagnosis');
+    await page.fill('#hidden', '16');
+    await page.fill('#epochs', '3');
+    await page.click('#train');
+    await page.waitForSelector('#download:not([hidden])', { timeout: 120000 });
+    expect(await page.textContent('#train-status')).toMatch(/^Done after 3 full epochs in/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('wdbc_semicolon-ebp.ebpb');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ebp-demo-')), download.suggestedFilename());
+    await download.saveAs(file);
+    const decoded = require(path.join(ROOT, 'dist', 'index.js')).decodeModel(fs.readFileSync(file));
+    expect(decoded.meta.classNames).toEqual(['benign', 'malignant']);
+    // The text column `size class` is one-hot encoded: 6 numeric inputs + 3 categories.
+    expect(decoded.network.sizes).toEqual([9, 16, 2]);
+    // wdbc_test.csv has the same columns in another order, comma-separated.
+    const evalOut = JSON.parse(execFileSync(process.execPath, [CLI, 'eval', file, path.join(ROOT, 'tests', 'fixtures', 'csv', 'wdbc_test.csv'), '--json'], { encoding: 'utf8' }));
+    expect(evalOut.error).toBeLessThan(0.25);
+    expect(watch.errors).toEqual([]);
+    await page.context().close();
+  });
+
+  test('a CSV the library rejects is reported on the page, and the page stays usable', async () => {
+    const { page, watch } = await openPage(browser, server.url);
+    await page.setInputFiles('#csv-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,label\n1,2,x\n3,"4,y\n') });
+    await page.click('#train');
+    await page.waitForFunction(() => /^Training failed: /.test(document.getElementById('train-status')!.textContent ?? ''));
+    expect(await page.textContent('#train-status')).toContain('bad.csv');
+    expect(await page.isEnabled('#train')).toBe(true);
+    expect(watch.errors).toEqual([]);
+    await page.context().close();
+  });
+
+  test('keyboard: a test digit copied to the pad with Enter is classified', async () => {
+    const { page, watch } = await openPage(browser, server.url);
+    await page.focus('#test-digits li:first-child button');
+    await page.keyboard.press('Enter');
+    const drawn = await drawnClass(page);
+    expect(drawn.det).toBe(String(node.predicted[0]));
+    await page.keyboard.press('Tab'); // focus moves on through the digits
+    expect(await page.evaluate(() => document.activeElement?.closest('#test-digits li')?.previousElementSibling !== null)).toBe(true);
+    expect(watch.errors).toEqual([]);
+    await page.context().close();
+  });
+
   test('Stop ends a long run early and still offers the model', async () => {
     const { page, watch } = await openPage(browser, server.url);
     await page.fill('#epochs', '100');
