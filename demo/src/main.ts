@@ -225,12 +225,15 @@ class Pad {
     c.stroke();
     this.changed();
   }
+  /** Classify at the next frame; `data-pending` on the canvas says whether a classification is still due. */
   private changed(): void {
     if (this.pending) return;
     this.pending = true;
+    this.canvas.dataset.pending = 'true';
     requestAnimationFrame(() => {
       this.pending = false;
       classifyDrawing(this.pixels());
+      this.canvas.dataset.pending = 'false';
     });
   }
   clear(): void {

@@ -87,8 +87,7 @@ async function stroke(page: Page, points: [number, number][], by: 'mouse' | 'pen
 }
 
 async function drawnClass(page: Page): Promise<{ det: string; ens: string; agree: string; entropy: string; timing: string }> {
-  await page.waitForFunction(() => document.getElementById('det-class')!.textContent !== '–');
-  await page.waitForTimeout(100); // the last animation frame's classification
+  await page.waitForSelector('#pad[data-pending="false"]'); // the classification of the last stroke is done
   return page.evaluate(() => {
     const t = (id: string) => document.getElementById(id)!.textContent!;
     return { det: t('det-class'), ens: t('ens-class'), agree: t('agree'), entropy: t('entropy'), timing: t('timing') };
@@ -143,7 +142,8 @@ describeBrowser('the demo page in Chromium', () => {
     expect(one.entropy).toMatch(/^\d\.\d\d bits/);
     expect(one.timing).toMatch(/deterministic network, .* ensemble of 16/);
     await page.click('#clear');
-    await page.waitForFunction(() => document.getElementById('det-class')!.textContent === '–');
+    await page.waitForSelector('#pad[data-pending="false"]');
+    expect(await page.textContent('#det-class')).toBe('–');
     const ring: [number, number][] = Array.from({ length: 25 }, (_, i) => {
       const a = (2 * Math.PI * i) / 24;
       return [0.5 + 0.22 * Math.sin(a), 0.5 - 0.32 * Math.cos(a)];
