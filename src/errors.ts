@@ -14,8 +14,10 @@ export type ErrorCode =
   | 'ebp.io'
   | 'ebp.usage';
 
+/** Process exit codes of the CLI, by kind of error. */
 export const EXIT_CODES = { usage: 1, data: 2, model: 3, numeric: 4 } as const;
 
+/** The base of every error the library throws on purpose: a stable `code` and the CLI's exit code. */
 export class EbpError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;

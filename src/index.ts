@@ -25,7 +25,7 @@ export {
   logOddsOf, probitLogOdds, oneHot, softmaxScores, applyFloor, PROBABILITY_FLOOR,
 } from './eval/probability';
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
-export { parseIdx } from './data/idx';
+export { parseIdx, type IdxArray, type IdxDtype, type IdxTypedArray, type ParseIdxOptions } from './data/idx';
 export {
   EbpTrainer, evaluateErrors, DIVERGENCE_NEG_LOG_Z, type FitOptions, type FitAsyncOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
 } from './ebp/trainer';
@@ -58,8 +58,9 @@ export {
 } from './ste';
 export { parseCsvText, splitCsvText, type ParseCsvOptions } from './data/csv';
 export { detectDelimiter, CsvError, type CsvReason, type Delimiter } from './data/csv-cells';
-export { type RawTable, type ColumnPlan, type ColumnOptions } from './data/csv-table';
+export { type RawTable, type ColumnPlan, type ColumnOptions, type FeatureKind } from './data/csv-table';
 export {
   fitPreprocess, encodeTable, RowEncoder, featureWidth, encodedFeatureNames, sortClassNames, validatePreprocessSpec,
-  type PreprocessSpec, type ColumnSpec, type Scaling, type ImputeMethod, type Encoded,
+  type PreprocessSpec, type ColumnSpec, type NumericColumnSpec, type CategoricalColumnSpec, type Scaling, type ImputeMethod, type Encoded,
+  type PreprocessFitOptions,
 } from './data/preprocess';

@@ -33,6 +33,7 @@ export function defaultAnchorScript(): string | null {
   return null;
 }
 
+/** The PyTorch build the reference ran with: version, BLAS library and CPU capability. */
 export interface TorchInfo {
   torch: string;
   blasLibrary: string;
@@ -78,6 +79,7 @@ export function torchEpochSpeed(python: string, script: string, repeats: number,
   });
 }
 
+/** Training speed of this library against the PyTorch reference on the same network, batch and data, one thread each. */
 export interface SpeedComparison {
   net: '784-200-10';
   batch: 100;

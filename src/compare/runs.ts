@@ -20,6 +20,7 @@ import {
 } from '../eval/probability';
 import { evaluateProbabilities, type ProbabilityMetrics } from './metrics';
 
+/** The methods a comparison scores: EBP-P, EBP-D, an EBP posterior ensemble, and STE. */
 export type MethodId = 'ebp-p' | 'ebp-d' | 'ebp-ensemble' | 'ste';
 
 /** EBP training (no learning rate), scored as EBP-P, EBP-D and an ensemble of `members` packed networks. */
@@ -51,6 +52,7 @@ export interface SteJob {
   batchNorm: boolean;
 }
 
+/** One unit of comparison work: an EBP run (scored three ways) or an STE run. */
 export type BenchJob = EbpJob | SteJob;
 
 /** Secondary scores of a method under another probability rule. */
@@ -94,6 +96,7 @@ export interface MethodRun {
   backend: string;
 }
 
+/** What one job produced: its scored runs, whether it was interrupted, and its wall-clock time. */
 export interface JobResult {
   job: BenchJob;
   runs: MethodRun[];

@@ -3,6 +3,7 @@ import { meanStd, median, seriesMeanStd, type MeanStd } from './stats';
 import { poolReliability, type ReliabilityBin } from '../eval/metrics';
 import type { MethodId, MethodRun } from './runs';
 
+/** One row of the comparison table: a method and its settings, with mean ± std over seeds of every score. */
 export interface SummaryRow {
   key: string;
   method: MethodId;

@@ -30,6 +30,7 @@ export class CsvError extends DataError {
   }
 }
 
+/** The field delimiters a CSV file may use: comma, semicolon or tab. */
 export type Delimiter = ',' | ';' | '\t';
 export const DELIMITERS: readonly Delimiter[] = [',', ';', '\t'];
 

@@ -22,6 +22,7 @@ export interface ColumnOptions {
   file?: string;
 }
 
+/** How a feature column is read: as numbers, or as text categories. */
 export type FeatureKind = 'numeric' | 'categorical';
 
 /** How the columns of one file are read. */

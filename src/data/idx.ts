@@ -14,8 +14,10 @@ import { DataError } from '../errors';
  * `readIdxFile` in the Node-only entry point.
  */
 
+/** Element types of IDX files (the type byte of the magic number). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
+/** The typed array holding an IDX file's elements, by {@link IdxDtype}. */
 export type IdxTypedArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /** A parsed IDX file: element type, dimension sizes and the elements (row-major, native byte order). */
@@ -25,6 +27,7 @@ export interface IdxArray {
   data: IdxTypedArray;
 }
 
+/** {@link parseIdx} options. */
 export interface ParseIdxOptions {
   /** File name for error messages. */
   file?: string;

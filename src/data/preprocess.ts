@@ -16,9 +16,12 @@ import { raggedError, type RawTable } from './csv-table';
  * Class labels are strings; their order (numeric labels by value, others by code units) is the class index.
  */
 
+/** How numeric inputs are scaled: not at all, to zero mean and unit variance (training-set statistics), or to ±1 at a threshold. */
 export type Scaling = { kind: 'none' } | { kind: 'standardize' } | { kind: 'binarize'; threshold: number };
+/** How missing numeric cells are filled: not at all (a missing cell is then an error), the training-set mean, or its median (categorical cells: the most frequent category). */
 export type ImputeMethod = 'none' | 'mean' | 'median';
 
+/** A numeric input column of a {@link PreprocessSpec}: one network input. */
 export interface NumericColumnSpec {
   name: string;
   kind: 'numeric';
@@ -29,6 +32,7 @@ export interface NumericColumnSpec {
   std?: number;
 }
 
+/** A text column of a {@link PreprocessSpec}, one-hot encoded: one network input per category. */
 export interface CategoricalColumnSpec {
   name: string;
   kind: 'categorical';
@@ -36,6 +40,7 @@ export interface CategoricalColumnSpec {
   fill?: string;
 }
 
+/** One input column of a {@link PreprocessSpec}. */
 export type ColumnSpec = NumericColumnSpec | CategoricalColumnSpec;
 
 /** Everything needed to turn a CSV row into network inputs, as stored in the model file. */
@@ -48,6 +53,7 @@ export interface PreprocessSpec {
   impute: ImputeMethod;
 }
 
+/** {@link fitPreprocess} options. */
 export interface PreprocessFitOptions {
   scaling?: Scaling;
   impute?: ImputeMethod;

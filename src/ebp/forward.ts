@@ -29,6 +29,7 @@ export interface ForwardLayer {
   muOut: Matrix;
 }
 
+/** What {@link meanFieldForward} returns: the mean-field statistics of every layer. */
 export interface ForwardResult {
   layers: ForwardLayer[];
 }

@@ -30,6 +30,7 @@ export interface PosteriorLayer {
   readonly map: Float64Array;
 }
 
+/** {@link PosteriorStore.init} options: the weight kind, the prior, the seed and the kernels. */
 export interface InitOptions {
   weights?: WeightKind;
   /** Variance s2 of Gaussian weights (spec §6.3). Default 1. */
@@ -41,6 +42,7 @@ export interface InitOptions {
   backend?: Backend;
 }
 
+/** Explicit posterior parameters for {@link PosteriorStore.fromParameters}: fields h and biases b per layer. */
 export interface PosteriorParameters {
   weights: WeightKind;
   weightVariance?: number;
@@ -51,6 +53,7 @@ export interface PosteriorParameters {
   backend?: Backend;
 }
 
+/** The JSON form of a posterior ({@link PosteriorStore.toJSON}, {@link PosteriorStore.fromJSON}): nested plain arrays. */
 export interface PosteriorJSON {
   weights: WeightKind;
   sizes: number[];
@@ -201,6 +204,7 @@ export class PosteriorStore {
     return new PosteriorStore(weights, s2, sizes, h, b, p.backend ?? 'auto');
   }
 
+  /** A store from {@link PosteriorStore.toJSON} output (validated: widths, shapes, finite values). */
   static fromJSON(json: PosteriorJSON): PosteriorStore {
     const store = PosteriorStore.fromParameters(json);
     if (json.sizes && json.sizes.join(',') !== store.sizes.join(',')) {
@@ -238,6 +242,7 @@ export class PosteriorStore {
     );
   }
 
+  /** Number of weight layers (widths minus one). */
   get numLayers(): number {
     return this.layers.length;
   }

@@ -12,6 +12,7 @@ const MODES: readonly PredictMode[] = ['probabilistic', 'deterministic'];
 /** `'probabilistic'` is EBP-P, `'deterministic'` is EBP-D (spec §8). */
 export type PredictMode = 'probabilistic' | 'deterministic';
 
+/** What {@link predict} returns: output scores and the class per row. */
 export interface Prediction {
   /**
    * [batch, K_L]. EBP-P: ⟨v_L⟩ = 2Φ(z) − 1 from the mean-field pass. EBP-D: the output field
@@ -22,7 +23,20 @@ export interface Prediction {
   classes: Int32Array;
 }
 
-/** EBP-P or EBP-D outputs and the class decision (spec §8). */
+/**
+ * EBP-P or EBP-D outputs and the class decision (spec §8).
+ *
+ * @example
+ * ```ts
+ * import { PosteriorStore, matrix, predict } from 'ebp-bnn';
+ *
+ * const store = PosteriorStore.init([3, 8, 2], { weights: 'binary', seed: 1 });
+ * const X = matrix([[1, -1, 0.5], [0, 2, -1]]);
+ * const p = predict(store, X, 'probabilistic'); // EBP-P: scores 2Φ(z) − 1 in [−1, 1]
+ * const d = predict(store, X, 'deterministic'); // EBP-D: the most probable binary network
+ * console.log(p.scores.shape, p.classes, d.classes);
+ * ```
+ */
 export function predict(store: PosteriorStore, X: Matrix, mode: PredictMode = 'probabilistic'): Prediction {
   X = asMatrix(X);
   requireOneOf(mode, 'mode', MODES);

@@ -15,6 +15,7 @@ import type { PosteriorStore } from './posterior';
 import { backward } from './update';
 import type { Workspace } from './workspace';
 
+/** What {@link ebpGradients} returns: log Z of the batch and its derivatives (the slow reference for the EBP step). */
 export interface Gradients {
   logMarginal: number;
   /** δ_l = d log Z / dμ̄_l per layer, [batch, K_l] (spec §5). */

@@ -20,6 +20,7 @@ import { createRng, type Rng } from '../util/random';
 import type { PosteriorStore } from './posterior';
 import { deterministicScores } from './predict';
 
+/** How many networks to draw from the posterior, and the seed of the draws ({@link samplePosterior}). */
 export interface SampleOptions {
   /** Number of draws (ensemble members, ≥ 1). */
   members: number;

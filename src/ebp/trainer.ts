@@ -11,6 +11,7 @@ import { PosteriorStore, type InitOptions } from './posterior';
 import { stepBatch } from './update';
 import type { Workspace } from './workspace';
 
+/** {@link EbpTrainer.fit} options. */
 export interface FitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;
@@ -47,6 +48,7 @@ export interface FitAsyncOptions extends FitOptions {
   sliceMs?: number;
 }
 
+/** What one epoch of {@link EbpTrainer.fit} measured (passed to `onEpoch` and collected in {@link TrainReport}). */
 export interface EpochReport {
   epoch: number;
   /** Mean over training rows of −log Z (the probit loss with the weights' uncertainty, spec §4). */
@@ -70,6 +72,7 @@ export interface EpochReport {
   diverged?: boolean;
 }
 
+/** What {@link EbpTrainer.fit} returns: one report per epoch, and where an interrupted run stopped. */
 export interface TrainReport {
   epochs: EpochReport[];
   /** True when shouldStop ended training inside an epoch. */
@@ -86,6 +89,7 @@ export interface TrainReport {
  */
 export const DIVERGENCE_NEG_LOG_Z = 1e4;
 
+/** {@link EbpTrainer.create} settings: the layer widths and the posterior's initialisation options. */
 export interface EbpTrainerConfig extends Omit<InitOptions, 'rng'> {
   /** Input width K_0. */
   inputs: number;
@@ -96,6 +100,18 @@ export interface EbpTrainerConfig extends Omit<InitOptions, 'rng'> {
 /**
  * Trains a {@link PosteriorStore} with EBP. There is no learning rate: the architecture, the prior
  * (initial field scale), the batch size and the number of passes are the only choices (spec §9).
+ *
+ * @example
+ * ```ts
+ * import { EbpTrainer, makeDataset, matrix } from 'ebp-bnn';
+ *
+ * // Class 1 when x + y > 0: four points per class.
+ * const X = matrix([[1, 0.5], [0.3, 0.9], [0.9, -0.1], [0.2, 0.4], [-1, -0.2], [-0.8, -1], [-0.4, 0.1], [0.1, -0.7]]);
+ * const data = makeDataset({ X, labels: Int32Array.from([1, 1, 1, 1, 0, 0, 0, 0]), numClasses: 2 });
+ * const trainer = EbpTrainer.create({ inputs: 2, hidden: [16], outputs: 2, weights: 'binary', seed: 1 });
+ * const report = trainer.fit(data, { epochs: 30, batchSize: 2, validation: data });
+ * console.log(report.epochs[29].validationErrorD); // EBP-D error on the training points
+ * ```
  */
 export class EbpTrainer {
   readonly store: PosteriorStore;
@@ -122,6 +138,7 @@ export class EbpTrainer {
     return this.rng.getState();
   }
 
+  /** Restore the data-order generator from {@link EbpTrainer.rngState} (resuming a checkpoint). */
   setRngState(state: readonly number[]): void {
     this.rng.setState(state);
   }

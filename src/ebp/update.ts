@@ -10,6 +10,7 @@ import { forwardBatch } from './forward';
 import type { PosteriorStore } from './posterior';
 import type { Workspace } from './workspace';
 
+/** What {@link ebpStep} returns. */
 export interface StepResult {
   /** log Z = Σ over the batch and outputs of log Φ(y_k μ̄_k/σ̄_k), before the update (spec §4). */
   logMarginal: number;

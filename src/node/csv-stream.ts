@@ -26,6 +26,7 @@ export interface CsvStreamOptions {
   requireLabel?: boolean;
 }
 
+/** Callbacks of {@link streamCsv}: the header once, then every record. */
 export interface CsvHandlers {
   /** The checked header row (names trimmed). */
   header(names: string[], delimiter: Delimiter): void;

@@ -13,6 +13,7 @@ import { decodeTrainedModel, encodeTrainedModel, type LoadedModel } from '../tra
 import type { TrainingRecord } from '../train/record';
 import { writeFileAtomic } from './atomic';
 
+/** {@link saveModel} options. */
 export interface SaveModelOptions {
   /** Replace an existing file. Default false: an existing file raises an IoError. */
   force?: boolean;

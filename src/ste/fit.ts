@@ -6,6 +6,7 @@ import type { Dataset } from '../data/dataset';
 import { rowMajor } from '../tensor/matrix';
 import type { SteNetwork } from './network';
 
+/** What one epoch of {@link SteTrainer.fit} measured (passed to `onEpoch` and collected in {@link SteTrainReport}). */
 export interface SteEpochReport {
   epoch: number;
   /** Mean over the trained rows of the per-row loss (batch-mean losses weighted by batch size). */
@@ -25,6 +26,7 @@ export interface SteEpochReport {
   interrupted?: boolean;
 }
 
+/** What {@link SteTrainer.fit} returns: one report per epoch, and where an interrupted run stopped. */
 export interface SteTrainReport {
   epochs: SteEpochReport[];
   /** True when shouldStop ended training inside an epoch. */

@@ -30,6 +30,7 @@
 import type { SteNetwork } from './network';
 import { steSign } from './quantizer';
 
+/** One layer of a {@link SignNetwork}: sign weights and, per neuron, the folded threshold and direction. */
 export interface SignLayer {
   inputs: number;
   outputs: number;
@@ -44,6 +45,7 @@ export interface SignLayer {
   shift?: Float64Array;
 }
 
+/** A trained STE network folded into pure sign neurons ({@link SteTrainer.toSignNetwork}). */
 export interface SignNetwork {
   /** Layer widths [inputs, ...hidden, outputs]. */
   sizes: number[];

@@ -14,6 +14,7 @@ import type { AdamSettings } from './adam';
 import type { SteLoss } from './loss';
 import { steSign } from './quantizer';
 
+/** Which kernels an STE trainer runs: WebAssembly SIMD when available (`'auto'`, the default), or always the TypeScript loops. */
 export type SteBackend = 'auto' | 'js' | 'wasm';
 
 export interface SteNetworkSettings {

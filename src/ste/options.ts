@@ -14,6 +14,7 @@ import type { SteBackend, SteNetworkSettings } from './layers';
 import type { SteLoss } from './loss';
 import type { SteEpochReport } from './fit';
 
+/** {@link SteTrainer.create} settings: layer widths, batch normalisation, loss, learning-rate schedule, seed. */
 export interface SteTrainerConfig {
   /** Input width. */
   inputs: number;
@@ -49,6 +50,7 @@ export interface SteTrainerConfig {
   backend?: SteBackend;
 }
 
+/** {@link SteTrainer.fit} options. */
 export interface SteFitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;

@@ -55,11 +55,15 @@ export function clipLatent(w: number, clipValue: number = STE_CLIP_VALUE): numbe
 export interface SteQuantizer {
   readonly name: 'ste_sign';
   readonly clipValue: number;
+  /** sign(x), with sign(0) = +1. */
   forward(x: number): number;
+  /** The straight-through gradient: dy where |x| ≤ clipValue, else 0. */
   gradient(x: number, dy: number): number;
+  /** A latent weight clipped to [−clipValue, clipValue]. */
   clip(w: number): number;
 }
 
+/** `ste_sign` with clip value {@link STE_CLIP_VALUE}, as one {@link SteQuantizer} object. */
 export const steSignQuantizer: SteQuantizer = Object.freeze({
   name: 'ste_sign' as const,
   clipValue: STE_CLIP_VALUE,

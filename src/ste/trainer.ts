@@ -29,13 +29,30 @@ export type { SteTrainerConfig, SteFitOptions, SteFitAsyncOptions } from './opti
 export type { SteEpochReport, SteTrainReport } from './fit';
 export type { SteTrainerState } from './trainer-state';
 
+/** What {@link SteTrainer.predict} returns: output scores and the class per row. */
 export interface StePrediction {
-  /** [n, outputs]: the output layer's values in inference mode (batch norm with running statistics). */
+  /** The output layer's values in inference mode (batch norm with running statistics), shape [n, outputs]. */
   scores: Matrix;
   /** argmax (first maximum) per row; one output: 1 if score ≥ 0 else 0. */
   classes: Int32Array;
 }
 
+/**
+ * Trains a binary network with the straight-through estimator (the baseline EBP is compared with; see the
+ * module notes and docs/ste.md). {@link XnorNetwork.fromSte} packs the trained network for inference.
+ *
+ * @example
+ * ```ts
+ * import { SteTrainer, XnorNetwork, makeDataset, matrix } from 'ebp-bnn';
+ *
+ * const X = matrix([[1, 0.5], [0.3, 0.9], [0.9, -0.1], [0.2, 0.4], [-1, -0.2], [-0.8, -1], [-0.4, 0.1], [0.1, -0.7]]);
+ * const data = makeDataset({ X, labels: Int32Array.from([1, 1, 1, 1, 0, 0, 0, 0]), numClasses: 2 });
+ * const ste = SteTrainer.create({ inputs: 2, hidden: [16], outputs: 2, lrStart: 0.03, lrEnd: 0.003, seed: 1 });
+ * ste.fit(data, { epochs: 20, batchSize: 4 });
+ * const packed = XnorNetwork.fromSte(ste); // sign weights and folded thresholds, bit-packed
+ * console.log(ste.predict(X).classes, packed.predict(X)); // the same classes
+ * ```
+ */
 export class SteTrainer {
   readonly network: SteNetwork;
   readonly config: Readonly<SteTrainerConfig>;
@@ -51,6 +68,7 @@ export class SteTrainer {
     this.horizon = config.lrEpochs;
   }
 
+  /** A new trainer with latent weights drawn from the seeded generator. */
   static create(cfg: SteTrainerConfig): SteTrainer {
     const { settings, config, seed } = resolveTrainerConfig(cfg);
     const network = new SteNetwork(settings, createRng(seed));
@@ -80,10 +98,12 @@ export class SteTrainer {
     return lrStart * Math.pow(lrEnd / lrStart, epoch / T);
   }
 
+  /** The data-order generator's state (for checkpoints). */
   rngState(): number[] {
     return this.rng.getState();
   }
 
+  /** Restore the data-order generator from {@link SteTrainer.rngState} (resuming a checkpoint). */
   setRngState(state: readonly number[]): void {
     this.rng.setState(state);
   }
@@ -204,7 +224,7 @@ export class SteTrainer {
   }
 
   /**
-   * Restore a {@link state} on a trainer created with the same configuration (widths, batch norm, loss, Adam
+   * Restore a {@link SteTrainer.state} on a trainer created with the same configuration (widths, batch norm, loss, Adam
    * and learning-rate settings): continuing to train then gives exactly the bytes of an uninterrupted run.
    *
    * @throws {ArgumentError} layer count or shapes that do not fit, missing arrays, a bad epoch/step/horizon

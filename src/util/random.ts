@@ -7,6 +7,7 @@
  */
 import { ArgumentError } from '../errors';
 
+/** The library's seeded random generator (see {@link createRng}): every random draw goes through one. */
 export interface Rng {
   /** Uniform double in [0, 1), 53 random bits. */
   next(): number;
@@ -24,6 +25,7 @@ export interface Rng {
   fork(): Rng;
   /** Internal state, for checkpoints. */
   getState(): number[];
+  /** Restore a state from {@link Rng.getState}. */
   setState(state: readonly number[]): void;
 }
 
@@ -118,7 +120,7 @@ class Xoshiro128 implements Rng {
     return new Xoshiro128(this.nextUint32() * 4294967296 + this.nextUint32());
   }
 
-  /** [a, b, c, d, hasSpare, spare]: plain finite numbers, so the state survives JSON. */
+  /** The state as [a, b, c, d, hasSpare, spare], plain finite numbers, so the state survives JSON. */
   getState(): number[] {
     const has = Number.isNaN(this.spare) ? 0 : 1;
     return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, has, has ? this.spare : 0];

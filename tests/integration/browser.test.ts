@@ -1,8 +1,10 @@
 // The main entry runs in a browser: the built `dist/index.js` and every module it pulls in are loaded into a
 // fresh JavaScript realm that has only what browsers have (no require, Buffer, process, setImmediate or Node
 // built-ins), resolving modules as a bundler does (package.json `browser` fields honoured). There it parses a
-// CSV, trains, predicts, packs, ensembles and round-trips a model file (with WebAssembly, without it, and with
+// CSV, trains (EBP and STE), predicts, packs, ensembles and round-trips a model file (with WebAssembly, without it, and with
 // its compilation refused as a Content-Security-Policy does) and gets the numbers Node gets on the same kernels.
+// The realm refuses `new Function` and `eval` throughout (a strict CSP), so ndarray there is the CSP-safe
+// module the `browser` field maps it to, and Node's results come from the real ndarray.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { builtinModules } from 'module';
@@ -53,10 +55,12 @@ interface Realm {
 
 /** A new realm with browser globals only, and a CommonJS loader that resolves modules as a bundler would. */
 function browserRealm(webAssembly: WasmMode): Realm {
-  // 'csp': WebAssembly exists but compiling is refused, as under a Content-Security-Policy without 'wasm-unsafe-eval'.
+  // Every realm refuses code built from strings (`eval`, `new Function`), as the strict policy
+  // `script-src 'self' 'wasm-unsafe-eval'` does; 'csp': WebAssembly exists but compiling it is refused too,
+  // as under a policy without 'wasm-unsafe-eval'.
   const ctx = vm.createContext(
     { console, TextEncoder, TextDecoder, performance, setTimeout, clearTimeout, queueMicrotask },
-    { codeGeneration: { strings: true, wasm: webAssembly !== 'csp' } },
+    { codeGeneration: { strings: false, wasm: webAssembly !== 'csp' } },
   );
   if (webAssembly === 'absent') vm.runInContext('delete globalThis.WebAssembly', ctx);
   const cache = new Map<string, { exports: Record<string, unknown> }>();
@@ -72,6 +76,8 @@ function browserRealm(webAssembly: WasmMode): Realm {
     if (browser && typeof browser === 'object' && spec in browser) {
       const to = (browser as Record<string, unknown>)[spec];
       if (typeof to !== 'string') throw new Error(`browser realm: ${spec} is mapped to ${String(to)}`);
+      // A relative target is a file of that package (as `ndarray` -> the CSP-safe ndarray of this one).
+      if (to.startsWith('.')) return require.resolve(path.join(pkg.dir, to));
       spec = to;
     }
     return require.resolve(spec, { paths: [path.dirname(from)] });
@@ -119,6 +125,8 @@ interface Outcome {
   modelBytes: number;
   modelCrc: number;
   storeJson: string;
+  steScores: number[];
+  steModelCrc: number;
 }
 
 // Plain JavaScript (no imports, no TypeScript-only syntax at run time): it is stringified into the realm.
@@ -139,6 +147,8 @@ const scenario = (lib: any, trainText: string, testText: string, backend: 'auto'
   const net = lib.XnorNetwork.fromPosterior(trainer.store);
   const ens = lib.XnorNetwork.sampleEnsemble(trainer.store, { members: 8, seed: 5 });
   const bytes = lib.encodeModel(net);
+  const ste = lib.SteTrainer.create({ inputs: 64, hidden: [16], outputs: 10, lrStart: 0.03, lrEnd: 0.003, seed: 4, backend });
+  ste.fit(train, { epochs: 1, batchSize: 32 });
   return {
     wasm: typeof WebAssembly,
     testErrorP: last.validationErrorP,
@@ -151,6 +161,8 @@ const scenario = (lib: any, trainText: string, testText: string, backend: 'auto'
     modelBytes: bytes.length,
     modelCrc: lib.crc32(bytes),
     storeJson: JSON.stringify(trainer.store.toJSON()),
+    steScores: Array.from(ste.predict(X).scores.data),
+    steModelCrc: lib.crc32(lib.encodeModel(lib.XnorNetwork.fromSte(ste))),
   };
 };
 
