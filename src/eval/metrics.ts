@@ -6,8 +6,10 @@
  */
 import { argmax } from '../util/decide';
 
+/** Equal-width confidence bins of the expected calibration error. */
 export const ECE_BINS = 15;
 
+/** What {@link MetricsAccumulator.report} returns: error, confusion matrix, and NLL, Brier and ECE where probabilities were given. */
 export interface MetricsReport {
   rows: number;
   errors: number;
@@ -69,6 +71,7 @@ export class MetricsAccumulator {
     this.rows += rows;
   }
 
+  /** The metrics of every row added so far. */
   report(): MetricsReport {
     const n = this.rows;
     let ece: number | null = null;

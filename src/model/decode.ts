@@ -17,6 +17,7 @@ import { fail, isObject, readFloats, readModelContainer, TensorReader } from './
 import { SCALE_FORMAT_VERSION, type MetaValue, type ModelHeader, type ModelMeta, type TrainingMeta } from './format';
 import type { PackedModel } from './encode';
 
+/** {@link decodeModel} and {@link decodeCheckpoint} options: the kernels of what they build. */
 export interface DecodeOptions {
   /** Kernel backend of the decoded network(s). Default 'auto'. */
   backend?: XnorBackend;
@@ -24,6 +25,7 @@ export interface DecodeOptions {
   posteriorBackend?: Backend;
 }
 
+/** What {@link decodeModel} returns: the packed network or ensemble, the metadata, and the posterior of a checkpoint. */
 export interface DecodedModel {
   /** The packed network, or the ensemble for files written from an XnorEnsemble. */
   network: PackedModel;
@@ -37,6 +39,7 @@ export interface DecodedModel {
   header: ModelHeader;
 }
 
+/** What {@link decodeCheckpoint} returns: the posterior, with the packed network when the file has one. */
 export interface DecodedCheckpoint extends Omit<DecodedModel, 'network' | 'posterior'> {
   network: PackedModel | null;
   posterior: PosteriorStore;
@@ -45,6 +48,17 @@ export interface DecodedCheckpoint extends Omit<DecodedModel, 'network' | 'poste
 /**
  * Decode a model file into a packed network (or ensemble), its metadata and, for checkpoints, the
  * posterior.
+ *
+ * @example
+ * ```ts
+ * import { PosteriorStore, XnorNetwork, decodeModel, encodeModel, matrix } from 'ebp-bnn';
+ *
+ * const store = PosteriorStore.init([3, 8, 2], { weights: 'binary', seed: 4 });
+ * const saved = XnorNetwork.fromPosterior(store);
+ * const loaded = decodeModel(encodeModel(saved, {}, { posterior: store })); // a training checkpoint
+ * const X = matrix([[1, 0, -1]]);
+ * console.log(loaded.kind, loaded.network.predict(X), saved.predict(X)); // 'checkpoint', the same class
+ * ```
  *
  * @throws {ModelFormatError} wrong magic, newer version ('ebp.unsupportedVersion'), truncation, checksum
  *   mismatch, misaligned or out-of-bounds tensors, non-zero padding bits, inconsistent layers, or a

@@ -12,8 +12,10 @@ import {
   type Dtype, type InputEntry, type LayerEntry, type MetaValue, type ModelHeader, type ModelMeta, type PosteriorEntry, type TensorEntry,
 } from './format';
 
+/** What a `.ebpb` file packs: one network, or an ensemble of them. */
 export type PackedModel = XnorNetwork | XnorEnsemble;
 
+/** {@link encodeModel} options. */
 export interface EncodeOptions {
   /** Add the EBP posterior (h, b per layer, float64): the file becomes a training checkpoint. */
   posterior?: PosteriorStore;
@@ -65,6 +67,16 @@ class PayloadWriter {
 /**
  * Encode a packed network or ensemble, with optional metadata, as `.ebpb` bytes. With
  * `opts.posterior` the file is a checkpoint that {@link decodeCheckpoint} can resume from.
+ *
+ * @example
+ * ```ts
+ * import { PosteriorStore, XnorNetwork, decodeModel, encodeModel } from 'ebp-bnn';
+ *
+ * const store = PosteriorStore.init([4, 8, 2], { weights: 'binary', seed: 1 });
+ * const bytes = encodeModel(XnorNetwork.fromPosterior(store), { classNames: ['no', 'yes'] });
+ * const { network, meta } = decodeModel(bytes);
+ * console.log(bytes.length, network.sizes, meta.classNames); // ... [4, 8, 2] ['no', 'yes']
+ * ```
  *
  * @throws {ArgumentError} metadata that is not JSON-like, or class/feature names of the wrong length
  */

@@ -46,6 +46,7 @@ export function tensorBytes(dtype: Dtype, shape: readonly number[]): number {
   return n * (dtype === 'float64' ? 8 : dtype === 'uint8' ? 1 : 4);
 }
 
+/** One tensor of a model file's payload, as its JSON header lists it (docs/model-format.md). */
 export interface TensorEntry {
   name: string;
   dtype: Dtype;
@@ -93,6 +94,7 @@ export interface PosteriorEntry {
   layers: { h: string; b: string }[];
 }
 
+/** The JSON header of a `.ebpb` file: format, version, kind, packing conventions, input encoding, layers and tensors (docs/model-format.md). */
 export interface ModelHeader {
   format: 'ebp-bnn';
   version: number;

@@ -27,7 +27,9 @@ import { argumentError, requireOneOf, requirePositiveInteger } from '../util/val
 import { XnorNetwork, packedKindOf } from '../xnor/network';
 import type { PackedModel } from './encode';
 
+/** The three prediction modes of `ebp eval` and `ebp predict` (see the module notes). */
 export type PredictorMode = 'deterministic' | 'probabilistic' | 'ensemble';
+/** Every {@link PredictorMode}, in the CLI's order. */
 export const PREDICTOR_MODES: readonly PredictorMode[] = ['deterministic', 'probabilistic', 'ensemble'];
 
 /** What a predictor runs: the layer widths, and the packed network and/or the posterior (e.g. `{ sizes: store.sizes, store }`). */
@@ -40,6 +42,7 @@ export interface PredictorSource {
   readonly store?: PosteriorStore | null;
 }
 
+/** {@link createPredictor} options (ensemble mode). */
 export interface PredictorOptions {
   /** Ensemble members (default 16). */
   members?: number;
@@ -47,12 +50,14 @@ export interface PredictorOptions {
   seed?: number;
 }
 
+/** One batch's decisions from a {@link Predictor}: classes, and class probabilities except in deterministic mode. */
 export interface BatchResult {
   classes: Int32Array;
   /** Row-major [rows, numClasses], or null in deterministic mode. */
   proba: Float64Array | null;
 }
 
+/** What {@link createPredictor} returns: a model run batch by batch in one mode. */
 export interface Predictor {
   readonly mode: PredictorMode;
   /** K_L, or 2 for a single output. */

@@ -37,6 +37,7 @@ import { summarize, type ModelSummary } from './summary';
 export type { XnorLayer, XnorLayerSpec, XnorLayerType } from './layers';
 export { packedKindOf, packedWeightKind } from './posterior';
 
+/** How a packed network reads its inputs and which kernels it runs ({@link XnorNetwork.fromPosterior}, {@link XnorNetwork.fromLayers} and friends). */
 export interface XnorOptions {
   /** First-layer input encoding. Default `{ type: 'real' }`. */
   input?: InputEncoding;
@@ -47,6 +48,22 @@ export interface XnorOptions {
 /** Anything `scores`/`predict` accept: a matrix [batch, K_0], nested rows, or one flat row-major Float64Array. */
 export type XnorInput = Matrix | MatrixLike | Float64Array;
 
+/**
+ * A bit-packed binary (or ternary) network: ±1 weights in 32-bit words, each layer's dot products by
+ * XNOR and popcount, real-valued first-layer inputs read as they are, as bit planes or binarised. Built
+ * from an EBP posterior (EBP-D), an STE network, explicit layers, or a model file ({@link decodeModel}).
+ *
+ * @example
+ * ```ts
+ * import { PosteriorStore, XnorNetwork, matrix, predict } from 'ebp-bnn';
+ *
+ * const store = PosteriorStore.init([4, 16, 3], { weights: 'binary', seed: 2 });
+ * const net = XnorNetwork.fromPosterior(store); // EBP-D, packed
+ * const X = matrix([[0.5, -1, 2, 0], [1, 1, -0.5, 0.3]]);
+ * console.log(net.predict(X), predict(store, X, 'deterministic').classes); // the same classes
+ * console.log(net.summary().packedBytes, 'bytes of packed weights and biases');
+ * ```
+ */
 export class XnorNetwork {
   /** Layer widths [K_0, ..., K_L]. */
   readonly sizes: readonly number[];
@@ -260,6 +277,7 @@ export class XnorEnsemble {
     this.input = first.input;
   }
 
+  /** `'wasm'` or `'js'`: the kernels the members run. */
   get backend(): 'wasm' | 'js' {
     return this.members[0].backend;
   }
@@ -303,6 +321,7 @@ export class XnorEnsemble {
     return ndarray(voteShares(s.data, rows, KL), [rows, KL === 1 ? 2 : KL]);
   }
 
+  /** Parameter and memory profile of all members together. */
   summary(): ModelSummary {
     return summarize(this.members);
   }

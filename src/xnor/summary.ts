@@ -13,6 +13,7 @@ export interface SummarySource {
   readonly input: ResolvedInput;
 }
 
+/** One layer's line of a {@link ModelSummary}: its kind, input reading, parameter counts and bytes. */
 export interface LayerSummary {
   index: number;
   type: 'binaryDense' | 'ternaryDense';
@@ -39,6 +40,7 @@ export interface LayerSummary {
   float32Bytes: number;
 }
 
+/** A packed network's (or ensemble's) parameter and memory profile, as Larq's model summary: per layer and in total. */
 export interface ModelSummary {
   layers: LayerSummary[];
   /** Ensemble members (1 for a single network); the totals cover all members. */

@@ -8,7 +8,7 @@ import * as ts from 'typescript';
 
 const SRC = path.join(__dirname, '..', '..', 'src');
 /** Entry points whose doc comment must carry a runnable example. */
-const REQUIRED = ['EbpTrainer', 'predict', 'SteTrainer'];
+const REQUIRED = ['EbpTrainer', 'predict', 'SteTrainer', 'XnorNetwork', 'encodeModel', 'decodeModel'];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
