@@ -2,7 +2,8 @@
  * Packed inference of large batches on several threads (Node): a pool of `worker_threads` workers, each
  * holding a copy of the networks it was sent, runs contiguous row ranges of one batch. Inputs and scores
  * travel through SharedArrayBuffers (no copy per worker). Each row's scores depend on that row alone
- * (XnorNetwork.forwardInto, XnorEnsemble.scoresInto), so any thread count gives the same bytes.
+ * (XnorNetwork.forwardInto, XnorEnsemble.scoresInto), so any thread count gives the same bytes. Rows
+ * already in a SharedArrayBuffer are read in place; others are copied once into scratch the pool keeps.
  *
  * Node-only (rank 7): the browser-safe main entry never reaches `worker_threads`; a page would run the
  * same row ranges in Web Workers (docs/threads.md).
@@ -50,7 +51,7 @@ export interface ModelDescription {
 export type PoolRequest =
   | { type: 'load'; id: number; model: ModelDescription }
   | { type: 'drop'; id: number }
-  | { type: 'run'; job: number; id: number; x: SharedArrayBuffer; out: SharedArrayBuffer; K0: number; KL: number; start: number; end: number };
+  | { type: 'run'; job: number; id: number; x: SharedArrayBuffer; xAt: number; out: SharedArrayBuffer; K0: number; KL: number; start: number; end: number };
 
 /** @internal Replies from a worker (one per run). */
 export type PoolReply = { type: 'done'; job: number } | { type: 'error'; job: number; name: string; message: string };
@@ -108,6 +109,8 @@ export class XnorThreadPool {
   private nextJob = 1;
   private jobs = new Map<number, Job>();
   private busy = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private buffers: { x: SharedArrayBuffer | null; out: SharedArrayBuffer | null } = { x: null, out: null };
   private closed = false;
   private readonly dropper = new FinalizationRegistry<number>((id) => this.broadcast({ type: 'drop', id }));
 
@@ -132,11 +135,36 @@ export class XnorThreadPool {
     const T = Math.min(want, Math.floor(rows / MIN_ROWS_PER_THREAD));
     if (T <= 1) return model.scores(X);
     if (this.closed) throw new ArgumentError('invalid argument. This XnorThreadPool was closed.');
-    const x = new SharedArrayBuffer(rows * K0 * 8);
-    new Float64Array(x).set(data.subarray(offset, offset + rows * K0));
-    const out = new SharedArrayBuffer(rows * KL * 8);
-    await this.runJob(model, x, out, K0, KL, rows, T);
-    return ndarray(new Float64Array(out), [rows, KL]);
+    // One batch at a time: the scratch buffers are the pool's.
+    const run = this.queue.then(async () => {
+      let x: SharedArrayBuffer;
+      let xAt = data.byteOffset + offset * 8;
+      if (data.buffer instanceof SharedArrayBuffer) x = data.buffer;
+      else {
+        // Fresh SharedArrayBuffers cost page faults (a 25 MB batch: ~90 ms of CPU, more than its forward pass),
+        // so the input is copied into scratch kept between batches.
+        x = this.scratch('x', rows * K0);
+        new Float64Array(x, 0, rows * K0).set(data.subarray(offset, offset + rows * K0));
+        xAt = 0;
+      }
+      const out = this.scratch('out', rows * KL);
+      await this.runJob(model, x, xAt, out, K0, KL, rows, T);
+      return ndarray(new Float64Array(out, 0, rows * KL).slice(), [rows, KL]);
+    });
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** A shared scratch buffer of at least n doubles (grown, never shrunk). */
+  private scratch(which: 'x' | 'out', n: number): SharedArrayBuffer {
+    const have = this.buffers[which];
+    if (have !== null && have.byteLength >= n * 8) return have;
+    const buf = new SharedArrayBuffer(Math.max(n * 8, (have?.byteLength ?? 0) * 2));
+    this.buffers[which] = buf;
+    return buf;
   }
 
   /** Classes as `model.predict(X)`. */
@@ -157,10 +185,11 @@ export class XnorThreadPool {
     this.closed = true;
     const slots = this.slots;
     this.slots = [];
+    this.buffers = { x: null, out: null };
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private runJob(model: XnorNetwork | XnorEnsemble, x: SharedArrayBuffer, out: SharedArrayBuffer, K0: number, KL: number, rows: number, T: number): Promise<void> {
+  private runJob(model: XnorNetwork | XnorEnsemble, x: SharedArrayBuffer, xAt: number, out: SharedArrayBuffer, K0: number, KL: number, rows: number, T: number): Promise<void> {
     const id = this.idOf(model);
     const job = this.nextJob++;
     this.ensureWorkers(T);
@@ -188,7 +217,7 @@ export class XnorThreadPool {
         const start = t * per;
         const end = Math.min(rows, start + per);
         slot.starts.set(job, start);
-        slot.worker.postMessage({ type: 'run', job, id, x, out, K0, KL, start, end } satisfies PoolRequest);
+        slot.worker.postMessage({ type: 'run', job, id, x, xAt, out, K0, KL, start, end } satisfies PoolRequest);
       }
     });
   }

@@ -17,7 +17,7 @@ function run(req: Extract<PoolRequest, { type: 'run' }>): void {
   const model = models.get(req.id);
   if (model === undefined) throw new Error(`xnor worker: model ${req.id} was never loaded.`);
   const rows = req.end - req.start;
-  const x = new Float64Array(req.x, req.start * req.K0 * 8, rows * req.K0);
+  const x = new Float64Array(req.x, req.xAt + req.start * req.K0 * 8, rows * req.K0);
   const out = new Float64Array(req.out, req.start * req.KL * 8, rows * req.KL);
   if (model instanceof XnorEnsemble) model.scoresInto(x, 0, rows, out, req.start);
   else model.forwardInto(x, 0, rows, out, req.start);
