@@ -45,6 +45,14 @@ describe('threaded packed inference', () => {
     }
   });
 
+  test('rows already in a SharedArrayBuffer (at an offset) are read in place, with the same bytes', async () => {
+    const net = XnorNetwork.fromLayers(specs(randomLayers(rng, sizes)));
+    const shared = new Float64Array(new SharedArrayBuffer((X.length + 3 * sizes[0]) * 8));
+    shared.set(X, 3 * sizes[0]);
+    const view = shared.subarray(3 * sizes[0]);
+    expect(bytes((await pool.scores(net, view, { threads: 3 })).data).equals(bytes(net.scores(X).data))).toBe(true);
+  });
+
   test('ensembles of binary and ternary members, scores and vote shares', async () => {
     const bin = XnorNetwork.fromLayers(specs(randomLayers(rng, sizes)));
     const tern = XnorNetwork.fromLayers(specs(randomTernaryLayers(rng, sizes), 'ternaryDense'));
@@ -87,6 +95,40 @@ describe('threaded packed inference', () => {
     expect(defaultThreads()).toBeGreaterThanOrEqual(1);
     expect(defaultThreads()).toBeLessThanOrEqual(8);
   });
+});
+
+/** Node code that starts a threaded batch of `rows` rows (workers busy) in a child process. */
+function childScript(rows: number, then: string): string {
+  return `
+    const { XnorNetwork } = require(${JSON.stringify(path.join(ROOT, 'dist', 'xnor', 'network.js'))});
+    const { threadedScores } = require(${JSON.stringify(path.join(ROOT, 'dist', 'node', 'xnor-threads.js'))});
+    const net = XnorNetwork.fromLayers([{ weights: new Array(784 * 512).fill(1), inputs: 784, outputs: 512 },
+                                        { weights: new Array(512 * 10).fill(-1), inputs: 512, outputs: 10 }]);
+    const X = new Float64Array(784 * ${rows}).fill(0.5);
+    ${then}
+  `;
+}
+
+test('an uncaught error and Ctrl-C (SIGINT) during a threaded batch end the process and its workers', async () => {
+  const crash = childScript(4000, "threadedScores(net, X, { threads: 2 }); setTimeout(() => { throw new Error('boom'); }, 50);");
+  let status: number | null = 0;
+  try {
+    execFileSync(process.execPath, ['-e', crash], { encoding: 'utf8', timeout: 30000, stdio: 'pipe' });
+  } catch (e) {
+    status = (e as { status: number | null }).status;
+    expect((e as { signal?: string }).signal ?? null).toBeNull(); // not killed by the timeout
+  }
+  expect(status).toBe(1);
+  const { spawn } = await import('child_process');
+  const loop = childScript(2000, "const go = () => threadedScores(net, X, { threads: 2 }).then(go); go(); console.log('running');");
+  const child = spawn(process.execPath, ['-e', loop], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  await new Promise((r) => setTimeout(r, 300));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
+  expect(await exited).toBe('SIGINT');
+  clearTimeout(timer);
 });
 
 test('idle workers do not keep the process alive, and a closed pool refuses work', async () => {
