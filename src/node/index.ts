@@ -25,3 +25,4 @@ export {
   MAX_THREADS,
   type ThreadPoolOptions,
 } from './xnor-threads';
+export { threadedPredictor, type AsyncPredictor, type ThreadedPredictorOptions } from './threaded-predictor';
