@@ -25,9 +25,14 @@ export interface AsyncPredictor {
   readonly numClasses: number;
   readonly inputs: number;
   readonly threads: number;
+  /** Decide (and give probabilities for) the first `rows` rows of the row-major inputs X. */
   run(X: Float64Array, rows: number): Promise<BatchResult>;
 }
 
+/**
+ * The predictor of a mode for a model, as `createPredictor(source, mode, opts)`, with the packed work on
+ * `opts.threads` threads (the same classes and probabilities for any count).
+ */
 export function threadedPredictor(source: PredictorSource, mode: PredictorMode, opts: ThreadedPredictorOptions = {}): AsyncPredictor {
   const threads = resolveThreads(opts.threads);
   const store = source.store;

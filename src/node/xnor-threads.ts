@@ -118,6 +118,7 @@ export class XnorThreadPool {
     this.threads = threads;
   }
 
+  /** A pool of `opts.threads` workers (started on first use). @throws {ArgumentError} a thread count outside 1..256 */
   static create(opts: ThreadPoolOptions = {}): XnorThreadPool {
     return new XnorThreadPool(resolveThreads(opts.threads));
   }
