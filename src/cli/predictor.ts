@@ -1,5 +1,6 @@
 import { ArgumentError, ModelFormatError } from '../errors';
 import { createPredictor, type Predictor, type PredictorMode, type PredictorOptions } from '../model/predictor';
+import { threadedPredictor, type AsyncPredictor, type ThreadedPredictorOptions } from '../node/threaded-predictor';
 import type { LoadedModel } from '../train/trained-model';
 
 /** Most ensemble members `eval` and `predict` accept. */
@@ -10,6 +11,20 @@ export const MAX_MEMBERS = 10000;
  * lacks (in terms of its flags) and the members cap.
  */
 export function modelPredictor(model: LoadedModel, mode: PredictorMode, opts: PredictorOptions = {}): Predictor {
+  checkModelMode(model, mode, opts);
+  return createPredictor(model, mode, opts);
+}
+
+/**
+ * {@link modelPredictor} with its packed work on `opts.threads` threads (src/node/threaded-predictor.ts;
+ * the same results for any count): what `ebp eval` and `ebp predict` run.
+ */
+export function modelThreadedPredictor(model: LoadedModel, mode: PredictorMode, opts: ThreadedPredictorOptions = {}): AsyncPredictor {
+  checkModelMode(model, mode, opts);
+  return threadedPredictor(model, mode, opts);
+}
+
+function checkModelMode(model: LoadedModel, mode: PredictorMode, opts: PredictorOptions): void {
   if (mode !== 'deterministic' || !model.network) requireStore(model, mode);
   if (mode === 'ensemble') {
     const members = opts.members ?? 16;
@@ -19,7 +34,6 @@ export function modelPredictor(model: LoadedModel, mode: PredictorMode, opts: Pr
       throw new ArgumentError(`--members must be an integer from 1 to ${MAX_MEMBERS}, got ${members}.`);
     }
   }
-  return createPredictor(model, mode, opts);
 }
 
 function requireStore(model: LoadedModel, mode: PredictorMode): void {

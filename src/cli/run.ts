@@ -10,6 +10,7 @@ import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
+import { MAX_THREADS } from '../node/xnor-threads';
 import type { WeightsName } from '../train/record';
 import type { SteLoss } from '../ste/loss';
 
@@ -169,6 +170,7 @@ Examples:
     .addOption(modeOption().default('deterministic'))
     .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
     .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
+    .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
     .option('--json', 'print the result as one JSON object')
     .addHelpText(
@@ -188,6 +190,7 @@ Examples:
           mode: opts.mode as PredictorMode,
           members: opts.members as number,
           seed: opts.seed as number,
+          threads: opts.threads as number | undefined,
           json: Boolean(opts.json),
           delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
         },
@@ -205,6 +208,7 @@ Examples:
     .addOption(modeOption())
     .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
     .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
+    .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
     .option('--force', 'overwrite an existing --out file')
     .option('--quiet', 'no summary on stderr')
@@ -227,6 +231,7 @@ Examples:
           mode: opts.mode as PredictorMode | undefined,
           members: opts.members as number,
           seed: opts.seed as number,
+          threads: opts.threads as number | undefined,
           force: Boolean(opts.force),
           quiet: Boolean(opts.quiet),
           delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
@@ -345,6 +350,14 @@ function flagName(key: string): string {
 function parsePositiveInt(v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'.`);
+  return n;
+}
+
+function parseThreads(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_THREADS}, got '${v}'.`);
+  }
   return n;
 }
 

@@ -30,8 +30,11 @@ export interface CsvStreamOptions {
 export interface CsvHandlers {
   /** The checked header row (names trimmed). */
   header(names: string[], delimiter: Delimiter): void;
-  /** One data record with its 1-based first line. Return `false` to stop reading (the rest is skipped). */
-  row(cells: string[], line: number): void | boolean;
+  /**
+   * One data record with its 1-based first line. Return `false` to stop reading (the rest is skipped); a
+   * promise holds the stream until it settles.
+   */
+  row(cells: string[], line: number): void | boolean | Promise<void | boolean>;
 }
 
 const SAMPLE_BYTES = 65536;
@@ -115,7 +118,19 @@ export async function streamCsv(file: string, opts: CsvStreamOptions, handlers: 
           handlers.header(header, delimiter);
         } else {
           rows++;
-          if (handlers.row(chunk.record, line) === false) {
+          const r = handlers.row(chunk.record, line);
+          if (r instanceof Promise) {
+            // The stream waits for an asynchronous handler (back-pressure).
+            r.then(
+              (v) => {
+                if (v === false) stopped = true;
+                done(v === false ? new Stop() : undefined);
+              },
+              (e: Error) => done(e),
+            );
+            return;
+          }
+          if (r === false) {
             stopped = true;
             throw new Stop();
           }

@@ -15,3 +15,14 @@ export {
 export { readNumericCsv, type NumericCsvOptions } from './csv-numeric';
 export { saveModel, loadModel, type SaveModelOptions } from './model-file';
 export { readCsvTable, streamCsv, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';
+export {
+  XnorThreadPool,
+  threadedScores,
+  threadedPredict,
+  defaultThreads,
+  resolveThreads,
+  DEFAULT_THREADS_CAP,
+  MAX_THREADS,
+  type ThreadPoolOptions,
+} from './xnor-threads';
+export { threadedPredictor, type AsyncPredictor, type ThreadedPredictorOptions } from './threaded-predictor';

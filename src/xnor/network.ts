@@ -179,8 +179,12 @@ export class XnorNetwork {
     return summarize([this]);
   }
 
-  /** @internal Forward rows of a row-major array into out (rows × K_L). */
-  forwardInto(data: Float64Array, offset: number, rows: number, out: Float64Array): void {
+  /**
+   * @internal Forward rows of a row-major array into out (rows × K_L). `firstRow` numbers the rows in
+   * error messages (a worker thread runs rows firstRow.. of the caller's batch). Each row's scores
+   * depend on that row alone, so any split of a batch into row ranges gives the same bytes.
+   */
+  forwardInto(data: Float64Array, offset: number, rows: number, out: Float64Array, firstRow = 0): void {
     const K0 = this.sizes[0];
     const KL = this.sizes[this.sizes.length - 1];
     const CH = this.engine.chunkRows;
@@ -189,7 +193,7 @@ export class XnorNetwork {
       const bad = this.engine.forward(data, offset + start * K0, nb, out, start * KL);
       if (bad >= 0) {
         const v = data[offset + start * K0 + bad];
-        throw new NumericError(`packed network: input row ${start + Math.floor(bad / K0)}, column ${bad % K0} is ${v}; inputs must be finite.`);
+        throw new NumericError(`packed network: input row ${firstRow + start + Math.floor(bad / K0)}, column ${bad % K0} is ${v}; inputs must be finite.`);
       }
     }
   }
@@ -292,16 +296,25 @@ export class XnorEnsemble {
     const first = this.members[0];
     const { data, offset, rows } = first.rows(X);
     const KL = this.sizes[this.sizes.length - 1];
-    const n = rows * KL;
-    const acc = new Float64Array(n);
+    const acc = new Float64Array(rows * KL);
+    this.scoresInto(data, offset, rows, acc);
+    return ndarray(acc, [rows, KL]);
+  }
+
+  /**
+   * @internal The mean sign outputs of rows of a row-major array into acc (rows × K_L, overwritten);
+   * per row, members in order, so any split of a batch into row ranges gives the same bytes.
+   */
+  scoresInto(data: Float64Array, offset: number, rows: number, acc: Float64Array, firstRow = 0): void {
+    const n = rows * this.sizes[this.sizes.length - 1];
     const buf = new Float64Array(n);
+    acc.fill(0, 0, n);
     for (const m of this.members) {
-      m.forwardInto(data, offset, rows, buf);
+      m.forwardInto(data, offset, rows, buf, firstRow);
       for (let i = 0; i < n; i++) acc[i] += buf[i] < 0 ? -1 : 1;
     }
     const M = this.members.length;
     for (let i = 0; i < n; i++) acc[i] /= M;
-    return ndarray(acc, [rows, KL]);
   }
 
   /** Class per row: argmax of the mean sign output (first maximum); one output: 1 if the mean is ≥ 0. */

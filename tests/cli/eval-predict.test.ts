@@ -205,3 +205,33 @@ describe('ebp predict', () => {
   });
 });
 
+
+describe('--threads', () => {
+  test('eval --json and predict give the same results for 1, 2 and 3 threads (packed deterministic and ensemble)', async () => {
+    for (const mode of ['deterministic', 'ensemble', 'probabilistic']) {
+      const outs: string[] = [];
+      const preds: string[] = [];
+      for (const threads of ['1', '2', '3']) {
+        const r = await cli(['eval', 'bc.ebpb', BC_TEST, '--mode', mode, '--json', '--threads', threads], opts);
+        expect(r.code).toBe(0);
+        const j = JSON.parse(r.stdout);
+        delete j.seconds;
+        outs.push(JSON.stringify(j));
+        const p = await cli(['predict', 'bc.ebpb', BC_TEST, ...(mode === 'deterministic' ? [] : ['--mode', mode, '--proba']), '--threads', threads], opts);
+        expect(p.code).toBe(0);
+        preds.push(p.stdout);
+      }
+      expect(new Set(outs).size).toBe(1);
+      expect(new Set(preds).size).toBe(1);
+      expect(preds[0].split('\n').length).toBe(144); // header, 142 rows, final newline
+    }
+  });
+
+  test('--threads must be an integer from 1 to 256', async () => {
+    for (const bad of ['0', '-1', '1.5', '257', 'two']) {
+      const r = await cli(['eval', 'bc.ebpb', BC_TEST, '--threads', bad], opts);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('expected an integer from 1 to 256');
+    }
+  });
+});

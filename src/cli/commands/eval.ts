@@ -4,7 +4,7 @@ import type { CliIo } from '../io';
 import { MetricsAccumulator, type MetricsReport } from '../../eval/metrics';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
-import { modelPredictor } from '../predictor';
+import { modelThreadedPredictor } from '../predictor';
 import { streamEncoded } from './rows';
 
 export interface EvalArgs {
@@ -13,6 +13,8 @@ export interface EvalArgs {
   mode: PredictorMode;
   members: number;
   seed: number;
+  /** Threads of packed inference (undefined: the default). */
+  threads?: number;
   json: boolean;
   delimiter?: Delimiter;
 }
@@ -24,12 +26,12 @@ function fmt(x: number | null, digits = 4): string {
 /** `ebp eval model.ebpb test.csv`: error, confusion matrix and (with probabilities) NLL, Brier score, ECE. */
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
-  const predictor = modelPredictor(model, args.mode, { members: args.members, seed: args.seed });
+  const predictor = modelThreadedPredictor(model, args.mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);
   const t0 = performance.now();
-  const res = await streamEncoded(model, path.resolve(io.cwd, args.file), args.file, { requireLabel: true, delimiter: args.delimiter, io }, (b) => {
-    const r = predictor.run(b.X, b.rows);
+  const res = await streamEncoded(model, path.resolve(io.cwd, args.file), args.file, { requireLabel: true, delimiter: args.delimiter, io }, async (b) => {
+    const r = await predictor.run(b.X, b.rows);
     acc.add(b.labels, r.classes, r.proba, b.rows);
   });
   if (res.interrupted) {

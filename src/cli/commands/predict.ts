@@ -6,7 +6,7 @@ import { plural } from '../format';
 import type { CliIo } from '../io';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
-import { modelPredictor } from '../predictor';
+import { modelThreadedPredictor } from '../predictor';
 import { streamEncoded } from './rows';
 
 export interface PredictArgs {
@@ -17,6 +17,8 @@ export interface PredictArgs {
   /** Default: deterministic, or probabilistic with --proba. */
   mode?: PredictorMode;
   members: number;
+  /** Threads of packed inference (undefined: the default). */
+  threads?: number;
   seed: number;
   force: boolean;
   quiet: boolean;
@@ -41,7 +43,7 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
   // Refuse to clobber before loading the model or building an ensemble (seconds for a large one).
   if (args.out !== undefined) checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
-  const predictor = modelPredictor(model, mode, { members: args.members, seed: args.seed });
+  const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const names = classes.map(csvField);
   const writer = args.out !== undefined ? new AtomicWriter(path.resolve(io.cwd, args.out), { force: args.force, what: 'output file', shownAs: args.out }) : null;
@@ -54,12 +56,12 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
       path.resolve(io.cwd, args.file),
       args.file,
       { requireLabel: false, delimiter: args.delimiter, io },
-      (b) => {
+      async (b) => {
         if (!headerDone) {
           emit(args.proba ? ['prediction', ...classes.map((c) => csvField(`p_${c}`))].join(',') + '\n' : 'prediction\n');
           headerDone = true;
         }
-        const r = predictor.run(b.X, b.rows);
+        const r = await predictor.run(b.X, b.rows);
         const K = classes.length;
         const parts: string[] = [];
         for (let n = 0; n < b.rows; n++) {

@@ -23,7 +23,7 @@ export async function streamEncoded(
   file: string,
   shownAs: string,
   opts: { requireLabel: boolean; delimiter?: Delimiter; io: CliIo },
-  onBatch: (b: EncodedBatch) => void,
+  onBatch: (b: EncodedBatch) => void | Promise<void>,
   onHeader?: (encoder: RowEncoder) => void,
 ): Promise<{ rows: number; interrupted: boolean; unknownCategories: number }> {
   const spec = model.meta.preprocess;
@@ -34,8 +34,10 @@ export async function streamEncoded(
   let n = 0;
   let total = 0;
   let interrupted = false;
-  const flush = () => {
-    if (n > 0) onBatch({ X, labels, rows: n });
+  // A batch may be scored asynchronously (worker threads): the stream waits for it, and the encoder
+  // refills X only after it is done.
+  const flush = async () => {
+    if (n > 0) await onBatch({ X, labels, rows: n });
     total += n;
     n = 0;
   };
@@ -58,15 +60,17 @@ export async function streamEncoded(
       labels[n] = encoder!.encode(cells, line, X, n * width);
       n++;
       if (n === BATCH_ROWS) {
-        flush();
-        if (opts.io.interrupted?.()) {
-          interrupted = true;
-          return false;
-        }
+        return flush().then(() => {
+          if (opts.io.interrupted?.()) {
+            interrupted = true;
+            return false;
+          }
+          return true;
+        });
       }
       return true;
     },
   });
-  if (!interrupted) flush();
+  if (!interrupted) await flush();
   return { rows: total, interrupted, unknownCategories: encoder ? (encoder as RowEncoder).unknownCategories : 0 };
 }
