@@ -50,6 +50,9 @@ export {
 } from './model/format';
 export { crc32 } from './model/crc32';
 export {
+  withPrior, lineageOf, lineageEntries, mergeParts, mergePartOf, mergeCheckpoints, type Lineage, type MergePart,
+} from './model/lineage';
+export {
   createPredictor, PREDICTOR_MODES, type PredictorMode, type PredictorSource, type PredictorOptions, type Predictor, type BatchResult,
 } from './model/predictor';
 export {
