@@ -16,7 +16,7 @@ export { meanFieldForward, type ForwardResult, type ForwardLayer } from './ebp/f
 export { ebpStep, type StepResult } from './ebp/update';
 export { ebpGradients, type Gradients } from './ebp/reference';
 export { predict, classify, deterministicScores, type PredictMode, type Prediction } from './ebp/predict';
-export { mergePosteriors, checkSameFamily, posteriorHash, type MergeOptions } from './ebp/merge';
+export { mergePosteriors, checkSameFamily, posteriorHash, type MergeOptions, type MergeCombine } from './ebp/merge';
 export { PosteriorSampler, samplePosterior, FloatEnsemble, type SampleOptions } from './ebp/sample';
 export {
   MetricsAccumulator, ECE_BINS, errorRate, reliabilityCurve, poolReliability, type MetricsReport, type ReliabilityBin,

@@ -4,6 +4,7 @@
  */
 import { ArgumentError, MismatchError } from '../errors';
 import { Sha256 } from '../util/sha256';
+import { requireOneOf } from '../util/validate';
 import { PosteriorStore, type Backend } from './posterior';
 import { isDiscrete, weightKindName, type WeightKind } from './weights';
 
@@ -11,13 +12,21 @@ export interface MergeOptions {
   /** Names of the base and of the shards in error messages (file names); default 'base', 'shard 1', .... */
   baseName?: string;
   shardNames?: readonly string[];
-  /** Backend of the merged store (default the base's request: 'auto'). */
+  /** Backend of the merged store (default 'auto'). */
   backend?: Backend;
+  /**
+   * `'product'` (default): base + Σ_k (shard_k − base), the product of the base and the shards' factors
+   * (Bayes' rule for disjoint data). `'average'`: base + (1/K)·Σ_k (shard_k − base), the mean of the shards'
+   * natural parameters; not Bayes, but stable where the product overshoots (docs/algorithm.md, docs/scaling.md).
+   */
+  combine?: MergeCombine;
 }
 
+export type MergeCombine = 'product' | 'average';
+
 /**
- * Combine shard posteriors that each started from `base` (EBP tilts only, spec §2.6):
- * every natural parameter becomes base + Σ_k (shard_k − base). For binary and discrete weights that is
+ * Combine shard posteriors that each started from `base` (EBP tilts only, spec §2.6); with `combine: 'product'`
+ * (the default) every natural parameter becomes base + Σ_k (shard_k − base). For binary and discrete weights that is
  * the field h; for Gaussian weights the mean (the variance s2 is shared and unchanged); for the biases
  * (Gaussians of variance 1) b. The per-weight sum runs over the shards' differences sorted by value, so
  * the result does not depend on the order of `shards`, bit for bit; one shard comes back unchanged.
@@ -29,23 +38,25 @@ export function mergePosteriors(base: PosteriorStore, shards: readonly Posterior
   if (!Array.isArray(shards) || shards.length === 0 || !shards.every((s) => s instanceof PosteriorStore)) {
     throw new ArgumentError('invalid argument. `shards` must be a non-empty array of PosteriorStore.');
   }
+  const combineMode = requireOneOf(opts.combine ?? 'product', 'combine', ['product', 'average']);
   const baseName = opts.baseName ?? 'base';
   shards.forEach((s, k) => checkSameFamily(base, s, baseName, opts.shardNames?.[k] ?? `shard ${k + 1}`));
   // One shard: the formula is that shard itself (base + (h − base) may differ from h in the last bit).
   if (shards.length === 1) return shards[0].clone(opts.backend ?? 'auto');
   const out = base.clone(opts.backend ?? 'auto');
   const d = new Float64Array(shards.length);
+  const scale = combineMode === 'average' ? 1 / shards.length : 1;
   base.layers.forEach((L, l) => {
-    combine(L.h, shards.map((s) => s.layers[l].h), out.layers[l].h, d);
-    combine(L.b, shards.map((s) => s.layers[l].b), out.layers[l].b, d);
+    combine(L.h, shards.map((s) => s.layers[l].h), out.layers[l].h, d, scale);
+    combine(L.b, shards.map((s) => s.layers[l].b), out.layers[l].b, d, scale);
   });
   out.refresh();
   out.assertFinite('merged posterior');
   return out;
 }
 
-/** out[i] = base[i] + Σ_k (parts[k][i] − base[i]), the differences summed in ascending order. */
-function combine(base: Float64Array, parts: Float64Array[], out: Float64Array, d: Float64Array): void {
+/** out[i] = base[i] + scale·Σ_k (parts[k][i] − base[i]), the differences summed in ascending order. */
+function combine(base: Float64Array, parts: Float64Array[], out: Float64Array, d: Float64Array, scale: number): void {
   const K = parts.length;
   for (let i = 0; i < base.length; i++) {
     const b0 = base[i];
@@ -61,7 +72,7 @@ function combine(base: Float64Array, parts: Float64Array[], out: Float64Array, d
     }
     let s = 0;
     for (let k = 0; k < K; k++) s += d[k];
-    out[i] = b0 + s;
+    out[i] = b0 + (scale === 1 ? s : s * scale);
   }
 }
 

@@ -1,13 +1,13 @@
 /**
  * Where a model's posterior came from (issue 16), as its file records it: the prior it was trained from and,
  * for a merged model, the base and the shards it combines. Both live in the header's `training` entry:
- * `"prior": "<sha256>"` (posteriorHash of the prior) and `"merge": {"base": "<sha256>", "shards": [...]}`
- * (the shards' hashes sorted, so the file does not depend on their order). The checks before a merge live
+ * `"prior": "<sha256>"` (posteriorHash of the prior) and `"merge": {"base": "<sha256>", "shards": [...], "combine": "product"}`
+ * (the shards' hashes sorted, so the file does not depend on their order; `combine`: 'product' or 'average'). The checks before a merge live
  * here too: shards must share the base's architecture, weight kind, preprocessing and class names, and must
  * record the base's hash as their prior.
  */
 import { ArgumentError, MismatchError } from '../errors';
-import { checkSameFamily, mergePosteriors, posteriorHash } from '../ebp/merge';
+import { checkSameFamily, mergePosteriors, posteriorHash, type MergeCombine } from '../ebp/merge';
 import type { Backend, PosteriorStore } from '../ebp/posterior';
 import type { MetaValue, ModelMeta } from './format';
 
@@ -15,7 +15,7 @@ export interface Lineage {
   /** posteriorHash of the posterior training started from (`--prior`). */
   prior?: string;
   /** A merged model: the base's hash and the shards' hashes (sorted). */
-  merge?: { base: string; shards: string[] };
+  merge?: { base: string; shards: string[]; combine: MergeCombine };
 }
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -28,7 +28,7 @@ export function lineageOf(training: unknown): Lineage {
   if (typeof t.prior === 'string' && HASH.test(t.prior)) out.prior = t.prior;
   const m = t.merge as Record<string, unknown> | undefined;
   if (m && typeof m.base === 'string' && Array.isArray(m.shards) && m.shards.every((s) => typeof s === 'string')) {
-    out.merge = { base: m.base, shards: (m.shards as string[]).slice() };
+    out.merge = { base: m.base, shards: (m.shards as string[]).slice(), combine: m.combine === 'average' ? 'average' : 'product' };
   }
   return out;
 }
@@ -37,7 +37,7 @@ export function lineageOf(training: unknown): Lineage {
 export function lineageEntries(l: Lineage): { [key: string]: MetaValue } {
   const out: { [key: string]: MetaValue } = {};
   if (l.prior !== undefined) out.prior = l.prior;
-  if (l.merge !== undefined) out.merge = { base: l.merge.base, shards: l.merge.shards.slice() };
+  if (l.merge !== undefined) out.merge = { base: l.merge.base, shards: l.merge.shards.slice(), combine: l.merge.combine };
   return out;
 }
 
@@ -65,16 +65,21 @@ export interface MergePart {
  * @throws {MismatchError} naming what differs: `architecture`, `weights`, `preprocessing`, `classes`, or `base`
  *   (a shard that records another prior than the base, or none)
  */
-export function mergeParts(base: MergePart, shards: readonly MergePart[], opts: { backend?: Backend } = {}): { posterior: PosteriorStore; lineage: Lineage } {
+export function mergeParts(
+  base: MergePart,
+  shards: readonly MergePart[],
+  opts: { backend?: Backend; combine?: MergeCombine } = {},
+): { posterior: PosteriorStore; lineage: Lineage } {
   if (!Array.isArray(shards) || shards.length === 0) throw new ArgumentError('invalid argument. `shards` must name at least one shard model.');
   const baseHash = posteriorHash(base.posterior);
   for (const s of shards) checkPart(base, s, baseHash);
   const posterior = mergePosteriors(
     base.posterior,
     shards.map((s) => s.posterior),
-    { baseName: base.name, shardNames: shards.map((s) => s.name), backend: opts.backend },
+    { baseName: base.name, shardNames: shards.map((s) => s.name), backend: opts.backend, combine: opts.combine },
   );
-  const lineage: Lineage = { merge: { base: baseHash, shards: shards.map((s) => posteriorHash(s.posterior)).sort() } };
+  const shardHashes = shards.map((s) => posteriorHash(s.posterior)).sort();
+  const lineage: Lineage = { merge: { base: baseHash, shards: shardHashes, combine: opts.combine ?? 'product' } };
   return { posterior, lineage };
 }
 
@@ -99,7 +104,7 @@ export function mergePartOf(name: string, decoded: { posterior: PosteriorStore; 
 export function mergeCheckpoints(
   base: { name: string; posterior: PosteriorStore; meta: ModelMeta },
   shards: readonly { name: string; posterior: PosteriorStore; meta: ModelMeta }[],
-  opts: { backend?: Backend } = {},
+  opts: { backend?: Backend; combine?: MergeCombine } = {},
 ): { posterior: PosteriorStore; meta: ModelMeta } {
   const { posterior, lineage } = mergeParts(mergePartOf(base.name, base), shards.map((s) => mergePartOf(s.name, s)), opts);
   const m = base.meta;

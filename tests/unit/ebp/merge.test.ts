@@ -50,6 +50,20 @@ describe('mergePosteriors', () => {
     });
   });
 
+  test("combine 'average': h = h_base + (1/K)·Σ_k (h_k − h_base); an unknown combine is an ArgumentError", () => {
+    const { base, shards } = shardsOf('binary', 4);
+    const m = mergePosteriors(base, shards, { combine: 'average' });
+    m.layers.forEach((L, l) => {
+      const B = base.layers[l];
+      for (let i = 0; i < L.h.length; i++) {
+        const want = B.h[i] + shards.reduce((a, s) => a + (s.layers[l].h[i] - B.h[i]), 0) / 4;
+        expect(Math.abs(L.h[i] - want)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want)));
+      }
+    });
+    expect(posteriorHash(mergePosteriors(base, shards.slice().reverse(), { combine: 'average' }))).toBe(posteriorHash(m));
+    expect(() => mergePosteriors(base, shards, { combine: 'sum' as never })).toThrow("invalid argument. `combine` must be 'product' or 'average'. Value: `\"sum\"`.");
+  });
+
   test('one shard with its own base gives that shard back, byte for byte', () => {
     for (const [, w] of kinds) {
       const { base, shards } = shardsOf(w, 1);
