@@ -23,9 +23,10 @@
  * All runs: 784-H-10 binary weights (H = 100), seed 1. Options: --quick (digits fixture 64-32-10, 2 tasks,
  * 2 epochs, 3 rounds; writes scaling-quick.json), --tasks T (5), --epochs E (2), --rounds R (10), --hidden H.
  * --only continual|class-split|sharded runs one part (scaling-<part>.json), --shards 1,4 the shard counts.
- * Writes bench/results/scaling.json and prints the JSON.
+ * Writes bench/results/scaling.json, plots in bench/results/plots/scaling-*.svg (--plots-only: redraw them
+ * from scaling.json), and prints the JSON.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EbpTrainer, PosteriorStore, SteTrainer, XnorNetwork, createRng, encodeModel, evaluateErrors, makeDataset, matrix, mergePosteriors, subset,
@@ -33,6 +34,7 @@ import {
 } from '../src';
 import { loadMnist10k, readNumericCsv } from '../src/node';
 import { machineInfo } from '../src/compare/machine';
+import { legend, niceTicks, panel, svgDocument, type LineSeries } from '../src/compare/svg';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -260,7 +262,61 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
+const COLORS: Record<string, string> = { 'ebp-prior': '#1f77b4', 'ste-seq': '#d62728', 'ebp-scratch': '#7f7f7f' };
+
+/** Two SVG plots: the continual mean error over the tasks seen, and the sharded test error per round. */
+export function plots(result: { continual?: ContinualResult; sharded?: ShardRun[]; config: ScalingConfig }): Record<string, string> {
+  const out: Record<string, string> = {};
+  const box = { x: 80, y: 70, w: 460, h: 320 };
+  if (result.continual) {
+    const c = result.continual;
+    const T = result.config.tasks;
+    const series: LineSeries[] = Object.entries(c.errors).map(([k, e]) => ({
+      label: k, color: COLORS[k] ?? '#000', marker: 'circle', points: e.map((row, a) => [a + 1, mean(row)] as [number, number]),
+    }));
+    out['scaling-continual.svg'] = svgDocument(780, 470, 'Permuted MNIST-10k: mean test error over the tasks seen so far', [
+      panel({
+        box, title: `784-${result.config.hidden}-10, ${result.config.epochs} epochs per task`,
+        xAxis: { label: 'tasks learned', min: 1, max: T, ticks: Array.from({ length: T }, (_, i) => i + 1), format: String },
+        yAxis: { label: 'mean test error (%)', min: 0, max: 100, ticks: niceTicks(0, 100, 5), format: String },
+        series,
+      }),
+      legend(series.map((s) => ({ label: s.label, color: s.color, marker: s.marker })), 560, 80),
+    ], 'EBP-P for EBP; STE fine-tuned per task at lr 0.1 → 0.001');
+  }
+  if (result.sharded) {
+    const palette = ['#000000', '#1f77b4', '#2ca02c', '#9467bd'];
+    const Ks = [...new Set(result.sharded.map((r) => r.shards))];
+    const series: LineSeries[] = result.sharded.map((r) => ({
+      label: r.shards === 1 ? '1 process' : `${r.shards} shards, ${r.combine}`,
+      color: palette[Ks.indexOf(r.shards) % palette.length], dash: r.combine === 'product' && r.shards > 1 ? '5,4' : undefined,
+      points: r.errorP.map((v, i) => [i + 1, v] as [number, number]),
+    }));
+    const R = result.config.rounds;
+    out['scaling-sharded.svg'] = svgDocument(800, 470, 'Sharded rounds, MNIST-10k: EBP-P test error after each merge', [
+      panel({
+        box, title: `784-${result.config.hidden}-10, one epoch per shard per round`,
+        xAxis: { label: 'round (= epochs over all rows)', min: 1, max: R, ticks: Array.from({ length: R }, (_, i) => i + 1), format: String },
+        yAxis: { label: 'test error (%)', min: 0, max: 30, ticks: niceTicks(0, 30, 6), format: String },
+        series,
+      }),
+      legend(series.map((s) => ({ label: s.label, color: s.color, dash: s.dash })), 560, 80, 'dashed: product (the formula)'),
+    ], 'clipped at 30%: the product with 4 and 8 shards goes to ~90%');
+  }
+  return out;
+}
+
+function writePlots(result: Parameters<typeof plots>[0], dir: string): void {
+  mkdirSync(join(dir, 'plots'), { recursive: true });
+  for (const [name, svg] of Object.entries(plots(result))) writeFileSync(join(dir, 'plots', name), svg);
+}
+
 function main(): void {
+  const dir = join(ROOT, 'bench', 'results');
+  if (process.argv.includes('--plots-only')) {
+    writePlots(JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')), dir);
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const cfg: ScalingConfig = {
     hidden: arg('--hidden', quick ? 32 : 100),
@@ -285,8 +341,8 @@ function main(): void {
   if (only === null || only === 'sharded') result.sharded = shardList.flatMap((K) => (K === 1 ? ['product' as const] : (['product', 'average'] as const)).map((c) => shardedRounds(cfg, train, test, K, c)));
   if (only === null || only === 'sharded') result.mergedOnce = { shards: 4, ...mergedOnce(cfg, train, test, 4) };
   result.seconds = round3((performance.now() - t0) / 1000);
-  const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
+  if (!quick && only === null) writePlots(result as Parameters<typeof plots>[0], dir);
   const file = join(dir, `scaling${quick ? '-quick' : ''}${only ? '-' + only : ''}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));
