@@ -251,6 +251,24 @@ Examples:
     });
 
   program
+    .command('merge')
+    .description('combine shard models trained from one base (ebp train --prior BASE) into one posterior (docs/scaling.md)')
+    .argument('<shards...>', 'shard model files, each trained from --base')
+    .requiredOption('--base <file>', 'the model every shard started from (its hash is checked)')
+    .requiredOption('--out <file>', 'merged model file to write')
+    .addOption(new Option('--combine <rule>', 'product: base + sum of the shard differences (Bayes); average: base + their mean').choices(['product', 'average']).default('product'))
+    .option('--force', 'overwrite an existing output file')
+    .option('--json', 'print the summary as one JSON object')
+    .addHelpText('after', '\nExamples:\n  ebp merge r0_s0.ebpb r0_s1.ebpb --base round0.ebpb --combine average --out round1.ebpb\n')
+    .action(async (shards: string[], opts: Record<string, unknown>) => {
+      const { mergeCommand } = await import('./commands/merge');
+      code = mergeCommand(
+        { shards, base: opts.base as string, out: opts.out as string, combine: opts.combine as 'product' | 'average', force: Boolean(opts.force), json: Boolean(opts.json) },
+        io,
+      );
+    });
+
+  program
     .command('bench')
     .description('compare EBP (EBP-P, EBP-D, packed ensemble) with STE over a learning-rate sweep: error, NLL, Brier, ECE, time, memory, model size')
     .addOption(new Option('--dataset <name>', 'built-in data: MNIST-10k, Fashion-MNIST (when installed), or both').choices(['mnist', 'fashion-mnist', 'all']).default('mnist'))
