@@ -29,7 +29,7 @@ Exit codes:
 /** CSV-training options that make no sense with --dataset. */
 const CSV_ONLY = [
   'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
-  'checkpointEvery', 'resume',
+  'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior',
 ];
 
 /**
@@ -87,6 +87,8 @@ See docs/cli.md for every flag.`,
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
     .option('--checkpoint-every <n>', 'write a checkpoint (<out>.ckpt) every n epochs', parsePositiveInt, 1)
     .option('--resume <file>', 'continue from a checkpoint or a model written by train (same data, same seed)')
+    .addOption(new Option('--prior <file>', "start from this model's posterior (new data; its network and preprocessing are kept)").conflicts('resume'))
+    .option('--allow-unfinished-prior', 'accept a --prior checkpoint of a run that has not finished its epochs')
     .option('--force', 'overwrite existing output files')
     .option('--json', 'print one JSON object per epoch and a summary on stdout')
     .option('--quiet', 'print only the final result')
@@ -99,6 +101,7 @@ Examples:
   ebp train data.csv --split 0.2 --out model.ebpb --resume model.ebpb.ckpt   # after Ctrl-C or a crash
   ebp train data.csv --split 0.2 --standardize --trainer ste --lr-start 0.03 --out ste.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1 --out mnist.ebpb
+  ebp train new.csv --prior old.ebpb --epochs 2 --out new.ebpb                 # continue from old's posterior
 `,
     )
     .action(async (file: string | undefined, opts: Record<string, unknown>, cmd: Command) => {
@@ -150,6 +153,8 @@ Examples:
           delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
           checkpointEvery: opts.checkpointEvery as number,
           resume: opts.resume as string | undefined,
+          prior: opts.prior as string | undefined,
+          allowUnfinishedPrior: Boolean(opts.allowUnfinishedPrior),
           force: Boolean(opts.force),
           quiet: Boolean(opts.quiet),
           json: Boolean(opts.json),
