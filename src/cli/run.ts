@@ -21,7 +21,7 @@ Exit codes:
   0    success
   1    usage: unknown flag, bad option value, output exists without --force
   2    data: missing or unreadable CSV, malformed CSV (file, line and column are given); an output that cannot be written
-  3    model file: missing, truncated, corrupt, newer format version
+  3    model file: missing, truncated, corrupt, newer format version; merge shards that do not fit the base
   4    numeric failure: training diverged (infinite -log Z, NaN or infinity in the posterior)
   130  interrupted (Ctrl-C); train writes a checkpoint first
 `;
@@ -57,6 +57,8 @@ Examples:
   ebp inspect model.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
   ebp bench --quick --out-dir results
+  ebp train new.csv --prior model.ebpb --out next.ebpb
+  ebp merge s0.ebpb s1.ebpb --base round0.ebpb --combine average --out round1.ebpb
 ${EXIT_HELP}
 See docs/cli.md for every flag.`,
     );
