@@ -8,6 +8,7 @@ import { requireOneOf } from '../util/validate';
 import { PosteriorStore, type Backend } from './posterior';
 import { isDiscrete, weightKindName, type WeightKind } from './weights';
 
+/** Options of {@link mergePosteriors}. */
 export interface MergeOptions {
   /** Names of the base and of the shards in error messages (file names); default 'base', 'shard 1', .... */
   baseName?: string;
@@ -22,6 +23,7 @@ export interface MergeOptions {
   combine?: MergeCombine;
 }
 
+/** How {@link mergePosteriors} combines the shards: their product (Bayes) or their average. */
 export type MergeCombine = 'product' | 'average';
 
 /**

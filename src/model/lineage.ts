@@ -11,6 +11,7 @@ import { checkSameFamily, mergePosteriors, posteriorHash, type MergeCombine } fr
 import type { Backend, PosteriorStore } from '../ebp/posterior';
 import type { MetaValue, ModelMeta } from './format';
 
+/** Where a model's posterior came from: the prior it was trained from, or the base and shards of a merge. */
 export interface Lineage {
   /** posteriorHash of the posterior training started from (`--prior`). */
   prior?: string;
