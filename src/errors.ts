@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ebp.modelFormat'
   | 'ebp.unsupportedVersion'
   | 'ebp.io'
+  | 'ebp.mismatch'
   | 'ebp.usage';
 
 /** Process exit codes of the CLI, by kind of error. */
@@ -81,6 +82,22 @@ export class ModelFormatError extends EbpError {
 export class IoError extends EbpError {
   constructor(message: string, exitCode: number = EXIT_CODES.data) {
     super('ebp.io', message, exitCode);
+  }
+}
+
+/** What two posteriors or model files that must fit together (a prior and its data, shards and their base) differ in. */
+export type MismatchKind = 'architecture' | 'weights' | 'preprocessing' | 'classes' | 'base';
+
+/**
+ * Posteriors or model files that must fit together do not: shards merged with another base, of another
+ * architecture, weight kind or preprocessing. `differs` names what; exit code 3 (model files).
+ */
+export class MismatchError extends EbpError {
+  constructor(
+    message: string,
+    readonly differs: MismatchKind,
+  ) {
+    super('ebp.mismatch', message, EXIT_CODES.model);
   }
 }
 

@@ -4,8 +4,8 @@
  */
 export { matrix, zeros, toRows, type Matrix, type MatrixLike } from './tensor/matrix';
 export {
-  EbpError, ArgumentError, ShapeError, NumericError, DataError, ModelFormatError, IoError, EXIT_CODES,
-  type ErrorCode, type DataLocation,
+  EbpError, ArgumentError, ShapeError, NumericError, DataError, ModelFormatError, IoError, MismatchError, EXIT_CODES,
+  type ErrorCode, type DataLocation, type MismatchKind,
 } from './errors';
 export { createRng, type Rng } from './util/random';
 export {
@@ -16,6 +16,7 @@ export { meanFieldForward, type ForwardResult, type ForwardLayer } from './ebp/f
 export { ebpStep, type StepResult } from './ebp/update';
 export { ebpGradients, type Gradients } from './ebp/reference';
 export { predict, classify, deterministicScores, type PredictMode, type Prediction } from './ebp/predict';
+export { mergePosteriors, checkSameFamily, posteriorHash, type MergeOptions, type MergeCombine } from './ebp/merge';
 export { PosteriorSampler, samplePosterior, FloatEnsemble, type SampleOptions } from './ebp/sample';
 export {
   MetricsAccumulator, ECE_BINS, errorRate, reliabilityCurve, poolReliability, type MetricsReport, type ReliabilityBin,
@@ -48,6 +49,9 @@ export {
   FORMAT_VERSION, type ModelMeta, type MetaValue, type TrainingMeta, type ModelHeader, type TensorEntry, type LayerEntry,
 } from './model/format';
 export { crc32 } from './model/crc32';
+export {
+  withPrior, lineageOf, lineageEntries, mergeParts, mergePartOf, mergeCheckpoints, type Lineage, type MergePart,
+} from './model/lineage';
 export {
   createPredictor, PREDICTOR_MODES, type PredictorMode, type PredictorSource, type PredictorOptions, type Predictor, type BatchResult,
 } from './model/predictor';

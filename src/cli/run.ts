@@ -21,7 +21,7 @@ Exit codes:
   0    success
   1    usage: unknown flag, bad option value, output exists without --force
   2    data: missing or unreadable CSV, malformed CSV (file, line and column are given); an output that cannot be written
-  3    model file: missing, truncated, corrupt, newer format version
+  3    model file: missing, truncated, corrupt, newer format version; merge shards that do not fit the base
   4    numeric failure: training diverged (infinite -log Z, NaN or infinity in the posterior)
   130  interrupted (Ctrl-C); train writes a checkpoint first
 `;
@@ -29,7 +29,7 @@ Exit codes:
 /** CSV-training options that make no sense with --dataset. */
 const CSV_ONLY = [
   'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
-  'checkpointEvery', 'resume',
+  'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior',
 ];
 
 /**
@@ -57,6 +57,8 @@ Examples:
   ebp inspect model.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
   ebp bench --quick --out-dir results
+  ebp train new.csv --prior model.ebpb --out next.ebpb
+  ebp merge s0.ebpb s1.ebpb --base round0.ebpb --combine average --out round1.ebpb
 ${EXIT_HELP}
 See docs/cli.md for every flag.`,
     );
@@ -87,6 +89,8 @@ See docs/cli.md for every flag.`,
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
     .option('--checkpoint-every <n>', 'write a checkpoint (<out>.ckpt) every n epochs', parsePositiveInt, 1)
     .option('--resume <file>', 'continue from a checkpoint or a model written by train (same data, same seed)')
+    .addOption(new Option('--prior <file>', "start from this model's posterior (new data; its network and preprocessing are kept)").conflicts('resume'))
+    .option('--allow-unfinished-prior', 'accept a --prior checkpoint of a run that has not finished its epochs')
     .option('--force', 'overwrite existing output files')
     .option('--json', 'print one JSON object per epoch and a summary on stdout')
     .option('--quiet', 'print only the final result')
@@ -99,6 +103,7 @@ Examples:
   ebp train data.csv --split 0.2 --out model.ebpb --resume model.ebpb.ckpt   # after Ctrl-C or a crash
   ebp train data.csv --split 0.2 --standardize --trainer ste --lr-start 0.03 --out ste.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1 --out mnist.ebpb
+  ebp train new.csv --prior old.ebpb --epochs 2 --out new.ebpb                 # continue from old's posterior
 `,
     )
     .action(async (file: string | undefined, opts: Record<string, unknown>, cmd: Command) => {
@@ -150,6 +155,8 @@ Examples:
           delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
           checkpointEvery: opts.checkpointEvery as number,
           resume: opts.resume as string | undefined,
+          prior: opts.prior as string | undefined,
+          allowUnfinishedPrior: Boolean(opts.allowUnfinishedPrior),
           force: Boolean(opts.force),
           quiet: Boolean(opts.quiet),
           json: Boolean(opts.json),
@@ -248,6 +255,24 @@ Examples:
     .addHelpText('after', '\nExamples:\n  ebp inspect model.ebpb\n  ebp inspect model.ebpb --json\n')
     .action((model: string, opts: Record<string, unknown>) => {
       code = inspectCommand({ model, json: Boolean(opts.json) }, io);
+    });
+
+  program
+    .command('merge')
+    .description('combine shard models trained from one base (ebp train --prior BASE) into one posterior (docs/scaling.md)')
+    .argument('<shards...>', 'shard model files, each trained from --base')
+    .requiredOption('--base <file>', 'the model every shard started from (its hash is checked)')
+    .requiredOption('--out <file>', 'merged model file to write')
+    .addOption(new Option('--combine <rule>', 'product: base + sum of the shard differences (Bayes); average: base + their mean').choices(['product', 'average']).default('product'))
+    .option('--force', 'overwrite an existing output file')
+    .option('--json', 'print the summary as one JSON object')
+    .addHelpText('after', '\nExamples:\n  ebp merge r0_s0.ebpb r0_s1.ebpb --base round0.ebpb --combine average --out round1.ebpb\n')
+    .action(async (shards: string[], opts: Record<string, unknown>) => {
+      const { mergeCommand } = await import('./commands/merge');
+      code = mergeCommand(
+        { shards, base: opts.base as string, out: opts.out as string, combine: opts.combine as 'product' | 'average', force: Boolean(opts.force), json: Boolean(opts.json) },
+        io,
+      );
     });
 
   program

@@ -1,4 +1,4 @@
-import { DataError, ShapeError } from '../errors';
+import { ArgumentError, DataError, ShapeError } from '../errors';
 import { signTargets, type Dataset } from '../data/dataset';
 import { decide } from '../util/decide';
 import { createRng, type Rng } from '../util/random';
@@ -7,7 +7,7 @@ import { driveAsync, driveSync } from '../util/drive';
 import { check, requireNonNegativeInteger, requireOneOf, requirePositiveInteger } from '../util/validate';
 import { forEachChunk, workspaceFor } from './batch';
 import { deterministicBatch, forwardBatch } from './forward';
-import { PosteriorStore, type InitOptions } from './posterior';
+import { PosteriorStore, type Backend, type InitOptions } from './posterior';
 import { stepBatch } from './update';
 import type { Workspace } from './workspace';
 
@@ -131,6 +131,16 @@ export class EbpTrainer {
     const seed = cfg.seed ?? 0;
     const store = PosteriorStore.init(sizes, { ...cfg, seed });
     return new EbpTrainer(store, seed + 1);
+  }
+
+  /**
+   * A trainer that starts from `prior`, a previous posterior (continual learning, or one shard of a round of
+   * sharded training; docs/algorithm.md). The prior is copied: it stays as it was, e.g. as the base of a
+   * later merge. Trained on the same rows in the same order, this continues the run that made the prior.
+   */
+  static fromPrior(prior: PosteriorStore, seed = 0, backend?: Backend): EbpTrainer {
+    if (!(prior instanceof PosteriorStore)) throw new ArgumentError('invalid argument. `prior` must be a PosteriorStore.');
+    return new EbpTrainer(prior.clone(backend), seed);
   }
 
   /** The data-order generator's state (for checkpoints). */

@@ -2,6 +2,7 @@ import { ternary, type WeightKind } from '../ebp/weights';
 import type { ImputeMethod, PreprocessSpec, Scaling } from '../data/preprocess';
 import type { SteTrainerState } from '../ste/trainer';
 import type { SteLoss } from '../ste/loss';
+import type { Lineage } from '../model/lineage';
 
 /**
  * What `ebp train` records in a model file besides the network (the `training` and `preprocess` entries of
@@ -79,6 +80,8 @@ export interface TrainingRecord {
   state?: TrainingState;
   /** STE checkpoints: parameters, Adam moments and step, lr horizon (with `state`, enough to resume). */
   ste?: SteCheckpoint;
+  /** The prior a model was trained from (`--prior`), or the base and shards of a merged model (`ebp merge`). */
+  lineage?: Lineage;
 }
 
 /** rngState with NaN written as null, and back. */

@@ -44,9 +44,13 @@ export interface SessionSettings {
   lrEnd?: number;
 }
 
-/** A session for `settings` on a network of widths `sizes`, continuing `resumed` when given (`resumeShown` in messages). */
-export function createSession(settings: SessionSettings, sizes: number[], resumed: Resumed | null, resumeShown?: string): TrainingSession {
-  return settings.trainer === 'ste' ? steSession(settings, sizes, resumed, resumeShown) : ebpSession(settings, sizes, resumed);
+/**
+ * A session for `settings` on a network of widths `sizes`, continuing `resumed` when given (`resumeShown` in
+ * messages), or (EBP) starting from a copy of the posterior `prior` (`--prior`; data order from seed + 1, as a
+ * new run's).
+ */
+export function createSession(settings: SessionSettings, sizes: number[], resumed: Resumed | null, resumeShown?: string, prior?: PosteriorStore): TrainingSession {
+  return settings.trainer === 'ste' ? steSession(settings, sizes, resumed, resumeShown) : ebpSession(settings, sizes, resumed, prior);
 }
 
 /** The state a checkpoint (or a finished EBP model) records after `session`'s last complete epoch. */
@@ -54,9 +58,11 @@ export function epochState(session: TrainingSession, hash: string, batchesDone =
   return { epochsDone: session.epoch, batchesDone, rngState: encodeRngState(rng), dataHash: hash };
 }
 
-function ebpSession(s: SessionSettings, sizes: number[], resumed: Resumed | null): TrainingSession {
+function ebpSession(s: SessionSettings, sizes: number[], resumed: Resumed | null, prior: PosteriorStore | undefined): TrainingSession {
   let trainer: EbpTrainer;
-  if (resumed) {
+  if (prior) {
+    trainer = EbpTrainer.fromPrior(prior, s.seed + 1);
+  } else if (resumed) {
     trainer = new EbpTrainer(resumed.model.store!, 0);
     trainer.epoch = resumed.state.epochsDone;
     trainer.setRngState(decodeRngState(resumed.state.rngState));

@@ -32,6 +32,9 @@ export interface CsvTrainSettings {
   delimiter?: Delimiter;
   checkpointEvery: number;
   resume?: string;
+  /** Start from this model's posterior (`--prior`); `allowUnfinishedPrior`: also a checkpoint of an unfinished run. */
+  prior?: string;
+  allowUnfinishedPrior?: boolean;
   force: boolean;
   quiet: boolean;
   json: boolean;

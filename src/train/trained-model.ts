@@ -6,6 +6,7 @@ import { encodeCheckpoint, encodeModel, type PackedModel } from '../model/encode
 import { readModelContainer } from '../model/container';
 import { decodeCheckpoint, decodeModel } from '../model/decode';
 import type { MetaValue, ModelMeta as FileMeta } from '../model/format';
+import { lineageEntries, lineageOf } from '../model/lineage';
 import { XnorNetwork, packedKindOf, type XnorLayer } from '../xnor/network';
 import { SteTrainer } from '../ste/trainer';
 import { createRng } from '../util/random';
@@ -21,7 +22,7 @@ import { decodeRngState, type SteCheckpoint, type TrainingConfig, type TrainingR
  * - `classNames`, `featureNames` (the network inputs, one-hot inputs as `column=category`);
  * - `preprocess`: the CLI's {@link PreprocessSpec} (columns, statistics, categories, imputation values);
  * - `training`: { trainer, epochs, seed, rngState, config, result, state } (no timings, so a resumed run
- *   writes the same bytes as an uninterrupted one).
+ *   writes the same bytes as an uninterrupted one), and the lineage (`prior`, `merge`: src/model/lineage.ts).
  * STE (`--trainer ste`): the folded packed network (`XnorNetwork.fromSte`: sign weights, per-neuron
  * thresholds and flips, the output scale and shift; format version 2) with the same metadata; no posterior.
  * Its checkpoints add `training.ste`: the trainer's state (latent weights, batch-norm parameters and running
@@ -62,11 +63,13 @@ export function encodeTrainedModel(model: PosteriorStore | SteTrainer, meta: Tra
     featureNames: encodedFeatureNames(spec),
     preprocess: spec as unknown as MetaValue,
   };
-  if (meta.training || meta.state) {
+  const lineage = meta.lineage ? lineageEntries(meta.lineage) : {};
+  if (meta.training || meta.state || meta.lineage) {
     const t = meta.training;
     const s = meta.state;
     fileMeta.training = {
       trainer: model instanceof SteTrainer ? 'ste' : 'ebp',
+      ...lineage,
       ...(t ? { epochs: t.result.epochsDone, seed: t.config.seed } : {}),
       ...(s ? { rngState: s.rngState.map((x) => (x === null ? NaN : x)) } : {}),
       ...(t ? { config: t.config as unknown as MetaValue, result: t.result as unknown as MetaValue } : {}),
@@ -155,6 +158,8 @@ export function decodeTrainedModel(bytes: Uint8Array, file = 'model'): LoadedMod
   }
   if (t && isObject(t.state)) meta.state = validateState({ ...t.state, rngState: t.rngState }, file);
   if (t && t.trainer === 'ste' && t.ste !== undefined) meta.ste = validateSte(t.ste, file);
+  const lineage = lineageOf(t);
+  if (lineage.prior !== undefined || lineage.merge !== undefined) meta.lineage = lineage;
   return {
     file,
     fileBytes: bytes.length,

@@ -82,6 +82,7 @@ export function modelSummary(m: LoadedModel, shownAs: string): Record<string, un
       categorical: spec.columns.filter((c) => c.kind === 'categorical').map((c) => c.name),
     },
     training: t ? { ...t.config, ...t.result } : null,
+    lineage: m.meta.lineage ?? null,
     resumable: Boolean((m.store || m.meta.ste) && m.meta.state),
   };
 }
@@ -180,6 +181,9 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
       );
     }
   }
+  const lin = m.meta.lineage;
+  if (lin?.prior) out.push(`trained from a prior: posterior ${lin.prior.slice(0, 12)}… (ebp merge checks it against --base)`);
+  if (lin?.merge) out.push(`merged (${lin.merge.combine}) from ${plural(lin.merge.shards.length, 'shard')} of the base ${lin.merge.base.slice(0, 12)}…`);
   if (m.meta.state && m.meta.state.batchesDone > 0) out.push(`checkpoint: stopped after ${plural(m.meta.state.epochsDone, 'epoch')} and ${m.meta.state.batchesDone} minibatch${m.meta.state.batchesDone === 1 ? '' : 'es'} (resume with --resume)`);
   io.stdout(out.join('\n') + '\n');
   return 0;

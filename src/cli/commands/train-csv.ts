@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ArgumentError, EXIT_CODES, IoError, NumericError } from '../../errors';
-import type { Dataset } from '../../data/dataset';
+import { subset, type Dataset } from '../../data/dataset';
 import { featureWidth, fitPreprocess, type PreprocessSpec } from '../../data/preprocess';
 import { readCsvTable } from '../../node/csv-stream';
 import { readEncodedCsv } from '../../node/csv-dataset';
@@ -12,6 +12,8 @@ import { splitRows, toDataset, trainingRecord } from '../../train/csv-data';
 import type { EpochRunResult } from '../../train/epochs';
 import type { TrainingConfig, TrainingRecord, TrainingResult, TrainingState, ValidationSource } from '../../train/record';
 import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } from '../../train/resume';
+import { adoptPrior, priorOf, type Prior } from '../../train/prior';
+import { posteriorHash } from '../../ebp/merge';
 import { createSession, epochState, type SessionEpoch, type TrainingSession } from '../../train/session';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
@@ -30,6 +32,8 @@ interface Outputs {
   /** The checkpoint as shown in messages. */
   ckptShown: string;
   resumeFile?: string;
+  /** The model `--prior` starts from (resolved). */
+  priorFile?: string;
 }
 
 /** The data of a run, read and encoded. */
@@ -46,22 +50,28 @@ interface RunData {
 export async function trainCsv(typed: TrainCsvArgs, io: CliIo): Promise<number> {
   const o = outputs(typed, io);
   const resumed = o.resumeFile ? resumable(loadTrainedModel(o.resumeFile, o.given.resume), o.given.resume!) : null;
-  const args = resolveTrainer(resumed ? adoptCheckpoint(o.given, resumed.meta.training!.config, o.given.resume!) : o.given);
+  const prior = o.priorFile ? priorOf(loadTrainedModel(o.priorFile, o.given.prior), o.given.prior!, Boolean(o.given.allowUnfinishedPrior)) : null;
+  const given = prior ? adoptPrior(o.given, prior, o.given.prior!) : o.given;
+  const args = resolveTrainer(resumed ? adoptCheckpoint(given, resumed.meta.training!.config, o.given.resume!) : given);
   if (args.split !== undefined && args.test !== undefined) throw new ArgumentError('--test and --split are alternatives; give one.');
   const t0 = performance.now();
-  const data = await readData(args, resumed, io);
+  const data = prior ? await readPriorData(args, prior, io) : await readData(args, resumed, io);
   if (data === null) return interruptedWhileReading(args, o, resumed, io);
   const config = trainingConfig(args, data, resumed);
   const hash = dataHash(data.train, data.validation, args.batch, createHash('sha256'));
   if (resumed) checkResumedData(resumed, hash, data.sizes, { file: args.file, test: args.test, resume: o.given.resume }, config);
-  const session = createSession(args, data.sizes, resumed, o.given.resume);
+  const session = createSession(args, data.sizes, resumed, o.given.resume, prior?.store);
+  // A run from a prior records the prior's hash (ebp merge checks it); a resumed one keeps its checkpoint's.
+  const lineage = prior ? { prior: posteriorHash(prior.store) } : resumed?.meta.lineage;
   const batchesDone = resumed ? resumed.state.batchesDone : 0;
   if (resumed && (session.epoch > args.epochs || (session.epoch === args.epochs && batchesDone > 0))) {
     throw new ArgumentError(`the checkpoint has ${session.epoch} epochs done, more than --epochs ${args.epochs}; pass a larger --epochs.`);
   }
   if (!args.quiet && !args.json) io.stderr(headerLines(args, data, session, Boolean(resumed), batchesDone, performance.now() - t0));
-  const record = (state: TrainingState | undefined, epochsDone: number, result: Partial<TrainingResult>) =>
-    trainingRecord(data.spec, config, { rows: data.train.labels.length, validationRows: data.validation ? data.validation.labels.length : 0, epochsDone }, result, state);
+  const record = (state: TrainingState | undefined, epochsDone: number, result: Partial<TrainingResult>): TrainingRecord => ({
+    ...trainingRecord(data.spec, config, { rows: data.train.labels.length, validationRows: data.validation ? data.validation.labels.length : 0, epochsDone }, result, state),
+    ...(lineage ? { lineage } : {}),
+  });
   const writeCheckpoint = (state: TrainingState) =>
     saveTrainedModel(o.ckpt, session.model, { ...record(state, state.epochsDone, session.noResult), ...session.checkpointExtra() }, { force: true, what: 'checkpoint', shownAs: o.ckptShown });
   const c: RunContext = { args, io, o, data, session, resumed, hash, batchesDone, record, writeCheckpoint };
@@ -80,13 +90,14 @@ function outputs(typed: TrainCsvArgs, io: CliIo): Outputs {
   const out = path.resolve(io.cwd, given.out);
   const ckpt = checkpointPath(out);
   const resumeFile = given.resume !== undefined ? path.resolve(io.cwd, given.resume) : undefined;
+  const priorFile = given.prior !== undefined ? path.resolve(io.cwd, given.prior) : undefined;
   const ckptShown = checkpointPath(given.out);
   // Refuse to clobber before spending any time.
   checkWritable(out, given.force, 'output file', given.out);
   if (fs.existsSync(ckpt) && ckpt !== resumeFile && !given.force) {
     throw new IoError(`a checkpoint of an earlier run exists: ${ckptShown}. Continue it with --resume ${ckptShown}, or pass --force to start over.`, EXIT_CODES.usage);
   }
-  return { given, out, ckpt, ckptShown, resumeFile };
+  return { given, out, ckpt, ckptShown, resumeFile, priorFile };
 }
 
 /** Read the training file (null on Ctrl-C while reading), split or read the validation rows, fit and encode. */
@@ -120,6 +131,35 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
   }
   const sizes = [featureWidth(spec), ...args.hidden, spec.label.classes.length];
   return { spec, train, validation, validationSource, sizes, columns: raw.plan.features.length };
+}
+
+/**
+ * `--prior`: the training (and validation) rows encoded by the prior's preprocessing, as `eval` reads a file:
+ * columns matched by name, the prior's classes (a label it does not know is an error: a new class would need a
+ * wider output layer), its statistics and categories. `--split` draws from the encoded rows with `--seed`.
+ */
+async function readPriorData(args: ResolvedSettings, prior: Prior, io: CliIo): Promise<RunData> {
+  const spec = prior.model.meta.preprocess;
+  const all = await readEncodedCsv(spec, path.resolve(io.cwd, args.file), args.file, args.delimiter);
+  const warn = (n: number, file: string) => {
+    if (n > 0 && !args.quiet && !args.json) io.stderr(`warning: ${n} cells of ${file} hold categories the prior's preprocessing does not know (encoded as no category).\n`);
+  };
+  warn(all.unknown, args.file);
+  let train = all.ds;
+  let validation: Dataset | undefined;
+  let validationSource: ValidationSource = { kind: 'none' };
+  if (args.split !== undefined) {
+    const split = splitRows(train.labels.length, args.split, args.seed);
+    validation = subset(train, split.validation);
+    train = subset(train, split.train);
+    validationSource = { kind: 'split', fraction: args.split };
+  } else if (args.test !== undefined) {
+    const t = await readEncodedCsv(spec, path.resolve(io.cwd, args.test), args.test, args.delimiter);
+    warn(t.unknown, args.test);
+    validation = t.ds;
+    validationSource = { kind: 'file', file: path.basename(args.test) };
+  }
+  return { spec, train, validation, validationSource, sizes: prior.store.sizes.slice(), columns: spec.columns.length };
 }
 
 /** Ctrl-C while the data was read: nothing trained, so nothing to save (a checkpoint would only block the next run). */
@@ -162,6 +202,7 @@ function headerLines(args: ResolvedSettings, data: RunData, session: TrainingSes
     `${args.file}: ${plural(data.train.labels.length, 'training row')}${vdesc}, ${plural(data.columns, 'column')} -> ${plural(data.sizes[0], 'input')}, ${K} classes (read in ${(readMs / 1000).toFixed(1)} s)\n` +
     `network ${data.sizes.join('-')}, ${trainerLine(args)}, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}` +
     (resumed ? `, resuming after epoch ${session.epoch}${batchesDone ? ` and ${batchesDone} minibatch${batchesDone === 1 ? '' : 'es'}` : ''}` : '') +
+    (args.prior !== undefined ? `, from the prior ${args.prior}` : '') +
     '\n'
   );
 }
