@@ -122,14 +122,23 @@ function main(): void {
         });
         return { net: best, val: bv };
       }, seconds);
-    } else if (name === 'prog' || name === 'prog-sigmaw4') {
-      record(v, `progressive determinisation, upper layers continue their posterior${sigmaW !== 1 ? `, sigmaW ${sigmaW}` : ''}${tag}`, store, prog(store, {}), seconds);
-    } else if (name === 'prog-reinit') {
-      record(v, `progressive determinisation, upper layers re-initialised${tag}`, store, prog(store, { upper: 'reinit' }), seconds);
-    } else if (name === 'prog-p6') {
-      record(v, `progressive determinisation, patience 6${tag}`, store, prog(store, { patience: 6 }), seconds);
-    } else if (name === 'fix1') {
-      record(v, `fix layer 1 only, EBP on the layers above${tag}`, store, prog(store, { maxFixed: 1 }), seconds);
+    } else if (name.startsWith('prog') || name.startsWith('fix1')) {
+      // prog[-thr|-distil|-distilthr][-reinit][-p<patience>][-sigmaw4]; fix1: only layer 1 fixed
+      const o: Partial<DeterminiseOptions> = {};
+      const words: string[] = [];
+      for (const tok of name.split('-').slice(1)) {
+        if (tok === 'thr') (o.fix = 'threshold'), words.push("each layer's thresholds re-fitted to agree with sign(μ̄)");
+        else if (tok === 'distil') (o.fix = 'distil'), words.push('each layer distilled by a one-layer EBP perceptron towards sign(μ̄)');
+        else if (tok === 'distilthr') (o.fix = 'distil+threshold' as DeterminiseOptions['fix']), words.push('distilled, then thresholds re-fitted');
+        else if (tok === 'reinit') (o.upper = 'reinit'), words.push('upper layers re-initialised');
+        else if (/^p\d+$/.test(tok)) (o.patience = Number(tok.slice(1))), words.push(`patience ${tok.slice(1)}`);
+        else if (tok === 'sigmaw4') words.push('plain EBP with sigmaW 4');
+        else throw new Error(`unknown token ${tok} in ${v}`);
+      }
+      if (name.startsWith('fix1')) o.maxFixed = 1;
+      if (!o.upper) words.push('upper layers continue their posterior');
+      const head = name.startsWith('fix1') ? 'layer 1 fixed, EBP on the layers above' : 'progressive determinisation';
+      record(v, `${head}: ${words.join(', ')}${tag}`, store, prog(store, o), seconds);
     } else throw new Error(`unknown variant ${v}`);
   }
 

@@ -22,11 +22,23 @@ import { rowMajor } from '../tensor/matrix';
 import { check, requireNonNegativeInteger, requireOneOf, requirePositiveInteger, requireFinite } from '../util/validate';
 import { PosteriorStore } from '../ebp/posterior';
 import { EbpTrainer, evaluateErrors } from '../ebp/trainer';
+import { meanFieldForward } from '../ebp/forward';
+import { ebpStep } from '../ebp/update';
+import { createRng } from '../util/random';
 import { packedKindOf } from '../xnor/posterior';
 import { XnorNetwork, type XnorLayerSpec, type XnorOptions } from '../xnor/network';
 
 /** How the layers above a fixed layer start their EBP on its ±1 outputs. */
 export type UpperStart = 'continue' | 'reinit';
+
+/**
+ * How a layer is fixed. `'map'`: its most probable weights sign(h) and bias b. `'threshold'`: sign(h), with
+ * each unit's threshold re-fitted on the training rows so that sign(Σ sign(h) v − θ) agrees most often with
+ * the mean-field unit's most probable output sign(μ̄). `'distil'`: each unit re-learnt by a one-layer EBP
+ * perceptron (starting from its posterior) whose targets are sign(μ̄) of the mean-field unit; epochs chosen
+ * on the agreement with sign(μ̄) on the validation rows.
+ */
+export type FixMethod = 'map' | 'threshold' | 'distil' | 'distil+threshold';
 
 export interface DeterminiseOptions {
   /** The validation split (rows of the training data not trained on): every choice is made on it. Required. */
@@ -44,6 +56,8 @@ export interface DeterminiseOptions {
    * `'reinit'`: from a fresh prior (spec §7, `sigmaW`).
    */
   upper?: UpperStart;
+  /** How each layer is fixed (default `'threshold'`: the best of the ablation in docs/benchmarks.md). */
+  fix?: FixMethod;
   /** Initial field scale of re-initialised upper layers. Default 1. */
   sigmaW?: number;
   /** How many layers to fix at most (default all hidden layers, L − 1). 0 returns plain EBP-D. */
@@ -110,6 +124,7 @@ export function determinise(store: PosteriorStore, train: Dataset, opts: Determi
   const maxEpochs = requireNonNegativeInteger(opts.maxEpochs ?? 20, 'maxEpochs');
   const patience = requirePositiveInteger(opts.patience ?? 3, 'patience');
   const upper = requireOneOf(opts.upper ?? 'continue', 'upper', ['continue', 'reinit'] as const);
+  const fix = requireOneOf(opts.fix ?? 'threshold', 'fix', ['map', 'threshold', 'distil', 'distil+threshold'] as const);
   const sigmaW = requireFinite(opts.sigmaW ?? 1, 'sigmaW', 'positive');
   const L = store.numLayers;
   const maxFixed = Math.min(requireNonNegativeInteger(opts.maxFixed ?? L - 1, 'maxFixed'), L - 1);
@@ -126,7 +141,10 @@ export function determinise(store: PosteriorStore, train: Dataset, opts: Determi
   let valX = features(validation);
   for (let s = 1; s <= maxFixed; s++) {
     // Fix the lowest layer of the current upper posterior at its most probable weights.
-    const layer = signLayer(upperStore, 0);
+    const layer =
+      fix === 'map' ? signLayer(upperStore, 0)
+        : fix === 'threshold' ? refitThresholds(upperStore, trainX)
+          : distil(upperStore, trainX, valX, { seed: seed + s, batchSize, maxEpochs, patience }, fix === 'distil+threshold');
     fixedLayers.push(layer);
     trainX = signForward(layer, trainX);
     valX = signForward(layer, valX);
@@ -179,11 +197,11 @@ function signLayer(store: PosteriorStore, l: number): SignLayer {
   return { weights: store.mostProbableWeights(l), bias: L.b.slice(), inputs: L.inputs, outputs: L.outputs };
 }
 
-/** Layers from..L−1 of a store as a new posterior (same fields and biases). */
-function slice(store: PosteriorStore, from: number): PosteriorStore {
+/** Layers from..to−1 of a store as a new posterior (same fields and biases). */
+function slice(store: PosteriorStore, from: number, to = store.numLayers): PosteriorStore {
   const h: Float64Array[][] = [];
   const b: Float64Array[] = [];
-  for (let l = from; l < store.numLayers; l++) {
+  for (let l = from; l < to; l++) {
     const L = store.layers[l];
     const rows: Float64Array[] = [];
     for (let k = 0; k < L.outputs; k++) rows.push(L.h.subarray(k * L.inputs, (k + 1) * L.inputs));
@@ -218,4 +236,105 @@ function signForward(layer: SignLayer, X: Float64Array): Float64Array {
 
 function featureSet(ds: Dataset, X: Float64Array, K: number): Dataset {
   return makeDataset({ X: ndarray(X, [ds.labels.length, K]), labels: ds.labels, numClasses: ds.numClasses, classNames: ds.classNames });
+}
+
+/** sign(μ̄) ∈ ±1 of the first layer of `store`'s mean-field pass over rows X (spec §3), [n, K_1]. */
+function meanFieldSigns(store: PosteriorStore, X: Float64Array): Float64Array {
+  const first = slice(store, 0, 1);
+  const K = store.sizes[0];
+  const ubar = meanFieldForward(first, ndarray(X, [X.length / K, K])).layers[0].ubar.data as Float64Array;
+  return Float64Array.from(ubar, (u) => (u >= 0 ? 1 : -1));
+}
+
+/**
+ * sign(h) of the first layer, each unit's threshold θ chosen on the training rows to maximise the agreement of
+ * [Σ sign(h) v ≥ θ] with sign(μ̄) (θ midway between neighbouring dot products; the bias is −θ).
+ */
+function refitThresholds(store: PosteriorStore, X: Float64Array): SignLayer {
+  return fitThresholds(signLayer(store, 0), X, meanFieldSigns(store, X));
+}
+
+/** Each unit's threshold (the bias −θ) re-fitted so that [Σ w v ≥ θ] agrees most often with the targets T [n, N]. */
+function fitThresholds(layer: SignLayer, X: Float64Array, T: Float64Array): SignLayer {
+  const { weights: W, inputs: K, outputs: N } = layer;
+  const n = X.length / K;
+  const pre = new Float64Array(n);
+  const idx = new Int32Array(n);
+  for (let k = 0; k < N; k++) {
+    let pos = 0;
+    for (let r = 0; r < n; r++) {
+      let d = 0;
+      for (let j = 0; j < K; j++) d += W[k * K + j] * X[r * K + j];
+      pre[r] = d;
+      idx[r] = r;
+      if (T[r * N + k] > 0) pos++;
+    }
+    idx.sort((a, c) => pre[a] - pre[c]);
+    // θ below every row: all +1, agreement = pos. Moving θ past row i flips it to −1.
+    let agree = pos;
+    let bestAgree = pos;
+    let theta = pre[idx[0]] - 1;
+    for (let i = 0; i < n; i++) {
+      agree += T[idx[i] * N + k] > 0 ? -1 : 1;
+      const next = i + 1 < n ? pre[idx[i + 1]] : pre[idx[i]] + 2;
+      if (next !== pre[idx[i]] && agree > bestAgree) {
+        bestAgree = agree;
+        theta = 0.5 * (pre[idx[i]] + next);
+      }
+    }
+    layer.bias[k] = -theta;
+  }
+  if (process.env.DET_DEBUG) {
+    const V = signForward(layer, X); const M = signForward({ ...layer, bias: new Float64Array(N) }, X);
+    let a = 0, m = 0; for (let i = 0; i < V.length; i++) { if (V[i] === T[i]) a++; if (M[i] === T[i]) m++; }
+    console.error(`threshold: train agreement map ${m / V.length}, refit ${a / V.length}`);
+  }
+  return layer;
+}
+
+/**
+ * Each unit of the first layer re-learnt as a binary perceptron by EBP (a one-layer posterior starting from
+ * the layer's own fields and biases) on targets sign(μ̄) of the mean-field unit; the epoch kept is the one
+ * whose most probable weights agree most with sign(μ̄) on the validation rows.
+ */
+function distil(
+  store: PosteriorStore, X: Float64Array, V: Float64Array, o: { seed: number; batchSize: number; maxEpochs: number; patience: number }, thresholds = false,
+): SignLayer {
+  const K = store.sizes[0];
+  const N = store.sizes[1];
+  const T = meanFieldSigns(store, X);
+  const TV = meanFieldSigns(store, V);
+  const post = slice(store, 0, 1);
+  const n = X.length / K;
+  const rng = createRng(o.seed);
+  const order = new Int32Array(n);
+  const xb = new Float64Array(o.batchSize * K);
+  const yb = new Float64Array(o.batchSize * N);
+  const agreement = (): number => {
+    const out = signForward(signLayer(post, 0), V);
+    let a = 0;
+    for (let i = 0; i < out.length; i++) if (out[i] === TV[i]) a++;
+    return a;
+  };
+  let best = { agree: agreement(), layer: signLayer(post, 0) };
+  let since = 0;
+  for (let e = 1; e <= o.maxEpochs && since < o.patience; e++) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    rng.shuffle(order);
+    for (let start = 0; start < n; start += o.batchSize) {
+      const B = Math.min(o.batchSize, n - start);
+      for (let r = 0; r < B; r++) {
+        const row = order[start + r];
+        xb.set(X.subarray(row * K, (row + 1) * K), r * K);
+        yb.set(T.subarray(row * N, (row + 1) * N), r * N);
+      }
+      ebpStep(post, ndarray(xb.subarray(0, B * K), [B, K]), ndarray(yb.subarray(0, B * N), [B, N]));
+    }
+    const a = agreement();
+    if (a > best.agree) since = 0;
+    else since++;
+    if (a >= best.agree) best = { agree: a, layer: signLayer(post, 0) };
+  }
+  if (process.env.DET_DEBUG) console.error(`distil: agreement ${best.agree / TV.length}`);
+  return thresholds ? fitThresholds(best.layer, X, T) : best.layer;
 }
