@@ -124,7 +124,7 @@ function main(): void {
       }, seconds);
     } else if (name.startsWith('prog') || name.startsWith('fix1')) {
       // prog[-thr|-distil|-distilthr][-reinit][-p<patience>][-sigmaw4]; fix1: only layer 1 fixed
-      const o: Partial<DeterminiseOptions> = {};
+      const o: Partial<DeterminiseOptions> = { fix: 'map' };
       const words: string[] = [];
       for (const tok of name.split('-').slice(1)) {
         if (tok === 'thr') (o.fix = 'threshold'), words.push("each layer's thresholds re-fitted to agree with sign(μ̄)");
@@ -136,6 +136,7 @@ function main(): void {
         else throw new Error(`unknown token ${tok} in ${v}`);
       }
       if (name.startsWith('fix1')) o.maxFixed = 1;
+      if (o.fix === 'map') words.push('layers fixed at sign(h), b');
       if (!o.upper) words.push('upper layers continue their posterior');
       const head = name.startsWith('fix1') ? 'layer 1 fixed, EBP on the layers above' : 'progressive determinisation';
       record(v, `${head}: ${words.join(', ')}${tag}`, store, prog(store, o), seconds);

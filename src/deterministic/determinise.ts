@@ -284,11 +284,6 @@ function fitThresholds(layer: SignLayer, X: Float64Array, T: Float64Array): Sign
     }
     layer.bias[k] = -theta;
   }
-  if (process.env.DET_DEBUG) {
-    const V = signForward(layer, X); const M = signForward({ ...layer, bias: new Float64Array(N) }, X);
-    let a = 0, m = 0; for (let i = 0; i < V.length; i++) { if (V[i] === T[i]) a++; if (M[i] === T[i]) m++; }
-    console.error(`threshold: train agreement map ${m / V.length}, refit ${a / V.length}`);
-  }
   return layer;
 }
 
@@ -335,6 +330,5 @@ function distil(
     else since++;
     if (a >= best.agree) best = { agree: a, layer: signLayer(post, 0) };
   }
-  if (process.env.DET_DEBUG) console.error(`distil: agreement ${best.agree / TV.length}`);
   return thresholds ? fitThresholds(best.layer, X, T) : best.layer;
 }
