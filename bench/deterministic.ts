@@ -69,6 +69,12 @@ function main(): void {
   const variants = arg('variants', 'plain,best16,prog,prog-reinit').split(',');
   const out = arg('out', 'bench/results/deterministic.json');
   const docs = arg('docs', 'docs/benchmarks.md');
+  const imports = arg('import', '');
+  if (imports) {
+    // Merge the rows of other runs' result files (e.g. runs made in parallel with --out elsewhere) and rewrite the docs.
+    for (const f of imports.split(',')) mergeRows(out, (JSON.parse(readFileSync(f, 'utf8')) as { rows: Row[] }).rows, docs);
+    return;
+  }
   const sizes = net.split('-').map(Number);
   const command = `node build/bench/deterministic.js ${process.argv.slice(2).join(' ')}`;
   const { train, validation, test } = loadData(dataName);
@@ -84,12 +90,12 @@ function main(): void {
     }
     return c;
   };
-  const record = (variant: string, description: string, store: PosteriorStore, fn: () => { net: XnorNetwork; val: number; chosen?: string }, baseSeconds: number): void => {
+  const record = (variant: string, description: string, store: PosteriorStore, fn: () => { net: XnorNetwork; val: number; chosen?: string }, baseSeconds: number, plainEpochs: number): void => {
     const t0 = performance.now();
     const r = fn();
     const pd = evaluateErrors(store, test);
     const row: Row = {
-      data: dataName, net, epochs, variant, description, validationError: r.val, testError: errorOf(r.net, test),
+      data: dataName, net, epochs: plainEpochs, variant, description, validationError: r.val, testError: errorOf(r.net, test),
       testErrorP: pd.errorP, testErrorD: pd.errorD, chosen: r.chosen, seconds: baseSeconds + (performance.now() - t0) / 1000,
       command, date: new Date().toISOString(),
     };
@@ -110,7 +116,7 @@ function main(): void {
     const { store, seconds } = plainStore(e, sigmaW);
     const tag = m[2] ? ` (plain EBP for ${e} epochs first)` : '';
     if (name === 'plain' || name === 'plain-sigmaw4') {
-      record(v, `plain EBP-D (most probable weights)${sigmaW !== 1 ? `, sigmaW ${sigmaW}` : ''}${tag}`, store, () => ({ net: XnorNetwork.fromPosterior(store), val: evaluateErrors(store, validation).errorD }), seconds);
+      record(v, `plain EBP-D (most probable weights)${sigmaW !== 1 ? `, sigmaW ${sigmaW}` : ''}${tag}`, store, () => ({ net: XnorNetwork.fromPosterior(store), val: evaluateErrors(store, validation).errorD }), seconds, e);
     } else if (name === 'best16') {
       record(v, `best of 16 posterior samples (chosen on validation)${tag}`, store, () => {
         const ens = XnorNetwork.sampleEnsemble(store, { members: 16, seed: 1 });
@@ -121,7 +127,7 @@ function main(): void {
           if (ev < bv) (bv = ev), (best = ens.members[i]);
         });
         return { net: best, val: bv };
-      }, seconds);
+      }, seconds, e);
     } else if (name.startsWith('prog') || name.startsWith('fix1')) {
       // prog[-thr|-distil|-distilthr][-reinit][-p<patience>][-sigmaw4]; fix1: only layer 1 fixed
       const o: Partial<DeterminiseOptions> = { fix: 'map' };
@@ -139,15 +145,20 @@ function main(): void {
       if (o.fix === 'map') words.push('layers fixed at sign(h), b');
       if (!o.upper) words.push('upper layers continue their posterior');
       const head = name.startsWith('fix1') ? 'layer 1 fixed, EBP on the layers above' : 'progressive determinisation';
-      record(v, `${head}: ${words.join(', ')}${tag}`, store, prog(store, o), seconds);
+      record(v, `${head}: ${words.join(', ')}${tag}`, store, prog(store, o), seconds, e);
     } else throw new Error(`unknown variant ${v}`);
   }
 
+  mergeRows(out, rows, docs);
+}
+
+/** Rows into the results file (a row replaces the one of the same data, net, epochs and variant), then the docs table. */
+function mergeRows(out: string, rows: Row[], docs: string): void {
   const prev: { machine?: unknown; rows: Row[] } = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { rows: [] };
   const key = (r: Row) => `${r.data}|${r.net}|${r.epochs}|${r.variant}`;
   const merged = new Map(prev.rows.map((r) => [key(r), r]));
   for (const r of rows) merged.set(key(r), r);
-  const all = [...merged.values()];
+  const all = [...merged.values()].sort((a, b) => (a.data === b.data ? 0 : a.data === 'digits' ? -1 : 1));
   writeFileSync(out, JSON.stringify({ machine: machineInfo(), rows: all }, null, 2) + '\n');
   writeDocs(docs, all);
 }
