@@ -24,6 +24,26 @@ const runs = arg('runs', '/work/runs/full');
 const pairs = arg('pairs', 'mnist60k/784-200-10,mnist60k/784-500-500-10,fashion-mnist/784-200-10,fashion-mnist/784-500-500-10').split(',');
 const maxEpochs = Number(arg('max-epochs', '10'));
 const out = arg('out', 'bench/results/full-determinise.json');
+const docs = arg('docs', 'docs/benchmarks.md');
+const BEGIN = '<!-- full-determinise:begin (bench/full-determinise.ts writes this table) -->';
+const END = '<!-- full-determinise:end -->';
+
+/** The table of determinised ladder networks between the markers of docs/benchmarks.md (appended when absent). */
+function writeDocs(rows: Record<string, any>[]): void {
+  if (!existsSync(docs)) return;
+  const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+  const lines = [
+    BEGIN,
+    '| data | net | ladder epochs | EBP-P test | EBP-D test | 16-member ensemble test | **determinised test** | ratio to EBP-P | determinised holdout | chosen | packed bytes | seconds |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.data} | ${r.net} | ${r.ladder.epoch} | ${pct(r.ladder.testErrorP)} | ${pct(r.ladder.testErrorD)} | ${pct(r.ladder.testErrorEnsemble16)} | **${pct(r.testErrorDeterminised)}** | ${(r.testErrorDeterminised / r.ladder.testErrorP).toFixed(2)}× | ${pct(r.holdoutErrorDeterminised)} | fixed ${r.chosen.fixed}, epoch ${r.chosen.epoch} | ${r.packedBytes} | ${r.seconds.toFixed(0)} |`),
+    END,
+  ];
+  const text = readFileSync(docs, 'utf8');
+  const i = text.indexOf(BEGIN);
+  const j = text.indexOf(END);
+  writeFileSync(docs, i >= 0 && j > i ? text.slice(0, i) + lines.join('\n') + text.slice(j + END.length) : `${text.trimEnd()}\n\n${lines.join('\n')}\n`);
+}
 
 /** The final posterior of a finished ladder run, or null (not there, or not finished). */
 function loadFinal(dir: string): { store: PosteriorStore; ladder: Record<string, unknown> } | null {
@@ -60,7 +80,7 @@ function data(name: string): { train: Dataset; holdout: Dataset; test: Dataset }
   return d;
 }
 
-const prev: { rows: Record<string, unknown>[] } = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { rows: [] };
+const prev: { rows: Record<string, any>[] } = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { rows: [] };
 for (const pair of pairs) {
   const [dataName, net] = pair.split('/');
   const final = loadFinal(join(runs, dataName, net));
@@ -92,4 +112,5 @@ for (const pair of pairs) {
   prev.rows = prev.rows.filter((x) => !(x.data === dataName && x.net === net));
   prev.rows.push(row);
   writeFileSync(out, JSON.stringify({ machine: machineInfo(), rows: prev.rows }, null, 2) + '\n');
+  writeDocs(prev.rows);
 }
