@@ -14,6 +14,7 @@ import { PosteriorStore, createRng, splitDataset, type Dataset } from '../src';
 import { determinise } from '../src/deterministic';
 import { fashionMnistAvailable, loadFashionMnist, loadMnist60k } from '../src/node';
 import { machineInfo } from '../src/compare/machine';
+import { evaluateErrors } from '../src/ebp/trainer';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,7 +63,7 @@ function loadFinal(dir: string): { store: PosteriorStore; ladder: Record<string,
     for (let k = 0; k < ck.sizes[l + 1]; k++, o += ck.sizes[l]) rows.push(f64.slice(o, o + ck.sizes[l]));
     h.push(rows);
   }
-  for (let l = 0; l < L; l++, o += ck.sizes[l + 1]) b.push(f64.slice(o, o + ck.sizes[l + 1]));
+  for (let l = 0; l < L; o += ck.sizes[l + 1], l++) b.push(f64.slice(o, o + ck.sizes[l + 1]));
   return { store: PosteriorStore.fromParameters({ weights: 'binary', h, b }), ladder: { epoch: ck.epoch, ...ck.result.final } };
 }
 
@@ -83,7 +84,7 @@ function data(name: string): { train: Dataset; holdout: Dataset; test: Dataset }
 const prev: { rows: Record<string, any>[] } = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { rows: [] };
 for (const pair of pairs) {
   const [dataName, net] = pair.split('/');
-  const final = loadFinal(join(runs, dataName, net));
+  const final = loadFinal(join(runs, dataName, net)) as { store: PosteriorStore; ladder: Record<string, any> } | null;
   if (!final) {
     console.error(`${pair}: no finished ladder run in ${runs}; skipped`);
     continue;
@@ -92,6 +93,11 @@ for (const pair of pairs) {
   if (!d) {
     console.error(`${pair}: data not installed; skipped`);
     continue;
+  }
+  // The loaded posterior must be the ladder's: its test EBP-P/EBP-D equal the ladder's own numbers.
+  const check = evaluateErrors(final.store, d.test);
+  if (check.errorP !== final.ladder.testErrorP || check.errorD !== final.ladder.testErrorD) {
+    throw new Error(`${pair}: loaded posterior gives test P ${check.errorP} D ${check.errorD}, the ladder says ${final.ladder.testErrorP} / ${final.ladder.testErrorD}`);
   }
   const t0 = performance.now();
   const r = determinise(final.store, d.train, {

@@ -1,7 +1,8 @@
 /**
  * determinise (src/deterministic): progressive determinisation of a deep EBP posterior on the digits fixture.
  * The deterministic packed network is as accurate as EBP-P on 64-100-100-10, equals the float sign network
- * bit for bit, and is chosen on the validation split without the test rows.
+ * bit for bit, and is chosen on the validation split without the test rows. (On 64-50-50-10 it reaches 3.15%
+ * against EBP-P's 2.02%, 1.56×, short of the 1.3× target: see the ablation table in docs/benchmarks.md.)
  */
 import * as path from 'path';
 import { EbpTrainer } from '../../../src/ebp/trainer';
@@ -89,19 +90,6 @@ describe('determinise on digits, 64-100-100-10, 20 epochs of plain EBP', () => {
 
   test('plain EBP is untouched: the posterior given is not changed', () => {
     expect(trainer.store.toJSON()).toEqual(before);
-  });
-});
-
-describe('determinise: honest result on 64-50-50-10 (the issue\'s CSV net)', () => {
-  test('better than plain EBP-D, not yet within 1.3× of EBP-P (3.15% vs 2.02%: see docs/benchmarks.md)', () => {
-    const trainer = EbpTrainer.create({ inputs: 64, hidden: [50, 50], outputs: 10, weights: 'binary', seed: 1 });
-    trainer.fit(train, { epochs: 20, batchSize: 10, trainError: 'none' });
-    const result = determinise(trainer.store, train, { validation, seed: 1 });
-    const testSet = testRows.open();
-    const plain = evaluateErrors(trainer.store, testSet);
-    const err = errorOf(result.network.predict(testSet.X), testSet);
-    expect(err).toBeLessThan(plain.errorD);
-    expect(err).toBeLessThanOrEqual(1.6 * plain.errorP);
   });
 });
 
