@@ -36,7 +36,8 @@ export type UpperStart = 'continue' | 'reinit';
  * each unit's threshold re-fitted on the training rows so that sign(Σ sign(h) v − θ) agrees most often with
  * the mean-field unit's most probable output sign(μ̄). `'distil'`: each unit re-learnt by a one-layer EBP
  * perceptron (starting from its posterior) whose targets are sign(μ̄) of the mean-field unit; epochs chosen
- * on the agreement with sign(μ̄) on the validation rows.
+ * on the agreement with sign(μ̄) on the validation rows. `'distil+threshold'`: distilled, then thresholds
+ * re-fitted. (Ablation: docs/benchmarks.md; distillation did not help.)
  */
 export type FixMethod = 'map' | 'threshold' | 'distil' | 'distil+threshold';
 
@@ -62,7 +63,11 @@ export interface DeterminiseOptions {
   sigmaW?: number;
   /** How many layers to fix at most (default all hidden layers, L − 1). 0 returns plain EBP-D. */
   maxFixed?: number;
-  /** Input encoding and backend of the packed network returned. */
+  /**
+   * Input encoding and backend of the packed network returned. The procedure computes the first layer on the
+   * real inputs; an encoding that changes its dot products (`binarize`, bit planes that round) changes the
+   * network's first layer from the one the upper layers were trained on.
+   */
   xnor?: XnorOptions;
   /** Called after every epoch of every stage (progress). */
   onEpoch?: (e: DeterminiseEpoch) => void;
