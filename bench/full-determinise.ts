@@ -115,6 +115,8 @@ for (const pair of pairs) {
     seconds: (performance.now() - t0) / 1000, maxEpochs, command: `node build/bench/full-determinise.js ${process.argv.slice(2).join(' ')}`, date: new Date().toISOString(),
   };
   console.log(JSON.stringify(row));
+  // Re-read: another run may have written rows since this one started.
+  prev.rows = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as typeof prev).rows : [];
   prev.rows = prev.rows.filter((x) => !(x.data === dataName && x.net === net));
   prev.rows.push(row);
   writeFileSync(out, JSON.stringify({ machine: machineInfo(), rows: prev.rows }, null, 2) + '\n');
