@@ -35,6 +35,9 @@ export {
   XnorNetwork, packedKindOf, type XnorLayer, type XnorLayerSpec, type XnorLayerType, type XnorOptions, type XnorInput,
 } from './xnor/network';
 export { XnorEnsemble, type EnsembleOptions } from './xnor/network';
+export {
+  determinise, type DeterminiseOptions, type DeterminiseReport, type DeterminiseResult, type DeterminiseEpoch, type UpperStart, type FixMethod,
+} from './deterministic';
 export type { InputEncoding, ResolvedInput } from './xnor/input';
 export { packSigns, unpackSigns, packTernary, unpackTernary, packedWords, type PackedMatrix, type TernaryMasks } from './xnor/bitpack';
 export { popcount32, xnorDot } from './kernels/xnor-popcount';
