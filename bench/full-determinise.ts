@@ -5,7 +5,7 @@
  * for every choice and the test set only for reporting. Results (beside the ladder's EBP-P, EBP-D and
  * ensemble) go to bench/results/full-determinise.json after every run.
  *
- *   node build/bench/full-determinise.js [--runs /work/runs/full] [--pairs mnist60k/784-200-10,...]
+ *   node build/bench/full-determinise.js [--runs bench/results/full-runs] [--pairs mnist60k/784-200-10,...]
  *        [--max-epochs 10] [--out bench/results/full-determinise.json]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ function arg(name: string, dflt: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
 }
 
-const runs = arg('runs', '/work/runs/full');
+const runs = arg('runs', 'bench/results/full-runs'); // bench/full.ts's default; gitignored
 const pairs = arg('pairs', 'mnist60k/784-200-10,mnist60k/784-500-500-10,fashion-mnist/784-200-10,fashion-mnist/784-500-500-10').split(',');
 const maxEpochs = Number(arg('max-epochs', '10'));
 const out = arg('out', 'bench/results/full-determinise.json');
