@@ -12,7 +12,8 @@
  * bench/results/text.json and prints the Markdown table of docs/benchmarks.md.
  *
  * Options: --sets a,b (default the two Reuters sets; 20News_comp is ~100 MB decompressed and slow),
- * --weights binary,gaussian, --folds 1,2 (a subset), --report.
+ * --weights binary,gaussian, --folds 1,2 (a subset, run in this order), --tag NAME (a second process on the
+ * same set writes its own file; --report merges them), --report.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ const opt = (name: string) => {
 const SETS = (opt('--sets') ?? 'reuters_I81_I83,reuters_I654_I65').split(',');
 const WEIGHTS = (opt('--weights') ?? 'binary,gaussian').split(',') as ('binary' | 'gaussian')[];
 const ONLY = opt('--folds')?.split(',').map(Number);
+/** A second process on the same set and weights writes its own file (`--tag b`: <set>-<weights>.b.json). */
+const TAG = opt('--tag');
 const PROTOCOL = { folds: 8, hidden: [120], batch: 10, epochs: 3, seed: 1, scaling: 'standardize' };
 
 /** The official table of issue 15: mean test error after epoch 3, %. */
@@ -68,7 +71,7 @@ async function readSet(set: string): Promise<RawTable> {
 }
 
 function resultFile(set: string, weights: string): string {
-  return join(OUT_DIR, `${set}-${weights}.json`);
+  return join(OUT_DIR, `${set}-${weights}${TAG ? '.' + TAG : ''}.json`);
 }
 
 async function runSet(set: string): Promise<void> {
@@ -99,7 +102,14 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? '
 
 function report(): void {
   const files = existsSync(OUT_DIR) ? readdirSync(OUT_DIR).filter((f) => f.endsWith('.json')).sort() : [];
-  const runs = files.map((f) => JSON.parse(readFileSync(join(OUT_DIR, f), 'utf8')) as { set: string; weights: string; folds: CvFold[] });
+  const runs: { set: string; weights: string; folds: CvFold[] }[] = [];
+  for (const f of files) {
+    const r = JSON.parse(readFileSync(join(OUT_DIR, f), 'utf8')) as { set: string; weights: string; folds: CvFold[] };
+    const same = runs.find((x) => x.set === r.set && x.weights === r.weights);
+    if (!same) runs.push(r);
+    else for (const fold of r.folds) if (!same.folds.some((d) => d.fold === fold.fold)) same.folds.push(fold);
+  }
+  for (const r of runs) r.folds.sort((a, b) => a.fold - b.fold);
   const results = runs.map((r) => ({ set: r.set, weights: r.weights, foldsDone: r.folds.length, ...summarizeFolds(r.folds), perFold: r.folds }));
   const out = { command: 'npm run bench:text', protocol: PROTOCOL, machine: machineInfo(), official: OFFICIAL, results };
   writeFileSync(join(ROOT, 'bench', 'results', 'text.json'), JSON.stringify(out, null, 1) + '\n');
