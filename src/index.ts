@@ -71,3 +71,8 @@ export {
   type PreprocessSpec, type ColumnSpec, type NumericColumnSpec, type CategoricalColumnSpec, type Scaling, type ImputeMethod, type Encoded,
   type PreprocessFitOptions,
 } from './data/preprocess';
+export {
+  crossValidate, summarizeFolds, assignFolds, CV_METRICS,
+  type CrossValidationSettings, type CrossValidationOptions, type CvEpoch, type CvFold, type CvFoldData, type CvSummary,
+} from './train/cv';
+export { contiguousFolds, contiguousBlocks, stratifiedFolds, foldRows, tableRows } from './train/folds';

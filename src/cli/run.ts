@@ -9,6 +9,7 @@ import { trainCsv } from './commands/train-csv';
 import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
+import { registerCv } from './commands/cv';
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
 import { MAX_THREADS } from '../node/xnor-threads';
 import type { WeightsName } from '../train/record';
@@ -165,7 +166,7 @@ Examples:
         io,
       );
     });
-  void train;
+  registerCv(program, train, argv, io, (c) => (code = c));
 
   const modeOption = () => new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks)').choices(PREDICTOR_MODES);
 
