@@ -82,7 +82,8 @@ See docs/cli.md for every flag.`,
     .option('--lr-end <lr>', 'STE: learning rate reached after --epochs epochs, exponential decay per epoch (default lr-start/100)', parsePositiveNumber)
     .option('--no-batch-norm', 'STE: no batch normalisation (a real bias and the 1/sqrt(K+1) scale instead)')
     .addOption(new Option('--loss <name>', 'STE: training loss (default squared-hinge)').choices(['squared-hinge', 'softmax-ce']))
-    .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 (training statistics)').conflicts('binarize'))
+    .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 with the training statistics (the default)').conflicts('binarize'))
+    .option('--no-standardize', 'use numeric columns as they are (unscaled columns of very different ranges train poorly)')
     .addOption(new Option('--binarize <threshold>', 'numeric columns become +1 (x >= threshold) or -1').argParser(parseNumber))
     .option('--categorical <columns>', 'one-hot encode these text columns (comma separated, repeatable)', collectColumns, [] as string[])
     .addOption(new Option('--impute <method>', 'fill missing cells from the training data (default: missing cells are errors)').choices(['mean', 'median']))
@@ -98,10 +99,10 @@ See docs/cli.md for every flag.`,
       'after',
       `
 Examples:
-  ebp train data.csv --split 0.2 --hidden 64 --epochs 10 --standardize --out model.ebpb
+  ebp train data.csv --split 0.2 --hidden 64 --epochs 10 --out model.ebpb
   ebp train train.csv --test test.csv --label species --categorical color,shape --impute median
   ebp train data.csv --split 0.2 --out model.ebpb --resume model.ebpb.ckpt   # after Ctrl-C or a crash
-  ebp train data.csv --split 0.2 --standardize --trainer ste --lr-start 0.03 --out ste.ebpb
+  ebp train data.csv --split 0.2 --trainer ste --lr-start 0.03 --out ste.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1 --out mnist.ebpb
   ebp train new.csv --prior old.ebpb --epochs 2 --out new.ebpb                 # continue from old's posterior
 `,
@@ -148,7 +149,8 @@ Examples:
           lrEnd: opts.lrEnd as number | undefined,
           batchNorm: opts.batchNorm !== false,
           loss: opts.loss as SteLoss | undefined,
-          standardize: Boolean(opts.standardize),
+          // Standardized unless --no-standardize (or --binarize, which scalingOf puts first).
+          standardize: opts.standardize !== false,
           binarize: opts.binarize as number | undefined,
           categorical: opts.categorical as string[],
           impute: (opts.impute as ImputeMethod | undefined) ?? 'none',

@@ -101,7 +101,7 @@ describe('the STE model file', () => {
   });
 
   test('the CLI trains exactly what SteTrainer.fit computes (its epochs run in slices, same minibatches)', async () => {
-    const r = await cli(['train', BC_TRAIN, '--trainer', 'ste', '--hidden', '16', '--epochs', '3', '--seed', '4', '--quiet', '--out', 'lib.ebpb'], opts);
+    const r = await cli(['train', BC_TRAIN, '--trainer', 'ste', '--hidden', '16', '--epochs', '3', '--seed', '4', '--quiet', '--no-standardize', '--out', 'lib.ebpb'], opts);
     expect(r.code).toBe(0);
     const ds = readNumericCsv(BC_TRAIN);
     const t = SteTrainer.create({ inputs: 30, hidden: [16], outputs: 2, lrStart: 0.1, lrEnd: 0.001, lrEpochs: 3, seed: 4 });

@@ -1,0 +1,114 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cli, BC_TRAIN, jsonLines, tempDir } from './helpers';
+import { loadTrainedModel } from '../../src/node/model-file';
+
+/**
+ * Issue 12, what a new user hit: the defaults must not give a silently useless model. The breast-cancer
+ * file with an ID column (values up to 1.3e7), as WDBC ships, learns "always one class" unscaled.
+ */
+const T = tempDir('ebp-newuser-');
+afterAll(() => T.cleanup());
+
+/** breast_cancer_train.csv with a leading `id` column of large integers (seeded, so the file is fixed). */
+function withIdColumn(): string {
+  const lines = fs.readFileSync(BC_TRAIN, 'utf8').trim().split('\n');
+  let x = 12345;
+  const id = () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return 8000 + (x % 13000000);
+  };
+  return T.file('bc_id.csv', ['id,' + lines[0], ...lines.slice(1).map((l) => `${id()},${l}`)].join('\n') + '\n');
+}
+
+const BC_ID = withIdColumn();
+const RUN = ['--split', '0.25', '--hidden', '16', '--seed', '1'];
+
+describe('standardized by default', () => {
+  test('a CSV with an ID column trains to a useful model with no scaling flag', async () => {
+    const r = await cli(['train', BC_ID, ...RUN, '--epochs', '6', '--out', 'std.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    const m = loadTrainedModel(path.join(T.dir, 'std.ebpb'));
+    expect(m.meta.preprocess.scaling).toEqual({ kind: 'standardize' });
+    expect(m.meta.training!.config.scaling).toEqual({ kind: 'standardize' });
+    expect(m.meta.training!.result.validationErrorP).toBeLessThan(0.1);
+  });
+
+  test('--no-standardize uses the columns as they are, and a one-class model is warned about (exit 0)', async () => {
+    const r = await cli(['train', BC_ID, ...RUN, '--epochs', '3', '--no-standardize', '--out', 'raw.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    expect(loadTrainedModel(path.join(T.dir, 'raw.ebpb')).meta.preprocess.scaling).toEqual({ kind: 'none' });
+    expect(r.stderr).toMatch(/warning: the model predicts one class \("\d"\) for all 107 validation rows \(\w+ mode, \d+\.\d\d% error\): it has learnt nothing beyond the majority class\./);
+  });
+
+  test('the one-class warning is printed with --quiet too (it is a warning, not progress)', async () => {
+    const r = await cli(['train', BC_ID, ...RUN, '--epochs', '2', '--no-standardize', '--quiet', '--out', 'rawq.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: the model predicts one class');
+  });
+
+  test('--standardize is still accepted (the default made explicit), and conflicts with --binarize', async () => {
+    const r = await cli(['train', BC_ID, ...RUN, '--epochs', '1', '--standardize', '--quiet', '--out', 'std2.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    expect(loadTrainedModel(path.join(T.dir, 'std2.ebpb')).meta.preprocess.scaling).toEqual({ kind: 'standardize' });
+    const b = await cli(['train', BC_ID, ...RUN, '--epochs', '1', '--binarize', '0', '--quiet', '--out', 'bin.ebpb'], { cwd: T.dir });
+    expect(b.code).toBe(0);
+    expect(loadTrainedModel(path.join(T.dir, 'bin.ebpb')).meta.preprocess.scaling).toEqual({ kind: 'binarize', threshold: 0 });
+  });
+});
+
+describe('the epoch of lowest validation error is kept', () => {
+  test('the file holds the kept epoch, says which, and records its errors and resume state', async () => {
+    const r = await cli(['train', BC_ID, ...RUN, '--epochs', '6', '--json', '--out', 'kept.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const epochs = lines.filter((l) => !l.summary) as { epoch: number; testErrorP: number; testErrorD: number }[];
+    const summary = lines.find((l) => l.summary)!;
+    // Lowest error of either mode; among equal errors the later epoch.
+    let best = epochs[0];
+    for (const e of epochs) if (Math.min(e.testErrorP, e.testErrorD) <= Math.min(best.testErrorP, best.testErrorD)) best = e;
+    expect(best.epoch).toBeLessThan(6); // this run's later epochs validate worse, so the choice matters
+    expect(summary.keptEpoch).toBe(best.epoch);
+    expect(summary.testErrorP).toBe(best.testErrorP);
+    const m = loadTrainedModel(path.join(T.dir, 'kept.ebpb'));
+    expect(m.meta.training!.result).toMatchObject({ epochsDone: 6, keptEpoch: best.epoch, validationErrorP: best.testErrorP, validationErrorD: best.testErrorD });
+    expect(m.meta.state!.epochsDone).toBe(best.epoch);
+    const text = await cli(['train', BC_ID, ...RUN, '--epochs', '6', '--out', 'kept2.ebpb'], { cwd: T.dir });
+    expect(text.stderr).toContain(`kept epoch ${best.epoch} of 6 (the lowest validation error`);
+    expect(fs.readFileSync(path.join(T.dir, 'kept2.ebpb')).equals(fs.readFileSync(path.join(T.dir, 'kept.ebpb')))).toBe(true);
+  });
+
+  test('resumed runs keep what an uninterrupted run keeps: from a finished model and from a mid-epoch checkpoint', async () => {
+    const ref = fs.readFileSync(path.join(T.dir, 'kept.ebpb'));
+    expect((await cli(['train', BC_ID, ...RUN, '--epochs', '3', '--quiet', '--out', 'three.ebpb'], { cwd: T.dir })).code).toBe(0);
+    const a = await cli(['train', BC_ID, ...RUN, '--epochs', '6', '--quiet', '--out', 'a.ebpb', '--resume', 'three.ebpb'], { cwd: T.dir });
+    expect(a.code).toBe(0);
+    expect(fs.readFileSync(path.join(T.dir, 'a.ebpb')).equals(ref)).toBe(true);
+    // Ctrl-C inside epoch 6, after the kept epoch: the checkpoint carries the kept network.
+    let calls = 0;
+    const perEpoch = Math.ceil(Math.round(427 * 0.75) / 10);
+    const b1 = await cli(['train', BC_ID, ...RUN, '--epochs', '6', '--quiet', '--out', 'b.ebpb'], { cwd: T.dir, interrupted: () => calls++ >= 5 * perEpoch + 3 });
+    expect(b1.code).toBe(130);
+    const ck = loadTrainedModel(path.join(T.dir, 'b.ebpb.ckpt'));
+    expect(ck.meta.state).toMatchObject({ epochsDone: 5 });
+    expect(ck.meta.kept!.posterior).toBeDefined();
+    const b2 = await cli(['train', BC_ID, ...RUN, '--epochs', '6', '--quiet', '--out', 'b.ebpb', '--resume', 'b.ebpb.ckpt'], { cwd: T.dir });
+    expect(b2.code).toBe(0);
+    expect(fs.readFileSync(path.join(T.dir, 'b.ebpb')).equals(ref)).toBe(true);
+  });
+
+  test('STE keeps its best epoch too', async () => {
+    const r = await cli(['train', BC_ID, ...RUN, '--trainer', 'ste', '--epochs', '6', '--json', '--out', 'ste.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const epochs = lines.filter((l) => !l.summary) as { epoch: number; testError: number }[];
+    let best = epochs[0];
+    for (const e of epochs) if (e.testError <= best.testError) best = e;
+    const summary = lines.find((l) => l.summary)!;
+    expect(summary.keptEpoch).toBe(best.epoch);
+    expect(summary.testError).toBe(best.testError);
+    const ev = await cli(['eval', 'ste.ebpb', BC_ID, '--json'], { cwd: T.dir });
+    expect(ev.code).toBe(0);
+  });
+});
