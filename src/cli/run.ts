@@ -169,14 +169,15 @@ Examples:
     });
   void train;
 
-  const modeOption = () => new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks)').choices(PREDICTOR_MODES);
+  const modeOption = () =>
+    new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training').choices(PREDICTOR_MODES);
 
   program
     .command('eval')
     .description('evaluate a model on a labelled CSV file: error, confusion matrix, NLL / Brier / ECE')
     .argument('<model.ebpb>', 'model file written by ebp train')
     .argument('<test.csv>', 'CSV with the training columns and the label column')
-    .addOption(modeOption().default('deterministic'))
+    .addOption(modeOption())
     .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
     .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
     .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
@@ -196,7 +197,7 @@ Examples:
         {
           model,
           file,
-          mode: opts.mode as PredictorMode,
+          mode: opts.mode as PredictorMode | undefined,
           members: opts.members as number,
           seed: opts.seed as number,
           threads: opts.threads as number | undefined,

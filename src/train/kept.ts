@@ -1,14 +1,12 @@
 import type { Dataset } from '../data/dataset';
 import { createPredictor, type PredictorMode, type PredictorSource } from '../model/predictor';
+import type { ModeErrors, TrainingRecord, TrainingResult } from './record';
 
 /**
  * Which epoch and which prediction mode a finished model keeps, by validation error (parameter-free: the
  * validation data already exists). The errors are an open record by mode name, so a new mode (issue 11's
  * deterministic network) joins by validating under its own name and taking its place in MODE_PREFERENCE.
  */
-
-/** Validation error of each prediction mode a model was checked in, by mode name. */
-export type ModeErrors = { [mode: string]: number };
 
 /** Among modes of equal validation error, the first of this list (the cheaper to run) is served. */
 export const MODE_PREFERENCE: readonly string[] = ['deterministic', 'probabilistic', 'ensemble'];
@@ -61,4 +59,31 @@ export function checkMode(source: PredictorSource, mode: PredictorMode, data: Da
     }
   }
   return { error: n > 0 ? errors / n : NaN, predicted };
+}
+
+/** The validation errors of every mode of a kept EBP or STE network (`perEpoch`: those its epochs reported). */
+export function validatedModes(source: PredictorSource, perEpoch: ModeErrors, data: Dataset): Pick<TrainingResult, 'modes' | 'bestMode' | 'ensemble'> {
+  const modes: ModeErrors = { ...perEpoch };
+  // The ensemble is validated once, on the kept network (sampling it every epoch would cost more than training).
+  if (source.store && !('ensemble' in modes)) modes.ensemble = checkMode(source, 'ensemble', data, VALIDATION_ENSEMBLE).error;
+  const best = bestMode(modes);
+  return { modes, ...(best ? { bestMode: best.mode } : {}), ...('ensemble' in modes ? { ensemble: { ...VALIDATION_ENSEMBLE } } : {}) };
+}
+
+/** What a model file can run: deterministic always; the posterior's modes when it holds one. */
+function runnable(model: { store: unknown }, mode: string): mode is PredictorMode {
+  return mode === 'deterministic' || ((mode === 'probabilistic' || mode === 'ensemble') && Boolean(model.store));
+}
+
+/**
+ * The mode `eval` and `predict` run without `--mode`: the one of lowest recorded validation error among
+ * those this model (and this version) can run, else deterministic (no validation data, older files).
+ */
+export function servedMode(model: { store: unknown; meta: TrainingRecord }): { mode: PredictorMode; validated: ModeErrors | null } {
+  const recorded = model.meta.training?.result.modes;
+  if (!recorded) return { mode: 'deterministic', validated: null };
+  const usable: ModeErrors = {};
+  for (const [m, e] of Object.entries(recorded)) if (runnable(model, m) && typeof e === 'number') usable[m] = e;
+  const best = bestMode(usable);
+  return { mode: best ? (best.mode as PredictorMode) : 'deterministic', validated: best ? usable : null };
 }

@@ -3,7 +3,6 @@ import type { ImputeMethod, PreprocessSpec, Scaling } from '../data/preprocess';
 import type { SteTrainerState } from '../ste/trainer';
 import type { SteLoss } from '../ste/loss';
 import type { Lineage } from '../model/lineage';
-import type { ModeErrors } from './kept';
 
 /**
  * What `ebp train` records in a model file besides the network (the `training` and `preprocess` entries of
@@ -47,6 +46,9 @@ export interface TrainingConfig {
   /** STE only: the training loss. */
   loss?: SteLoss;
 }
+
+/** Validation error of each prediction mode a model was checked in, by mode name (open: see src/train/kept.ts). */
+export type ModeErrors = { [mode: string]: number };
 
 /** What training produced (no timings: a resumed run must give the same bytes). */
 export interface TrainingResult {

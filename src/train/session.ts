@@ -7,8 +7,7 @@ import type { PredictorSource } from '../model/predictor';
 import { XnorNetwork } from '../xnor/network';
 import type { SteLoss } from '../ste/loss';
 import { runEpochs, type EpochRunOptions, type EpochRunResult } from './epochs';
-import type { ModeErrors } from './kept';
-import { decodeRngState, encodeRngState, weightKind, type KeptSoFar, type TrainingRecord, type TrainingResult, type TrainingState, type WeightsName } from './record';
+import { decodeRngState, encodeRngState, weightKind, type KeptSoFar, type ModeErrors, type TrainingRecord, type TrainingResult, type TrainingState, type WeightsName } from './record';
 import type { Resumed } from './resume';
 
 /** One finished epoch of either trainer. */

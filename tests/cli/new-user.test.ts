@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli, BC_TRAIN, jsonLines, tempDir } from './helpers';
+import { cli, BC_TRAIN, DIGITS_TEST, DIGITS_TRAIN, jsonLines, tempDir } from './helpers';
 import { loadTrainedModel } from '../../src/node/model-file';
 
 /**
@@ -110,5 +110,56 @@ describe('the epoch of lowest validation error is kept', () => {
     expect(summary.testError).toBe(best.testError);
     const ev = await cli(['eval', 'ste.ebpb', BC_ID, '--json'], { cwd: T.dir });
     expect(ev.code).toBe(0);
+  });
+});
+
+describe('eval and predict default to the mode that validated best', () => {
+  const D = ['train', DIGITS_TRAIN, '--test', DIGITS_TEST, '--binarize', '8', '--hidden', '64', '--epochs', '3', '--seed', '2'];
+  let modes: Record<string, number>;
+  let best: string;
+  beforeAll(async () => {
+    const r = await cli([...D, '--out', 'dbin.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    const res = loadTrainedModel(path.join(T.dir, 'dbin.ebpb')).meta.training!.result;
+    modes = res.modes as Record<string, number>;
+    best = res.bestMode as string;
+    expect(Object.keys(modes).sort()).toEqual(['deterministic', 'ensemble', 'probabilistic']);
+    expect(res.ensemble).toEqual({ members: 16, seed: 1 });
+    expect(modes[best]).toBe(Math.min(...Object.values(modes)));
+    // ±1 inputs: EBP-D is far worse, so serving it by default would be the silent wrong result of issue 12.
+    expect(best).not.toBe('deterministic');
+    expect(r.stderr).toContain(`default mode of eval and predict: ${best} (validation error: deterministic `);
+  });
+
+  test('eval without --mode runs the recorded mode, says so, and gives the recorded error', async () => {
+    const j = await cli(['eval', 'dbin.ebpb', DIGITS_TEST, '--json'], { cwd: T.dir });
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ mode: best, modeFrom: 'model' });
+    expect(JSON.parse(j.stdout).error).toBe(modes[best]);
+    const t = await cli(['eval', 'dbin.ebpb', DIGITS_TEST], { cwd: T.dir });
+    expect(t.stderr).toContain(`mode ${best}: the model's best on its validation data (deterministic `);
+    expect(t.stdout).toContain(`rows, mode ${best}`);
+  });
+
+  test('an explicit --mode still wins, silently', async () => {
+    const j = await cli(['eval', 'dbin.ebpb', DIGITS_TEST, '--mode', 'deterministic', '--json'], { cwd: T.dir });
+    expect(JSON.parse(j.stdout)).toMatchObject({ mode: 'deterministic', modeFrom: 'flag' });
+    expect(JSON.parse(j.stdout).error).toBe(modes.deterministic);
+    const p = await cli(['predict', 'dbin.ebpb', DIGITS_TEST, '--mode', 'deterministic', '--out', 'pd.csv'], { cwd: T.dir });
+    expect(p.stderr).toBe('300 predictions (deterministic) written to pd.csv\n'.replace('300', String(fs.readFileSync(DIGITS_TEST, 'utf8').trim().split('\n').length - 1)));
+  });
+
+  test('predict without --mode runs the recorded mode and says so', async () => {
+    const p = await cli(['predict', 'dbin.ebpb', DIGITS_TEST, '--out', 'p.csv'], { cwd: T.dir });
+    expect(p.code).toBe(0);
+    expect(p.stderr).toContain(`mode ${best}: the model's best on its validation data`);
+    expect(p.stderr).toContain(`predictions (${best}) written to p.csv`);
+  });
+
+  test('a model without recorded modes (no validation data) is served deterministic, as before', async () => {
+    const r = await cli(['train', DIGITS_TRAIN, '--hidden', '8', '--epochs', '1', '--quiet', '--out', 'noval.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    const j = await cli(['eval', 'noval.ebpb', DIGITS_TEST, '--json'], { cwd: T.dir });
+    expect(JSON.parse(j.stdout)).toMatchObject({ mode: 'deterministic', modeFrom: 'default' });
   });
 });

@@ -4,13 +4,14 @@ import type { CliIo } from '../io';
 import { MetricsAccumulator, type MetricsReport } from '../../eval/metrics';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
-import { modelThreadedPredictor } from '../predictor';
+import { chooseMode, modelThreadedPredictor } from '../predictor';
 import { streamEncoded } from './rows';
 
 export interface EvalArgs {
   model: string;
   file: string;
-  mode: PredictorMode;
+  /** Default: the mode the model validated best in (recorded at training), else deterministic. */
+  mode?: PredictorMode;
   members: number;
   seed: number;
   /** Threads of packed inference (undefined: the default). */
@@ -26,7 +27,9 @@ function fmt(x: number | null, digits = 4): string {
 /** `ebp eval model.ebpb test.csv`: error, confusion matrix and (with probabilities) NLL, Brier score, ECE. */
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
-  const predictor = modelThreadedPredictor(model, args.mode, { members: args.members, seed: args.seed, threads: args.threads });
+  const { mode, note } = chooseMode(model, args.mode);
+  if (note && !args.json) io.stderr(note + '\n');
+  const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);
   const t0 = performance.now();
@@ -46,8 +49,9 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
       JSON.stringify({
         model: args.model,
         file: args.file,
-        mode: args.mode,
-        ...(args.mode === 'ensemble' ? { members: args.members, seed: args.seed } : {}),
+        mode,
+        modeFrom: args.mode !== undefined ? 'flag' : note ? 'model' : 'default',
+        ...(mode === 'ensemble' ? { members: args.members, seed: args.seed } : {}),
         rows: rep.rows,
         errors: rep.errors,
         error: rep.error,
@@ -63,7 +67,7 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
     return 0;
   }
   const lines = [
-    `${args.file}: ${rep.rows} rows, mode ${args.mode}${args.mode === 'ensemble' ? ` (${args.members} members, seed ${args.seed})` : ''}`,
+    `${args.file}: ${rep.rows} rows, mode ${mode}${mode === 'ensemble' ? ` (${args.members} members, seed ${args.seed})` : ''}`,
     `error ${(100 * rep.error).toFixed(2)}% (${rep.errors} of ${rep.rows}), accuracy ${(100 * rep.accuracy).toFixed(2)}%`,
   ];
   if (rep.nll !== null) lines.push(`NLL ${fmt(rep.nll)}  Brier ${fmt(rep.brier)}  ECE ${fmt(rep.ece)}`);

@@ -6,7 +6,7 @@ import { plural } from '../format';
 import type { CliIo } from '../io';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
-import { modelThreadedPredictor } from '../predictor';
+import { chooseMode, modelThreadedPredictor } from '../predictor';
 import { streamEncoded } from './rows';
 
 export interface PredictArgs {
@@ -14,7 +14,7 @@ export interface PredictArgs {
   file: string;
   out?: string;
   proba: boolean;
-  /** Default: deterministic, or probabilistic with --proba. */
+  /** Default: the mode the model validated best in (recorded at training), else deterministic; probabilistic rather than deterministic with --proba. */
   mode?: PredictorMode;
   members: number;
   /** Threads of packed inference (undefined: the default). */
@@ -36,13 +36,14 @@ export function csvField(s: string): string {
  * be absent. With --out the file appears only when complete.
  */
 export async function predictCommand(args: PredictArgs, io: CliIo): Promise<number> {
-  const mode: PredictorMode = args.mode ?? (args.proba ? 'probabilistic' : 'deterministic');
-  if (args.proba && mode === 'deterministic') {
+  if (args.proba && args.mode === 'deterministic') {
     throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
   }
   // Refuse to clobber before loading the model or building an ensemble (seconds for a large one).
   if (args.out !== undefined) checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
+  const { mode, note } = chooseMode(model, args.mode, args.proba);
+  if (note && !args.quiet) io.stderr(note + '\n');
   const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const names = classes.map(csvField);

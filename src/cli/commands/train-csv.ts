@@ -10,17 +10,18 @@ import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
 import { splitRows, toDataset, trainingRecord } from '../../train/csv-data';
 import type { EpochRunResult } from '../../train/epochs';
-import { encodeRngState, type KeptSoFar, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState, type ValidationSource } from '../../train/record';
+import { encodeRngState, type KeptSoFar, type ModeErrors, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState, type ValidationSource } from '../../train/record';
 import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } from '../../train/resume';
 import { adoptPrior, priorOf, type Prior } from '../../train/prior';
 import { posteriorHash } from '../../ebp/merge';
 import { createSession, epochState, type SessionEpoch, type Snapshot, type TrainingSession } from '../../train/session';
-import { bestMode, checkMode, replacesKept, type ModeErrors } from '../../train/kept';
+import { bestMode, checkMode, replacesKept, validatedModes, VALIDATION_ENSEMBLE } from '../../train/kept';
+import type { PredictorMode } from '../../model/predictor';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
 import { TrainProgress } from '../progress';
 import {
-  divergedError, divergenceWarning, ebpDNote, epochJson, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
+  divergedError, divergenceWarning, ebpDNote, epochJson, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
 } from '../format';
 
 export type TrainCsvArgs = CsvTrainSettings;
@@ -384,6 +385,7 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
   const model = kept ? session.snapshotModel(kept.snap) : session.model;
   const result = !data.validation ? null : kept ? resultOf(kept.errors, ste) : session.validate(data.validation);
   if (result && kept) result.keptEpoch = kept.epoch;
+  if (result) Object.assign(result, validatedModes(session.predictorSource(model), modeErrorsOf(result, ste), data.validation!));
   // EBP models keep the resume state (the posterior is in the file); STE models hold the folded network only.
   const finalState = ste
     ? undefined
@@ -417,6 +419,7 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
     validationRows: data.validation ? data.validation.labels.length : 0,
     ...errors,
     keptEpoch: kept ? kept.epoch : null,
+    ...(result?.modes ? { modes: result.modes, bestMode: result.bestMode } : {}),
     trainSeconds: Math.round(totalSeconds * 1000) / 1000,
     samplesPerSecond: Math.round((samples / Math.max(totalSeconds, 1e-9)) * 10) / 10,
     resumed: Boolean(c.resumed),
@@ -425,12 +428,18 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else io.stdout(`model written to ${args.out} (${bytes} bytes)` + (result ? `; validation error: ${text}` : '') + '\n');
   const v = result && !ste ? (errors as { testErrorP: number; testErrorD: number }) : undefined;
-  const note = args.json || args.quiet || v === undefined ? null : ebpDNote(v.testErrorP, v.testErrorD);
+  const note = args.json || args.quiet || v === undefined ? null : ebpDNote(v.testErrorP, v.testErrorD, result?.bestMode);
   if (note) io.stderr(note + '\n');
   if (!args.json && !args.quiet && kept) io.stderr(keptLine(kept, session.epoch) + '\n');
+  if (!args.json && !args.quiet && result?.modes) io.stderr(servedModeLine(result.modes, result.bestMode) + '\n');
   const single = data.validation && result ? singleClassWarning(session, model, data, result) : null;
   if (single && !args.json) io.stderr(single + '\n');
   return 0;
+}
+
+/** The per-epoch mode errors of a training result. */
+function modeErrorsOf(r: Partial<TrainingResult>, ste: boolean): ModeErrors {
+  return ste ? { deterministic: r.validationError as number } : { deterministic: r.validationErrorD as number, probabilistic: r.validationErrorP as number };
 }
 
 /** The training result of a kept epoch's validation errors. */
@@ -448,9 +457,8 @@ function keptLine(kept: Kept, epochs: number): string {
  * columns of very different ranges, a label that is not the target, or too few epochs are the usual causes).
  */
 function singleClassWarning(session: TrainingSession, model: ReturnType<TrainingSession['snapshotModel']>, data: RunData, result: Partial<TrainingResult>): string | null {
-  const errors: ModeErrors = session.trainer === 'ste' ? { deterministic: result.validationError as number } : { deterministic: result.validationErrorD as number, probabilistic: result.validationErrorP as number };
-  const mode = (bestMode(errors)?.mode ?? 'deterministic') as 'deterministic' | 'probabilistic';
-  const check = checkMode(session.predictorSource(model), mode, data.validation!);
+  const mode = (result.bestMode ?? 'deterministic') as PredictorMode;
+  const check = checkMode(session.predictorSource(model), mode, data.validation!, VALIDATION_ENSEMBLE);
   const used = [...check.predicted].map((n, k) => [n, k]).filter(([n]) => n > 0);
   if (used.length !== 1) return null;
   const cls = data.spec.label.classes[used[0][1]];
