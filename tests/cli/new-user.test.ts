@@ -163,3 +163,14 @@ describe('eval and predict default to the mode that validated best', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ mode: 'deterministic', modeFrom: 'default' });
   });
 });
+
+test('extreme finite values standardize instead of stopping training with an infinity the file does not hold', async () => {
+  const rows = ['a,b,label'];
+  for (let i = 0; i < 40; i++) rows.push(`${i % 2 ? 1e308 : -1e308},${i % 3 ? 1.7e308 : 1e308},${i % 2}`);
+  T.file('huge.csv', rows.join('\n') + '\n');
+  const r = await cli(['train', 'huge.csv', '--hidden', '4', '--epochs', '2', '--quiet', '--out', 'huge.ebpb'], { cwd: T.dir });
+  expect(r.stderr).not.toContain('Infinity');
+  expect(r.code).toBe(0);
+  const m = loadTrainedModel(path.join(T.dir, 'huge.ebpb'));
+  expect(m.meta.preprocess.columns.map((c) => (c as { std: number }).std).every((s) => Number.isFinite(s) && s > 1e307)).toBe(true);
+});

@@ -1,7 +1,7 @@
 import { parseCsvText } from '../../../src/data/csv';
 import { CsvError } from '../../../src/data/csv-cells';
 import {
-  encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
+  encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, meanAndStd, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
 } from '../../../src/data/preprocess';
 import { ModelFormatError } from '../../../src/errors';
 
@@ -134,5 +134,38 @@ describe('validatePreprocessSpec (model files)', () => {
   ])('%#: rejects with a precise message', (spec, msg) => {
     expect(() => validatePreprocessSpec(spec)).toThrow(ModelFormatError);
     expect(() => validatePreprocessSpec(spec)).toThrow(msg);
+  });
+});
+
+describe('standardization of extreme finite values (issue 12 item 5)', () => {
+  const rows = ['a,b,label'];
+  for (let i = 0; i < 40; i++) rows.push(`${i % 2 ? 1e308 : -1e308},${i % 3 ? 1.7e308 : 1e308},${i % 2}`);
+  const t = parseCsvText(rows.join('\n') + '\n', { file: 'huge.csv' });
+
+  test('a ±1e308 column and a 1e308/1.7e308 column get finite statistics and encode to finite values', () => {
+    const spec = fitPreprocess(t, { scaling: { kind: 'standardize' } });
+    const [a, b] = spec.columns as { mean: number; std: number }[];
+    expect(a.mean).toBe(0);
+    expect(a.std).toBe(1e308);
+    const p = 26 / 40; // i % 3 != 0 for 26 of 40 rows
+    expect(b.mean / (1e308 + p * 0.7e308)).toBeCloseTo(1, 12);
+    expect(b.std / (0.7e308 * Math.sqrt(p * (1 - p)))).toBeCloseTo(1, 12);
+    const enc = encodeTable(spec, t);
+    expect(enc.X.every(Number.isFinite)).toBe(true);
+    expect(enc.X[0]).toBe(-1);
+    expect(enc.X[2]).toBe(1);
+  });
+
+  test('values of opposite signs near the float64 limit still encode finitely', () => {
+    const u = parseCsvText('a,label\n1.7e308,x\n-1.7e308,y\n-1.7e308,x\n-1.7e308,y\n', {});
+    const spec = fitPreprocess(u, { scaling: { kind: 'standardize' } });
+    const enc = encodeTable(spec, u);
+    expect(enc.X.every(Number.isFinite)).toBe(true);
+    expect(enc.X[0]).toBeCloseTo(Math.sqrt(3), 12);
+  });
+
+  test('ordinary columns keep the plain sums (bit for bit)', () => {
+    expect(meanAndStd(Float64Array.from([1, 2, 3, 4]), 0, 0)).toEqual({ mean: 2.5, std: Math.sqrt(1.25) });
+    expect(meanAndStd(Float64Array.from([1, 3]), 2, 2)).toEqual({ mean: 2, std: Math.sqrt(0.5) });
   });
 });
