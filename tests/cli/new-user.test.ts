@@ -174,3 +174,36 @@ test('extreme finite values standardize instead of stopping training with an inf
   const m = loadTrainedModel(path.join(T.dir, 'huge.ebpb'));
   expect(m.meta.preprocess.columns.map((c) => (c as { std: number }).std).every((s) => Number.isFinite(s) && s > 1e307)).toBe(true);
 });
+
+describe('an output is never one of the inputs, even with --force', () => {
+  const CSV = () => fs.readFileSync(BC_TRAIN);
+  beforeAll(async () => {
+    T.file('in.csv', CSV());
+    expect((await cli(['train', 'in.csv', '--hidden', '4', '--epochs', '1', '--quiet', '--out', 'M.ebpb'], { cwd: T.dir })).code).toBe(0);
+    fs.symlinkSync(path.join(T.dir, 'in.csv'), path.join(T.dir, 'link.csv'));
+    fs.mkdirSync(path.join(T.dir, 'sub'));
+    fs.symlinkSync(T.dir, path.join(T.dir, 'sub', 'up'));
+    fs.linkSync(path.join(T.dir, 'in.csv'), path.join(T.dir, 'hard.csv'));
+  });
+  const unchanged = () => {
+    expect(fs.readFileSync(path.join(T.dir, 'in.csv')).equals(CSV())).toBe(true);
+  };
+  test.each([
+    ['predict M in.csv --out in.csv', ['predict', 'M.ebpb', 'in.csv', '--out', 'in.csv', '--force'], 'error: --out in.csv is the input file in.csv; writing it would destroy the input'],
+    ['predict M in.csv --out M.ebpb', ['predict', 'M.ebpb', 'in.csv', '--out', 'M.ebpb', '--force'], 'error: --out M.ebpb is the model M.ebpb;'],
+    ['a symlink to the input', ['predict', 'M.ebpb', 'in.csv', '--out', 'link.csv', '--force'], 'error: --out link.csv is the input file in.csv (the same file);'],
+    ['a path through a symlinked folder', ['predict', 'M.ebpb', 'in.csv', '--out', 'sub/up/in.csv', '--force'], 'is the input file in.csv (the same file)'],
+    ['a hard link', ['predict', 'M.ebpb', 'in.csv', '--out', 'hard.csv', '--force'], 'is the input file in.csv (the same file)'],
+    ['train t.csv --out t.csv', ['train', 'in.csv', '--out', 'in.csv', '--force'], 'error: --out in.csv is the training file in.csv;'],
+    ['train --test file as --out', ['train', 'hard.csv', '--test', 'in.csv', '--out', 'link.csv', '--force'], 'is the training file hard.csv (the same file)'],
+    ['train --out the --resume model', ['train', 'in.csv', '--resume', 'M.ebpb', '--out', 'M.ebpb', '--force'], 'error: --out M.ebpb is the --resume file M.ebpb;'],
+  ])('%s: exit 1, the input untouched', async (_name, argv, message) => {
+    const model = fs.readFileSync(path.join(T.dir, 'M.ebpb'));
+    const r = await cli(argv as string[], { cwd: T.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('refused even with --force');
+    unchanged();
+    expect(fs.readFileSync(path.join(T.dir, 'M.ebpb')).equals(model)).toBe(true);
+  });
+});

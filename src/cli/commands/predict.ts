@@ -7,6 +7,7 @@ import type { CliIo } from '../io';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
 import { chooseMode, modelThreadedPredictor } from '../predictor';
+import { refuseInputAsOutput } from '../paths';
 import { streamEncoded } from './rows';
 
 export interface PredictArgs {
@@ -40,7 +41,13 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
     throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
   }
   // Refuse to clobber before loading the model or building an ensemble (seconds for a large one).
-  if (args.out !== undefined) checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
+  if (args.out !== undefined) {
+    refuseInputAsOutput({ path: path.resolve(io.cwd, args.out), shown: args.out, flag: '--out' }, [
+      { path: path.resolve(io.cwd, args.model), shown: args.model, what: 'the model' },
+      { path: path.resolve(io.cwd, args.file), shown: args.file, what: 'the input file' },
+    ]);
+    checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
+  }
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
   const { mode, note } = chooseMode(model, args.mode, args.proba);
   if (note && !args.quiet) io.stderr(note + '\n');

@@ -20,6 +20,7 @@ import type { PredictorMode } from '../../model/predictor';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
 import { TrainProgress } from '../progress';
+import { refuseInputAsOutput, type InputFile } from '../paths';
 import {
   divergedError, divergenceWarning, ebpDNote, epochJson, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
 } from '../format';
@@ -94,7 +95,11 @@ function outputs(typed: TrainCsvArgs, io: CliIo): Outputs {
   const resumeFile = given.resume !== undefined ? path.resolve(io.cwd, given.resume) : undefined;
   const priorFile = given.prior !== undefined ? path.resolve(io.cwd, given.prior) : undefined;
   const ckptShown = checkpointPath(given.out);
-  // Refuse to clobber before spending any time.
+  // Refuse to clobber before spending any time; an input is never overwritten, even with --force.
+  const inputs: InputFile[] = [{ path: path.resolve(io.cwd, given.file), shown: given.file, what: 'the training file' }];
+  if (given.test !== undefined) inputs.push({ path: path.resolve(io.cwd, given.test), shown: given.test, what: 'the --test file' });
+  refuseInputAsOutput({ path: out, shown: given.out, flag: '--out' }, [...inputs, resumeFile ? { path: resumeFile, shown: given.resume!, what: 'the --resume file' } : undefined]);
+  refuseInputAsOutput({ path: ckpt, shown: ckptShown, flag: 'the checkpoint' }, inputs);
   checkWritable(out, given.force, 'output file', given.out);
   if (fs.existsSync(ckpt) && ckpt !== resumeFile && !given.force) {
     throw new IoError(`a checkpoint of an earlier run exists: ${ckptShown}. Continue it with --resume ${ckptShown}, or pass --force to start over.`, EXIT_CODES.usage);
