@@ -207,3 +207,25 @@ describe('an output is never one of the inputs, even with --force', () => {
     expect(fs.readFileSync(path.join(T.dir, 'M.ebpb')).equals(model)).toBe(true);
   });
 });
+
+describe('label sanity', () => {
+  test('a continuous column or an index as --label is refused (exit 2), naming the column', async () => {
+    const a = await cli(['train', BC_TRAIN, '--label', 'mean_area', '--quiet', '--out', 'area.ebpb'], { cwd: T.dir });
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/column 4: the label column "mean_area" has \d+ distinct values in 427 rows, more than 50%: it looks like a measurement or an ID, not a class\. Pass the class column with --label/);
+    const b = await cli(['train', BC_TRAIN, '--label', '0', '--quiet', '--out', 'idx.ebpb'], { cwd: T.dir });
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('the label column "mean_radius" has');
+    expect(fs.existsSync(path.join(T.dir, 'area.ebpb'))).toBe(false);
+  });
+
+  test('a class with a single row is warned about', async () => {
+    const rows = ['a,b,label'];
+    for (let i = 0; i < 40; i++) rows.push(`${i},${i % 7},${i % 2 ? 'yes' : 'no'}`);
+    rows.push('5,5,maybe');
+    T.file('single.csv', rows.join('\n') + '\n');
+    const r = await cli(['train', 'single.csv', '--split', '0.25', '--hidden', '4', '--epochs', '1', '--quiet', '--out', 'single.ebpb'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: 1 class of single.csv has a single row ("maybe"): too few to learn (kept in training by --split).');
+  });
+});

@@ -8,7 +8,7 @@ import { readCsvTable } from '../../node/csv-stream';
 import { readEncodedCsv } from '../../node/csv-dataset';
 import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
-import { splitRows, toDataset, trainingRecord } from '../../train/csv-data';
+import { checkLabelColumn, splitRows, toDataset, trainingRecord } from '../../train/csv-data';
 import type { EpochRunResult } from '../../train/epochs';
 import { encodeRngState, type KeptSoFar, type ModeErrors, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState, type ValidationSource } from '../../train/record';
 import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } from '../../train/resume';
@@ -119,7 +119,12 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
     shouldStop: () => (stoppedReading = Boolean(io.interrupted?.())),
   });
   if (stoppedReading) return null;
-  const split = args.split !== undefined ? splitRows(raw.rows, args.split, args.seed) : undefined;
+  const { singletons } = checkLabelColumn(raw);
+  if (singletons.length > 0 && !args.json) {
+    const list = singletons.slice(0, 8).map((c) => JSON.stringify(c)).join(', ') + (singletons.length > 8 ? ', ...' : '');
+    io.stderr(`warning: ${singletons.length} class${singletons.length === 1 ? '' : 'es'} of ${args.file} ${singletons.length === 1 ? 'has' : 'have'} a single row (${list}): too few to learn${args.split !== undefined ? ' (kept in training by --split)' : ''}.\n`);
+  }
+  const split = args.split !== undefined ? splitRows(raw.rows, args.split, args.seed, raw.labels) : undefined;
   const spec = fitPreprocess(raw, { scaling: scalingOf(args), impute: args.impute, rows: split?.train });
   const base = path.basename(args.file).replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt)$/i, '');
   const train = toDataset(spec, raw, split?.train, base).ds;

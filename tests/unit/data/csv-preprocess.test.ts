@@ -4,6 +4,7 @@ import {
   encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, meanAndStd, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
 } from '../../../src/data/preprocess';
 import { ModelFormatError } from '../../../src/errors';
+import { splitRows } from '../../../src/train/csv-data';
 
 const TEXT = 'x,color,y,label\n1,red,10,b\n3,blue,,a\n,red,30,b\n4,green,40,c\n';
 const raw = (allowMissing = true) => parseCsvText(TEXT, { categorical: ['color'], allowMissing, file: 't.csv' });
@@ -167,5 +168,35 @@ describe('standardization of extreme finite values (issue 12 item 5)', () => {
   test('ordinary columns keep the plain sums (bit for bit)', () => {
     expect(meanAndStd(Float64Array.from([1, 2, 3, 4]), 0, 0)).toEqual({ mean: 2.5, std: Math.sqrt(1.25) });
     expect(meanAndStd(Float64Array.from([1, 3]), 2, 2)).toEqual({ mean: 2, std: Math.sqrt(0.5) });
+  });
+});
+
+describe('--split is stratified (issue 12 item 3)', () => {
+  const labels = [...Array(90).fill('a'), ...Array(8).fill('b'), 'c', 'c'];
+
+  test('every class keeps a training row, gives about the fraction to validation, and the total stays', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const { train, validation } = splitRows(labels.length, 0.5, seed, labels);
+      expect(validation.length).toBe(50);
+      expect(train.length + validation.length).toBe(100);
+      const count = (rows: Int32Array, c: string) => [...rows].filter((r) => labels[r] === c).length;
+      expect(count(validation, 'a')).toBe(45);
+      expect(count(validation, 'b')).toBe(4);
+      expect(count(validation, 'c')).toBe(1);
+      for (const c of ['a', 'b', 'c']) expect(count(train, c)).toBeGreaterThan(0);
+    }
+  });
+
+  test('an unstratified split (no labels) can leave a rare class out of training; the stratified one never does', () => {
+    let lost = 0;
+    for (let seed = 0; seed < 30; seed++) {
+      const { train } = splitRows(labels.length, 0.5, seed);
+      if (![...train].some((r) => labels[r] === 'c')) lost++;
+    }
+    expect(lost).toBeGreaterThan(0);
+  });
+
+  test('the split is seeded: the same seed gives the same rows', () => {
+    expect(splitRows(100, 0.3, 4, labels)).toEqual(splitRows(100, 0.3, 4, labels));
   });
 });
