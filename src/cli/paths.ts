@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EXIT_CODES, IoError } from '../errors';
+import { ArgumentError, EXIT_CODES, IoError } from '../errors';
 
 /** A file a command reads, by resolved path and as typed (`what`: "the training file", "the model", ...). */
 export interface InputFile {
@@ -48,5 +48,12 @@ export function refuseInputAsOutput(out: { path: string; shown: string; flag: st
         EXIT_CODES.usage,
       );
     }
+  }
+}
+
+/** `ebp eval data.csv model.ebpb`: the arguments the wrong way round (by their names), a usage error with the fix. */
+export function refuseSwappedArguments(command: string, model: string, file: string): void {
+  if (/\.(csv|tsv|txt)(\.gz)?$/i.test(model) && /\.ebpb$/i.test(file)) {
+    throw new ArgumentError(`the model comes first: ebp ${command} ${file} ${model} (got the data file ${model} where the model belongs).`);
   }
 }

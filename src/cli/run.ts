@@ -23,6 +23,7 @@ Exit codes:
   2    data: missing or unreadable CSV, malformed CSV (file, line and column are given); an output that cannot be written
   3    model file: missing, truncated, corrupt, newer format version; merge shards that do not fit the base
   4    numeric failure: training diverged (infinite -log Z, NaN or infinity in the posterior)
+  70   internal error (a bug: please report it; --debug prints the stack trace)
   130  interrupted (Ctrl-C); train writes a checkpoint first
 `;
 
@@ -112,7 +113,7 @@ Examples:
       if (opts.dataset !== undefined) {
         if (file !== undefined) throw new ArgumentError(`give either a CSV file or --dataset, not both (got ${file} and --dataset ${opts.dataset}).`);
         const stray = CSV_ONLY.filter((k) => explicit.has(k));
-        if (stray.length > 0) throw new ArgumentError(`${stray.map(flagName).join(', ')} only apply to CSV training, not to --dataset.`);
+        if (stray.length > 0) throw new ArgumentError(`${stray.map(flagName).join(', ')} only appl${stray.length === 1 ? 'ies' : 'y'} to CSV training, not to --dataset.`);
         code = await trainBuiltin(
           {
             dataset: opts.dataset as string,

@@ -229,3 +229,27 @@ describe('label sanity', () => {
     expect(r.stderr).toContain('warning: 1 class of single.csv has a single row ("maybe"): too few to learn (kept in training by --split).');
   });
 });
+
+describe('small things', () => {
+  test('the top-level help lists exit code 70', async () => {
+    const r = await cli(['--help'], { cwd: T.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  70   internal error');
+  });
+
+  test('one CSV-only flag with --dataset "applies"; two "apply"', async () => {
+    const one = await cli(['train', '--dataset', 'mnist', '--split', '0.2'], { cwd: T.dir });
+    expect(one.stderr).toBe('error: --split only applies to CSV training, not to --dataset.\n');
+    const two = await cli(['train', '--dataset', 'mnist', '--split', '0.2', '--impute', 'mean'], { cwd: T.dir });
+    expect(two.stderr).toBe('error: --split, --impute only apply to CSV training, not to --dataset.\n');
+  });
+
+  test('eval data.csv model.ebpb and predict data.csv model.ebpb say the model comes first (exit 1)', async () => {
+    const e = await cli(['eval', 'in.csv', 'M.ebpb'], { cwd: T.dir });
+    expect(e.code).toBe(1);
+    expect(e.stderr).toBe('error: the model comes first: ebp eval M.ebpb in.csv (got the data file in.csv where the model belongs).\n');
+    const p = await cli(['predict', 'in.csv', 'M.ebpb'], { cwd: T.dir });
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain('the model comes first: ebp predict M.ebpb in.csv');
+  });
+});

@@ -5,6 +5,7 @@ import { MetricsAccumulator, type MetricsReport } from '../../eval/metrics';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
 import { chooseMode, modelThreadedPredictor } from '../predictor';
+import { refuseSwappedArguments } from '../paths';
 import { streamEncoded } from './rows';
 
 export interface EvalArgs {
@@ -26,6 +27,7 @@ function fmt(x: number | null, digits = 4): string {
 
 /** `ebp eval model.ebpb test.csv`: error, confusion matrix and (with probabilities) NLL, Brier score, ECE. */
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
+  refuseSwappedArguments('eval', args.model, args.file);
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
   const { mode, note } = chooseMode(model, args.mode);
   if (note && !args.json) io.stderr(note + '\n');

@@ -7,7 +7,7 @@ import type { CliIo } from '../io';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
 import { chooseMode, modelThreadedPredictor } from '../predictor';
-import { refuseInputAsOutput } from '../paths';
+import { refuseInputAsOutput, refuseSwappedArguments } from '../paths';
 import { streamEncoded } from './rows';
 
 export interface PredictArgs {
@@ -37,6 +37,7 @@ export function csvField(s: string): string {
  * be absent. With --out the file appears only when complete.
  */
 export async function predictCommand(args: PredictArgs, io: CliIo): Promise<number> {
+  refuseSwappedArguments('predict', args.model, args.file);
   if (args.proba && args.mode === 'deterministic') {
     throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
   }
