@@ -30,7 +30,6 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   refuseSwappedArguments('eval', args.model, args.file);
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
   const { mode, note } = chooseMode(model, args.mode);
-  if (note && !args.json) io.stderr(note + '\n');
   const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);
@@ -43,6 +42,8 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
     io.stderr(`interrupted after ${res.rows} rows; no result.\n`);
     return 130;
   }
+  // Said once the data is read, so that a failed run prints its error alone.
+  if (note && !args.json) io.stderr(note + '\n');
   const rep = acc.report();
   const seconds = (performance.now() - t0) / 1000;
   if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);

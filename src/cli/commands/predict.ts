@@ -51,7 +51,6 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
   }
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
   const { mode, note } = chooseMode(model, args.mode, args.proba);
-  if (note && !args.quiet) io.stderr(note + '\n');
   const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const names = classes.map(csvField);
@@ -94,6 +93,8 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
     throw e;
   }
   if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
+  // Said once the rows are done, so that a failed run prints its error alone.
+  if (note && !args.quiet) io.stderr(note + '\n');
   if (!args.quiet && writer) io.stderr(`${plural(res.rows, 'prediction')} (${mode}) written to ${args.out}\n`);
   return 0;
 }
