@@ -86,15 +86,21 @@ export function formatSteEpoch(r: SteEpochReport, epochs: number): string {
 }
 
 /**
- * A note when the single most probable network (EBP-D, the default mode of `eval` and `predict`) is far worse
- * than the posterior average: deep binary networks and ±1 (`--binarize`) inputs do that (docs/cli.md).
+ * A note when the single most probable network (EBP-D) is far worse than the posterior average: deep binary
+ * networks and ±1 (`--binarize`) inputs do that (docs/cli.md). `served`: the mode eval and predict default to.
  */
-export function ebpDNote(errorP: number, errorD: number): string | null {
+export function ebpDNote(errorP: number, errorD: number, served?: string): string | null {
   if (!(errorD - errorP > 0.05)) return null;
   return (
     `note: EBP-D (${(100 * errorD).toFixed(2)}%) is ${(100 * (errorD - errorP)).toFixed(1)} points worse than EBP-P (${(100 * errorP).toFixed(2)}%) here; ` +
-    `eval and predict with --mode probabilistic or --mode ensemble (the default, deterministic, is EBP-D).`
+    (served ? `eval and predict default to the mode that validated best (${served}).` : `eval and predict with --mode probabilistic or --mode ensemble.`)
   );
+}
+
+/** Which mode eval and predict will run without --mode, and why: `default mode: probabilistic (validation error: ...)`. */
+export function servedModeLine(modes: { [mode: string]: number }, best: string | undefined): string {
+  const list = Object.entries(modes).map(([m, e]) => `${m} ${resultPct(e)}`).join(', ');
+  return `default mode of eval and predict: ${best ?? 'deterministic'} (validation error: ${list}); --mode overrides it.`;
 }
 
 /**

@@ -2,6 +2,8 @@ import { ArgumentError, ModelFormatError } from '../errors';
 import { createPredictor, type Predictor, type PredictorMode, type PredictorOptions } from '../model/predictor';
 import { threadedPredictor, type AsyncPredictor, type ThreadedPredictorOptions } from '../node/threaded-predictor';
 import type { LoadedModel } from '../train/trained-model';
+import { servedMode } from '../train/kept';
+import { resultPct } from './format';
 
 /** Most ensemble members `eval` and `predict` accept. */
 export const MAX_MEMBERS = 10000;
@@ -43,4 +45,23 @@ function requireStore(model: LoadedModel, mode: PredictorMode): void {
   if (!model.store) {
     throw new ModelFormatError(`${model.file}: --mode ${mode} needs the weight posterior, which this model file does not hold (an inference-only file); use --mode deterministic.`);
   }
+}
+
+/**
+ * The mode of an eval or predict run: `--mode` when given, else the one the model validated best in at
+ * training time (src/train/kept.ts `servedMode`), with a line saying which and why (null for an explicit --mode).
+ */
+export function chooseMode(model: LoadedModel, given: PredictorMode | undefined, proba = false): { mode: PredictorMode; note: string | null } {
+  if (given !== undefined) return { mode: given, note: null };
+  const s = servedMode(model);
+  // --proba needs probabilities: the deterministic mode serves classes only.
+  if (proba && s.mode === 'deterministic') {
+    // Without a posterior, modelPredictor says why --proba cannot be served.
+    if (!model.store || !s.validated) return { mode: 'probabilistic', note: null };
+    const p = 'probabilistic' in s.validated ? ` (validation error ${resultPct(s.validated.probabilistic)})` : '';
+    return { mode: 'probabilistic', note: `mode probabilistic: --proba needs probabilities${p}; --mode overrides it.` };
+  }
+  if (!s.validated) return { mode: s.mode, note: null };
+  const list = Object.entries(s.validated).map(([m, e]) => `${m} ${resultPct(e)}`).join(', ');
+  return { mode: s.mode, note: `mode ${s.mode}: the model's best on its validation data (${list}); --mode overrides it.` };
 }

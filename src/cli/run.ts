@@ -24,6 +24,7 @@ Exit codes:
   2    data: missing or unreadable CSV, malformed CSV (file, line and column are given); an output that cannot be written
   3    model file: missing, truncated, corrupt, newer format version; merge shards that do not fit the base
   4    numeric failure: training diverged (infinite -log Z, NaN or infinity in the posterior)
+  70   internal error (a bug: please report it; --debug prints the stack trace)
   130  interrupted (Ctrl-C); train writes a checkpoint first
 `;
 
@@ -83,7 +84,8 @@ See docs/cli.md for every flag.`,
     .option('--lr-end <lr>', 'STE: learning rate reached after --epochs epochs, exponential decay per epoch (default lr-start/100)', parsePositiveNumber)
     .option('--no-batch-norm', 'STE: no batch normalisation (a real bias and the 1/sqrt(K+1) scale instead)')
     .addOption(new Option('--loss <name>', 'STE: training loss (default squared-hinge)').choices(['squared-hinge', 'softmax-ce']))
-    .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 (training statistics)').conflicts('binarize'))
+    .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 with the training statistics (the default)').conflicts('binarize'))
+    .option('--no-standardize', 'use numeric columns as they are (unscaled columns of very different ranges train poorly)')
     .addOption(new Option('--binarize <threshold>', 'numeric columns become +1 (x >= threshold) or -1').argParser(parseNumber))
     .option('--categorical <columns>', 'one-hot encode these text columns (comma separated, repeatable)', collectColumns, [] as string[])
     .addOption(new Option('--impute <method>', 'fill missing cells from the training data (default: missing cells are errors)').choices(['mean', 'median']))
@@ -99,10 +101,10 @@ See docs/cli.md for every flag.`,
       'after',
       `
 Examples:
-  ebp train data.csv --split 0.2 --hidden 64 --epochs 10 --standardize --out model.ebpb
+  ebp train data.csv --split 0.2 --hidden 64 --epochs 10 --out model.ebpb
   ebp train train.csv --test test.csv --label species --categorical color,shape --impute median
   ebp train data.csv --split 0.2 --out model.ebpb --resume model.ebpb.ckpt   # after Ctrl-C or a crash
-  ebp train data.csv --split 0.2 --standardize --trainer ste --lr-start 0.03 --out ste.ebpb
+  ebp train data.csv --split 0.2 --trainer ste --lr-start 0.03 --out ste.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1 --out mnist.ebpb
   ebp train new.csv --prior old.ebpb --epochs 2 --out new.ebpb                 # continue from old's posterior
 `,
@@ -112,7 +114,7 @@ Examples:
       if (opts.dataset !== undefined) {
         if (file !== undefined) throw new ArgumentError(`give either a CSV file or --dataset, not both (got ${file} and --dataset ${opts.dataset}).`);
         const stray = CSV_ONLY.filter((k) => explicit.has(k));
-        if (stray.length > 0) throw new ArgumentError(`${stray.map(flagName).join(', ')} only apply to CSV training, not to --dataset.`);
+        if (stray.length > 0) throw new ArgumentError(`${stray.map(flagName).join(', ')} only appl${stray.length === 1 ? 'ies' : 'y'} to CSV training, not to --dataset.`);
         code = await trainBuiltin(
           {
             dataset: opts.dataset as string,
@@ -149,7 +151,8 @@ Examples:
           lrEnd: opts.lrEnd as number | undefined,
           batchNorm: opts.batchNorm !== false,
           loss: opts.loss as SteLoss | undefined,
-          standardize: Boolean(opts.standardize),
+          // Standardized unless --no-standardize (or --binarize, which scalingOf puts first).
+          standardize: opts.standardize !== false,
           binarize: opts.binarize as number | undefined,
           categorical: opts.categorical as string[],
           impute: (opts.impute as ImputeMethod | undefined) ?? 'none',
@@ -168,14 +171,15 @@ Examples:
     });
   registerCv(program, train, argv, io, (c) => (code = c));
 
-  const modeOption = () => new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks)').choices(PREDICTOR_MODES);
+  const modeOption = () =>
+    new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training').choices(PREDICTOR_MODES);
 
   program
     .command('eval')
     .description('evaluate a model on a labelled CSV file: error, confusion matrix, NLL / Brier / ECE')
     .argument('<model.ebpb>', 'model file written by ebp train')
     .argument('<test.csv>', 'CSV with the training columns and the label column')
-    .addOption(modeOption().default('deterministic'))
+    .addOption(modeOption())
     .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
     .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
     .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
@@ -195,7 +199,7 @@ Examples:
         {
           model,
           file,
-          mode: opts.mode as PredictorMode,
+          mode: opts.mode as PredictorMode | undefined,
           members: opts.members as number,
           seed: opts.seed as number,
           threads: opts.threads as number | undefined,

@@ -79,6 +79,34 @@ function median(values: Float64Array): number {
   return n % 2 === 1 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/**
+ * Mean and (population) standard deviation of `present` and `missing` more cells of value `fill` (the
+ * imputed column). Two passes of plain sums; when they overflow (finite values near ±1.8e308, whose sums or
+ * squares exceed the float64 range) the same passes run on the values divided by their largest magnitude,
+ * so every finite column gets finite statistics.
+ */
+export function meanAndStd(present: Float64Array, missing: number, fill: number): { mean: number; std: number } {
+  const plain = twoPass(present, missing, fill, 1);
+  if (Number.isFinite(plain.mean) && Number.isFinite(plain.std)) return plain;
+  let scale = missing > 0 ? Math.abs(fill) : 0;
+  for (let k = 0; k < present.length; k++) scale = Math.max(scale, Math.abs(present[k]));
+  const r = twoPass(present, missing, fill, scale);
+  return { mean: r.mean * scale, std: r.std * scale };
+}
+
+/** Mean and std of the values divided by `scale`. */
+function twoPass(present: Float64Array, missing: number, fill: number, scale: number): { mean: number; std: number } {
+  const n = present.length + missing;
+  const f = fill / scale;
+  let mean = 0;
+  for (let k = 0; k < present.length; k++) mean += present[k] / scale;
+  mean = (mean + missing * f) / Math.max(n, 1);
+  let ss = 0;
+  for (let k = 0; k < present.length; k++) ss += (present[k] / scale - mean) ** 2;
+  ss += missing * (f - mean) ** 2;
+  return { mean, std: Math.sqrt(ss / Math.max(n, 1)) };
+}
+
 /** Fit the preprocessing on a training table. */
 export function fitPreprocess(raw: RawTable, opts: PreprocessFitOptions = {}): PreprocessSpec {
   const scaling = opts.scaling ?? { kind: 'none' };
@@ -132,18 +160,15 @@ export function fitPreprocess(raw: RawTable, opts: PreprocessFitOptions = {}): P
       col.fill = fill;
     }
     if (scaling.kind === 'standardize') {
-      // Statistics of the imputed column (missing cells count as the fill value).
-      const fill = col.fill ?? 0;
-      const n = rows.length;
-      let mean = 0;
-      for (let k = 0; k < m; k++) mean += present[k];
-      mean = (mean + (n - m) * fill) / Math.max(n, 1);
-      let ss = 0;
-      for (let k = 0; k < m; k++) ss += (present[k] - mean) ** 2;
-      ss += (n - m) * (fill - mean) ** 2;
-      const std = Math.sqrt(ss / Math.max(n, 1));
+      const { mean, std } = meanAndStd(present, rows.length - m, col.fill ?? 0);
+      if (!Number.isFinite(mean) || !Number.isFinite(std)) {
+        throw new CsvError('nonNumeric', `column ${q(col.name)}: its mean or standard deviation is not a finite number (mean ${mean}, std ${std}), so it cannot be standardized.`, {
+          file: plan.file,
+          column: plan.features[fi].index + 1,
+        });
+      }
       col.mean = mean;
-      col.std = std > 0 && Number.isFinite(std) ? std : 1;
+      col.std = std > 0 ? std : 1;
     }
   });
   raw.categoricalCols.forEach((fi, i) => {
@@ -201,7 +226,13 @@ export function categoricalColumns(spec: PreprocessSpec): string[] {
 
 function scaleNumeric(spec: PreprocessSpec, col: NumericColumnSpec, v: number): number {
   const s = spec.scaling;
-  if (s.kind === 'standardize') return (v - (col.mean ?? 0)) / (col.std ?? 1);
+  if (s.kind === 'standardize') {
+    const m = col.mean ?? 0;
+    const sd = col.std ?? 1;
+    const d = v - m;
+    // v − mean overflows only for values near ±1.8e308 of opposite signs; the quotients are finite then.
+    return Number.isFinite(d) ? d / sd : v / sd - m / sd;
+  }
   if (s.kind === 'binarize') return v >= s.threshold ? 1 : -1;
   return v;
 }

@@ -47,6 +47,9 @@ export interface TrainingConfig {
   loss?: SteLoss;
 }
 
+/** Validation error of each prediction mode a model was checked in, by mode name (open: see src/train/kept.ts). */
+export type ModeErrors = { [mode: string]: number };
+
 /** What training produced (no timings: a resumed run must give the same bytes). */
 export interface TrainingResult {
   rows: number;
@@ -57,6 +60,30 @@ export interface TrainingResult {
   validationErrorD?: number | null;
   /** STE: the STE network's error on the validation data after the last epoch (null without validation data). */
   validationError?: number | null;
+  /**
+   * With validation data: the epoch whose network the file holds, the one of lowest validation error (the
+   * errors above are that epoch's; `epochsDone` counts every epoch trained).
+   */
+  keptEpoch?: number;
+  /** The kept network's validation error in each prediction mode it was checked in (src/train/kept.ts). */
+  modes?: ModeErrors;
+  /** The mode of lowest validation error: what eval and predict run by default. */
+  bestMode?: string;
+  /** The ensemble `modes.ensemble` was measured with. */
+  ensemble?: { members: number; seed: number };
+}
+
+/**
+ * The epoch a checkpoint's run would keep so far (src/train/kept.ts): its number and validation errors and,
+ * when it is not the checkpoint's own last epoch, its network (EBP: h and b per layer and the generator
+ * state after it; STE: the trainer state), so that a resumed run keeps what an uninterrupted one would.
+ */
+export interface KeptSoFar {
+  epoch: number;
+  errors: ModeErrors;
+  rngState?: number[];
+  posterior?: { h: Float64Array[]; b: Float64Array[] };
+  ste?: SteCheckpoint;
 }
 
 /** What an STE checkpoint holds besides {@link TrainingState}: the trainer state without epoch and generator. */
@@ -82,6 +109,8 @@ export interface TrainingRecord {
   ste?: SteCheckpoint;
   /** The prior a model was trained from (`--prior`), or the base and shards of a merged model (`ebp merge`). */
   lineage?: Lineage;
+  /** Checkpoints with validation data: the epoch kept so far. */
+  kept?: KeptSoFar;
 }
 
 /** rngState with NaN written as null, and back. */

@@ -10,7 +10,7 @@ import { lineageEntries, lineageOf } from '../model/lineage';
 import { XnorNetwork, packedKindOf, type XnorLayer } from '../xnor/network';
 import { SteTrainer } from '../ste/trainer';
 import { createRng } from '../util/random';
-import { decodeRngState, type SteCheckpoint, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState } from './record';
+import { decodeRngState, type KeptSoFar, type SteCheckpoint, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState } from './record';
 
 /**
  * A trained model as `.ebpb` bytes, and back (pure: the files are read and written by src/node/model-file.ts;
@@ -75,6 +75,7 @@ export function encodeTrainedModel(model: PosteriorStore | SteTrainer, meta: Tra
       ...(t ? { config: t.config as unknown as MetaValue, result: t.result as unknown as MetaValue } : {}),
       ...(s ? { state: { epochsDone: s.epochsDone, batchesDone: s.batchesDone, dataHash: s.dataHash } } : {}),
       ...(meta.ste ? { ste: meta.ste as unknown as MetaValue } : {}),
+      ...(meta.kept ? { kept: meta.kept as unknown as MetaValue } : {}),
     };
   }
   if (model instanceof SteTrainer) return encodeModel(XnorNetwork.fromSte(model), fileMeta);
@@ -107,6 +108,27 @@ function validateSte(v: unknown, file: string): SteCheckpoint {
     for (const [k, a] of Object.entries(L as Record<string, unknown>)) if (k !== 'inputs' && k !== 'outputs' && !(a instanceof Float64Array)) bad();
   }
   return o as unknown as SteCheckpoint;
+}
+
+/** The kept epoch of a checkpoint (see {@link KeptSoFar}), or a ModelFormatError naming the file. */
+function validateKept(v: unknown, ste: boolean, sizes: readonly number[], file: string): KeptSoFar {
+  const bad = () => fail(file, 'the kept epoch of the training state (for --resume) is corrupt.');
+  if (!isObject(v) || !Number.isSafeInteger(v.epoch) || (v.epoch as number) < 1 || !isObject(v.errors)) bad();
+  const o = v as Record<string, unknown>;
+  if (!Object.values(o.errors as object).every((x) => typeof x === 'number')) bad();
+  if (o.rngState !== undefined && !(Array.isArray(o.rngState) && o.rngState.every((x) => typeof x === 'number'))) bad();
+  if (o.posterior !== undefined) {
+    const p = o.posterior as Record<string, unknown>;
+    const L = sizes.length - 1;
+    const ok = (a: unknown, len: (l: number) => number) =>
+      Array.isArray(a) && a.length === L && a.every((x, l) => x instanceof Float64Array && x.length === len(l));
+    if (ste || !isObject(p) || !ok(p.h, (l) => sizes[l] * sizes[l + 1]) || !ok(p.b, (l) => sizes[l + 1]) || o.rngState === undefined) bad();
+  }
+  if (o.ste !== undefined) {
+    if (!ste || o.rngState === undefined) bad();
+    validateSte(o.ste, file);
+  }
+  return o as unknown as KeptSoFar;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -160,6 +182,7 @@ export function decodeTrainedModel(bytes: Uint8Array, file = 'model'): LoadedMod
   if (t && t.trainer === 'ste' && t.ste !== undefined) meta.ste = validateSte(t.ste, file);
   const lineage = lineageOf(t);
   if (lineage.prior !== undefined || lineage.merge !== undefined) meta.lineage = lineage;
+  if (t && t.kept !== undefined) meta.kept = validateKept(t.kept, t.trainer === 'ste', sizes, file);
   return {
     file,
     fileBytes: bytes.length,

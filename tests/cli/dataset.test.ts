@@ -41,7 +41,9 @@ test('--dataset mnist --out writes the model CSV training writes; ebp eval reads
   const csv = [[...part.featureNames!, 'label'].join(','), ...X.map((x, i) => [...x.map(String), part.classNames[part.labels[i]]].join(','))].join('\n') + '\n';
   T.file('test300.csv', csv);
   const want = evaluateErrors(ref.store, part);
-  const d = await cli(['eval', 'mnist.ebpb', 'test300.csv', '--json'], { cwd: T.dir });
+  // (--mode given: the default is the recorded best mode, see tests/cli/new-user.test.ts.)
+  expect(m.meta.training?.result.bestMode).toBe((summary.testErrorP as number) < (summary.testErrorD as number) ? 'probabilistic' : 'deterministic');
+  const d = await cli(['eval', 'mnist.ebpb', 'test300.csv', '--mode', 'deterministic', '--json'], { cwd: T.dir });
   expect(d.code).toBe(0);
   expect(JSON.parse(d.stdout)).toMatchObject({ rows: 300, mode: 'deterministic' });
   expect(JSON.parse(d.stdout).error).toBeCloseTo(want.errorD, 12);

@@ -149,7 +149,7 @@ test('the same rows under another file name resume (the hash decides, not the na
 test('the CLI trains exactly what EbpTrainer.fit computes (its epochs run in slices, same minibatches)', async () => {
   const { readNumericCsv } = await import('../../src/node/csv-numeric');
   const { EbpTrainer } = await import('../../src/ebp/trainer');
-  const r = await cli(['train', BC_TRAIN, '--hidden', '16', '--epochs', '3', '--seed', '4', '--quiet', '--out', 'lib.ebpb'], { cwd: T.dir });
+  const r = await cli(['train', BC_TRAIN, '--hidden', '16', '--epochs', '3', '--seed', '4', '--quiet', '--no-standardize', '--out', 'lib.ebpb'], { cwd: T.dir });
   expect(r.code).toBe(0);
   const ds = readNumericCsv(BC_TRAIN);
   const trainer = EbpTrainer.create({ inputs: 30, hidden: [16], outputs: 2, weights: 'binary', seed: 4 });

@@ -101,7 +101,7 @@ describe('the STE model file', () => {
   });
 
   test('the CLI trains exactly what SteTrainer.fit computes (its epochs run in slices, same minibatches)', async () => {
-    const r = await cli(['train', BC_TRAIN, '--trainer', 'ste', '--hidden', '16', '--epochs', '3', '--seed', '4', '--quiet', '--out', 'lib.ebpb'], opts);
+    const r = await cli(['train', BC_TRAIN, '--trainer', 'ste', '--hidden', '16', '--epochs', '3', '--seed', '4', '--quiet', '--no-standardize', '--out', 'lib.ebpb'], opts);
     expect(r.code).toBe(0);
     const ds = readNumericCsv(BC_TRAIN);
     const t = SteTrainer.create({ inputs: 30, hidden: [16], outputs: 2, lrStart: 0.1, lrEnd: 0.001, lrEpochs: 3, seed: 4 });
@@ -204,7 +204,7 @@ describe('flag checks', () => {
     expect(b.stderr).toBe('error: --trainer ste trains binary (±1) weights; --weights ternary is for --trainer ebp.\n');
     const c = await cli(['train', '--dataset', 'mnist', '--no-batch-norm'], opts);
     expect(c.code).toBe(1);
-    expect(c.stderr).toContain('--no-batch-norm only apply to CSV training');
+    expect(c.stderr).toContain('--no-batch-norm only applies to CSV training');
     const d = await cli(['train', BC_TRAIN, '--trainer', 'ste', '--lr-start', '-1'], opts);
     expect(d.code).toBe(1);
     expect(d.stderr).toContain("expected a positive number like 0.01 or 1e-3, got '-1'.");

@@ -145,7 +145,8 @@ describe('ebp train data.csv', () => {
     expect(bin.code).toBe(0);
     const m = /validation error: EBP-P ([\d.]+)%, EBP-D ([\d.]+)%/.exec(bin.stdout)!;
     expect(Number(m[2]) - Number(m[1])).toBeGreaterThan(5);
-    expect(bin.stderr).toContain(`note: EBP-D (${m[2]}%) is ${(Number(m[2]) - Number(m[1])).toFixed(1)} points worse than EBP-P (${m[1]}%) here; eval and predict with --mode probabilistic or --mode ensemble`);
+    expect(bin.stderr).toContain(`note: EBP-D (${m[2]}%) is ${(Number(m[2]) - Number(m[1])).toFixed(1)} points worse than EBP-P (${m[1]}%) here; eval and predict default to the mode that validated best (`);
+    expect(loadModel(path.join(T.dir, 'note.ebpb')).meta.training!.result.bestMode).not.toBe('deterministic');
     const std = await cli(['train', DIGITS_TRAIN, '--test', DIGITS_TEST, '--standardize', '--hidden', '64', '--epochs', '3', '--out', 'nonote.ebpb'], opts);
     expect(std.code).toBe(0);
     expect(std.stderr).not.toContain('note:');

@@ -4,13 +4,15 @@ import type { CliIo } from '../io';
 import { MetricsAccumulator, type MetricsReport } from '../../eval/metrics';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
-import { modelThreadedPredictor } from '../predictor';
+import { chooseMode, modelThreadedPredictor } from '../predictor';
+import { refuseSwappedArguments } from '../paths';
 import { streamEncoded } from './rows';
 
 export interface EvalArgs {
   model: string;
   file: string;
-  mode: PredictorMode;
+  /** Default: the mode the model validated best in (recorded at training), else deterministic. */
+  mode?: PredictorMode;
   members: number;
   seed: number;
   /** Threads of packed inference (undefined: the default). */
@@ -25,8 +27,10 @@ function fmt(x: number | null, digits = 4): string {
 
 /** `ebp eval model.ebpb test.csv`: error, confusion matrix and (with probabilities) NLL, Brier score, ECE. */
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
+  refuseSwappedArguments('eval', args.model, args.file);
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
-  const predictor = modelThreadedPredictor(model, args.mode, { members: args.members, seed: args.seed, threads: args.threads });
+  const { mode, note } = chooseMode(model, args.mode);
+  const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);
   const t0 = performance.now();
@@ -38,6 +42,8 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
     io.stderr(`interrupted after ${res.rows} rows; no result.\n`);
     return 130;
   }
+  // Said once the data is read, so that a failed run prints its error alone.
+  if (note && !args.json) io.stderr(note + '\n');
   const rep = acc.report();
   const seconds = (performance.now() - t0) / 1000;
   if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
@@ -46,8 +52,9 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
       JSON.stringify({
         model: args.model,
         file: args.file,
-        mode: args.mode,
-        ...(args.mode === 'ensemble' ? { members: args.members, seed: args.seed } : {}),
+        mode,
+        modeFrom: args.mode !== undefined ? 'flag' : note ? 'model' : 'default',
+        ...(mode === 'ensemble' ? { members: args.members, seed: args.seed } : {}),
         rows: rep.rows,
         errors: rep.errors,
         error: rep.error,
@@ -63,7 +70,7 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
     return 0;
   }
   const lines = [
-    `${args.file}: ${rep.rows} rows, mode ${args.mode}${args.mode === 'ensemble' ? ` (${args.members} members, seed ${args.seed})` : ''}`,
+    `${args.file}: ${rep.rows} rows, mode ${mode}${mode === 'ensemble' ? ` (${args.members} members, seed ${args.seed})` : ''}`,
     `error ${(100 * rep.error).toFixed(2)}% (${rep.errors} of ${rep.rows}), accuracy ${(100 * rep.accuracy).toFixed(2)}%`,
   ];
   if (rep.nll !== null) lines.push(`NLL ${fmt(rep.nll)}  Brier ${fmt(rep.brier)}  ECE ${fmt(rep.ece)}`);

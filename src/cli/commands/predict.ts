@@ -6,7 +6,8 @@ import { plural } from '../format';
 import type { CliIo } from '../io';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
-import { modelThreadedPredictor } from '../predictor';
+import { chooseMode, modelThreadedPredictor } from '../predictor';
+import { refuseInputAsOutput, refuseSwappedArguments } from '../paths';
 import { streamEncoded } from './rows';
 
 export interface PredictArgs {
@@ -14,7 +15,7 @@ export interface PredictArgs {
   file: string;
   out?: string;
   proba: boolean;
-  /** Default: deterministic, or probabilistic with --proba. */
+  /** Default: the mode the model validated best in (recorded at training), else deterministic; probabilistic rather than deterministic with --proba. */
   mode?: PredictorMode;
   members: number;
   /** Threads of packed inference (undefined: the default). */
@@ -36,13 +37,20 @@ export function csvField(s: string): string {
  * be absent. With --out the file appears only when complete.
  */
 export async function predictCommand(args: PredictArgs, io: CliIo): Promise<number> {
-  const mode: PredictorMode = args.mode ?? (args.proba ? 'probabilistic' : 'deterministic');
-  if (args.proba && mode === 'deterministic') {
+  refuseSwappedArguments('predict', args.model, args.file);
+  if (args.proba && args.mode === 'deterministic') {
     throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
   }
   // Refuse to clobber before loading the model or building an ensemble (seconds for a large one).
-  if (args.out !== undefined) checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
+  if (args.out !== undefined) {
+    refuseInputAsOutput({ path: path.resolve(io.cwd, args.out), shown: args.out, flag: '--out' }, [
+      { path: path.resolve(io.cwd, args.model), shown: args.model, what: 'the model' },
+      { path: path.resolve(io.cwd, args.file), shown: args.file, what: 'the input file' },
+    ]);
+    checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
+  }
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
+  const { mode, note } = chooseMode(model, args.mode, args.proba);
   const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const names = classes.map(csvField);
@@ -85,6 +93,8 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
     throw e;
   }
   if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
+  // Said once the rows are done, so that a failed run prints its error alone.
+  if (note && !args.quiet) io.stderr(note + '\n');
   if (!args.quiet && writer) io.stderr(`${plural(res.rows, 'prediction')} (${mode}) written to ${args.out}\n`);
   return 0;
 }

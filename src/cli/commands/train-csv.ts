@@ -1,25 +1,28 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArgumentError, EXIT_CODES, IoError, NumericError } from '../../errors';
+import { ArgumentError, EXIT_CODES, IoError, ModelFormatError, NumericError } from '../../errors';
 import { subset, type Dataset } from '../../data/dataset';
 import { featureWidth, fitPreprocess, type PreprocessSpec } from '../../data/preprocess';
 import { readCsvTable } from '../../node/csv-stream';
 import { readEncodedCsv } from '../../node/csv-dataset';
 import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
-import { splitRows, toDataset, trainingRecord } from '../../train/csv-data';
+import { checkLabelColumn, splitRows, toDataset, trainingRecord } from '../../train/csv-data';
 import type { EpochRunResult } from '../../train/epochs';
-import type { TrainingConfig, TrainingRecord, TrainingResult, TrainingState, ValidationSource } from '../../train/record';
+import { encodeRngState, type KeptSoFar, type ModeErrors, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState, type ValidationSource } from '../../train/record';
 import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } from '../../train/resume';
 import { adoptPrior, priorOf, type Prior } from '../../train/prior';
 import { posteriorHash } from '../../ebp/merge';
-import { createSession, epochState, type SessionEpoch, type TrainingSession } from '../../train/session';
+import { createSession, epochState, type SessionEpoch, type Snapshot, type TrainingSession } from '../../train/session';
+import { bestMode, checkMode, replacesKept, validatedModes, VALIDATION_ENSEMBLE } from '../../train/kept';
+import type { PredictorMode } from '../../model/predictor';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
 import { TrainProgress } from '../progress';
+import { refuseInputAsOutput, type InputFile } from '../paths';
 import {
-  divergedError, divergenceWarning, ebpDNote, epochJson, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
+  divergedError, divergenceWarning, ebpDNote, epochJson, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
 } from '../format';
 
 export type TrainCsvArgs = CsvTrainSettings;
@@ -72,12 +75,12 @@ export async function trainCsv(typed: TrainCsvArgs, io: CliIo): Promise<number> 
     ...trainingRecord(data.spec, config, { rows: data.train.labels.length, validationRows: data.validation ? data.validation.labels.length : 0, epochsDone }, result, state),
     ...(lineage ? { lineage } : {}),
   });
-  const writeCheckpoint = (state: TrainingState) =>
-    saveTrainedModel(o.ckpt, session.model, { ...record(state, state.epochsDone, session.noResult), ...session.checkpointExtra() }, { force: true, what: 'checkpoint', shownAs: o.ckptShown });
-  const c: RunContext = { args, io, o, data, session, resumed, hash, batchesDone, record, writeCheckpoint };
+  const c: RunContext = { args, io, o, data, session, resumed, hash, batchesDone, record, writeCheckpoint: () => undefined, kept: resumedKept(session, resumed, o.given.resume) };
+  c.writeCheckpoint = (state: TrainingState) =>
+    saveTrainedModel(o.ckpt, session.model, { ...record(state, state.epochsDone, session.noResult), ...session.checkpointExtra(), ...keptRecord(c, state) }, { force: true, what: 'checkpoint', shownAs: o.ckptShown });
   const run = await trainEpochs(c);
   if (run.interrupted) {
-    writeCheckpoint(epochState(session, hash, run.batchesDone, run.epochStartRng));
+    c.writeCheckpoint(epochState(session, hash, run.batchesDone, run.epochStartRng));
     return reportInterrupted(c, run.batchesDone);
   }
   return writeModel(c, run.epochTimes);
@@ -92,7 +95,11 @@ function outputs(typed: TrainCsvArgs, io: CliIo): Outputs {
   const resumeFile = given.resume !== undefined ? path.resolve(io.cwd, given.resume) : undefined;
   const priorFile = given.prior !== undefined ? path.resolve(io.cwd, given.prior) : undefined;
   const ckptShown = checkpointPath(given.out);
-  // Refuse to clobber before spending any time.
+  // Refuse to clobber before spending any time; an input is never overwritten, even with --force.
+  const inputs: InputFile[] = [{ path: path.resolve(io.cwd, given.file), shown: given.file, what: 'the training file' }];
+  if (given.test !== undefined) inputs.push({ path: path.resolve(io.cwd, given.test), shown: given.test, what: 'the --test file' });
+  refuseInputAsOutput({ path: out, shown: given.out, flag: '--out' }, [...inputs, resumeFile ? { path: resumeFile, shown: given.resume!, what: 'the --resume file' } : undefined]);
+  refuseInputAsOutput({ path: ckpt, shown: ckptShown, flag: 'the checkpoint' }, inputs);
   checkWritable(out, given.force, 'output file', given.out);
   if (fs.existsSync(ckpt) && ckpt !== resumeFile && !given.force) {
     throw new IoError(`a checkpoint of an earlier run exists: ${ckptShown}. Continue it with --resume ${ckptShown}, or pass --force to start over.`, EXIT_CODES.usage);
@@ -112,7 +119,12 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
     shouldStop: () => (stoppedReading = Boolean(io.interrupted?.())),
   });
   if (stoppedReading) return null;
-  const split = args.split !== undefined ? splitRows(raw.rows, args.split, args.seed) : undefined;
+  const { singletons } = checkLabelColumn(raw);
+  if (singletons.length > 0 && !args.json) {
+    const list = singletons.slice(0, 8).map((c) => JSON.stringify(c)).join(', ') + (singletons.length > 8 ? ', ...' : '');
+    io.stderr(`warning: ${singletons.length} class${singletons.length === 1 ? '' : 'es'} of ${args.file} ${singletons.length === 1 ? 'has' : 'have'} a single row (${list}): too few to learn${args.split !== undefined ? ' (kept in training by --split)' : ''}.\n`);
+  }
+  const split = args.split !== undefined ? splitRows(raw.rows, args.split, args.seed, raw.labels) : undefined;
   const spec = fitPreprocess(raw, { scaling: scalingOf(args), impute: args.impute, rows: split?.train });
   const base = path.basename(args.file).replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt)$/i, '');
   const train = toDataset(spec, raw, split?.train, base).ds;
@@ -251,6 +263,48 @@ interface RunContext {
   batchesDone: number;
   record: (state: TrainingState | undefined, epochsDone: number, result: Partial<TrainingResult>) => TrainingRecord;
   writeCheckpoint: (state: TrainingState) => void;
+  /** With validation data: the epoch of lowest validation error so far (what the model file will hold). */
+  kept: Kept | null;
+}
+
+/** The epoch a run keeps so far, with a copy of its network. */
+interface Kept {
+  epoch: number;
+  errors: ModeErrors;
+  snap: Snapshot;
+}
+
+/**
+ * The kept epoch a resumed run starts from: the checkpoint's record of it (with its network unless that is
+ * the checkpoint's own), or a finished model's own epoch (a model file holds its kept epoch).
+ */
+function resumedKept(session: TrainingSession, resumed: Resumed | null, shown: string | undefined): Kept | null {
+  if (!resumed) return null;
+  const k = resumed.meta.kept;
+  const own = resumed.state.batchesDone === 0;
+  if (k) {
+    if (k.epoch === resumed.state.epochsDone && own && !k.posterior && !k.ste) return { epoch: k.epoch, errors: k.errors, snap: session.snapshot() };
+    const snap = session.fromKept(k);
+    if (!snap) throw new ModelFormatError(`${shown}: the kept epoch ${k.epoch} of the training state (for --resume) has no network.`);
+    return { epoch: k.epoch, errors: k.errors, snap };
+  }
+  const r = resumed.meta.training?.result;
+  if (!r || !own || (r.keptEpoch ?? r.epochsDone) !== resumed.state.epochsDone) return null;
+  const errors: ModeErrors | null =
+    typeof r.validationErrorP === 'number' && typeof r.validationErrorD === 'number'
+      ? { deterministic: r.validationErrorD, probabilistic: r.validationErrorP }
+      : typeof r.validationError === 'number'
+        ? { deterministic: r.validationError }
+        : null;
+  return errors ? { epoch: resumed.state.epochsDone, errors, snap: session.snapshot() } : null;
+}
+
+/** What a checkpoint records of the kept epoch: its network too unless it is the checkpoint's own. */
+function keptRecord(c: RunContext, state: TrainingState): { kept?: KeptSoFar } {
+  const k = c.kept;
+  if (!k) return {};
+  const own = k.epoch === state.epochsDone && state.batchesDone === 0;
+  return { kept: { epoch: k.epoch, errors: k.errors, ...(own ? {} : c.session.keptTensors(k.snap)) } };
 }
 
 /**
@@ -278,6 +332,8 @@ async function trainEpochs(c: RunContext): Promise<EpochRunResult & { epochTimes
     const e = epochView(se, args.epochs, unscaled);
     epochTimes.push({ seconds: e.seconds, samples: e.samples });
     progress.epochDone(e.epoch, e.loss, e.progressVal);
+    const errors = session.epochErrors(se);
+    if (errors && !e.divergedDetail && replacesKept(errors, c.kept?.errors ?? null)) c.kept = { epoch: e.epoch, errors, snap: session.snapshot() };
     if (args.json) io.stdout(JSON.stringify(e.json) + '\n');
     else if (!args.quiet) {
       const line = e.line + (e.warning ? '\n' + e.warning : '');
@@ -334,10 +390,19 @@ function reportInterrupted(c: RunContext, done: number): number {
 function writeModel(c: RunContext, epochTimes: { seconds: number; samples: number }[]): number {
   const { args, o, data, session, io } = c;
   const ste = args.trainer === 'ste';
-  const result = data.validation ? session.validate(data.validation) : null;
+  // The file holds the kept epoch (lowest validation error), else the last one; its state resumes from there.
+  const kept = data.validation ? c.kept : null;
+  const model = kept ? session.snapshotModel(kept.snap) : session.model;
+  const result = !data.validation ? null : kept ? resultOf(kept.errors, ste) : session.validate(data.validation);
+  if (result && kept) result.keptEpoch = kept.epoch;
+  if (result) Object.assign(result, validatedModes(session.predictorSource(model), modeErrorsOf(result, ste), data.validation!));
   // EBP models keep the resume state (the posterior is in the file); STE models hold the folded network only.
-  const finalState = ste ? undefined : epochState(session, c.hash);
-  const bytes = saveTrainedModel(o.out, session.model, c.record(finalState, session.epoch, result ?? session.noResult), { force: args.force, shownAs: args.out });
+  const finalState = ste
+    ? undefined
+    : kept && kept.snap.trainer === 'ebp'
+      ? { epochsDone: kept.epoch, batchesDone: 0, rngState: encodeRngState(kept.snap.rngState), dataHash: c.hash }
+      : epochState(session, c.hash);
+  const bytes = saveTrainedModel(o.out, model, c.record(finalState, session.epoch, result ?? session.noResult), { force: args.force, shownAs: args.out });
   try {
     if (fs.existsSync(o.ckpt)) fs.unlinkSync(o.ckpt);
   } catch {
@@ -363,6 +428,8 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
     rows: data.train.labels.length,
     validationRows: data.validation ? data.validation.labels.length : 0,
     ...errors,
+    keptEpoch: kept ? kept.epoch : null,
+    ...(result?.modes ? { modes: result.modes, bestMode: result.bestMode } : {}),
     trainSeconds: Math.round(totalSeconds * 1000) / 1000,
     samplesPerSecond: Math.round((samples / Math.max(totalSeconds, 1e-9)) * 10) / 10,
     resumed: Boolean(c.resumed),
@@ -371,7 +438,42 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else io.stdout(`model written to ${args.out} (${bytes} bytes)` + (result ? `; validation error: ${text}` : '') + '\n');
   const v = result && !ste ? (errors as { testErrorP: number; testErrorD: number }) : undefined;
-  const note = args.json || args.quiet || v === undefined ? null : ebpDNote(v.testErrorP, v.testErrorD);
+  const note = args.json || args.quiet || v === undefined ? null : ebpDNote(v.testErrorP, v.testErrorD, result?.bestMode);
   if (note) io.stderr(note + '\n');
+  if (!args.json && !args.quiet && kept) io.stderr(keptLine(kept, session.epoch) + '\n');
+  if (!args.json && !args.quiet && result?.modes) io.stderr(servedModeLine(result.modes, result.bestMode) + '\n');
+  const single = data.validation && result ? singleClassWarning(session, model, data, result) : null;
+  if (single && !args.json) io.stderr(single + '\n');
   return 0;
+}
+
+/** The per-epoch mode errors of a training result. */
+function modeErrorsOf(r: Partial<TrainingResult>, ste: boolean): ModeErrors {
+  return ste ? { deterministic: r.validationError as number } : { deterministic: r.validationErrorD as number, probabilistic: r.validationErrorP as number };
+}
+
+/** The training result of a kept epoch's validation errors. */
+function resultOf(e: ModeErrors, ste: boolean): Partial<TrainingResult> {
+  return ste ? { validationError: e.deterministic } : { validationErrorP: e.probabilistic, validationErrorD: e.deterministic };
+}
+
+function keptLine(kept: Kept, epochs: number): string {
+  const b = bestMode(kept.errors);
+  return `kept epoch ${kept.epoch} of ${epochs}${kept.epoch === epochs ? '' : ` (the lowest validation error${b ? `, ${resultPct(b.error)} ${b.mode}` : ''}; later epochs validated worse)`}.`;
+}
+
+/**
+ * A model that gives every validation row one class has learnt the majority rate at best: say so (unscaled
+ * columns of very different ranges, a label that is not the target, or too few epochs are the usual causes).
+ */
+function singleClassWarning(session: TrainingSession, model: ReturnType<TrainingSession['snapshotModel']>, data: RunData, result: Partial<TrainingResult>): string | null {
+  const mode = (result.bestMode ?? 'deterministic') as PredictorMode;
+  const check = checkMode(session.predictorSource(model), mode, data.validation!, VALIDATION_ENSEMBLE);
+  const used = [...check.predicted].map((n, k) => [n, k]).filter(([n]) => n > 0);
+  if (used.length !== 1) return null;
+  const cls = data.spec.label.classes[used[0][1]];
+  return (
+    `warning: the model predicts one class ("${cls}") for all ${data.validation!.labels.length} validation rows (${mode} mode, ${resultPct(check.error)} error): it has learnt nothing beyond the majority class. ` +
+    `Check that --label is the target, scale the inputs (the default; not --no-standardize), or train longer.`
+  );
 }

@@ -12,6 +12,7 @@ import { weightKind, type TrainingConfig, type WeightsName } from '../../train/r
 import { dataHash } from '../../train/resume';
 import { createSession, epochState, type TrainingSession } from '../../train/session';
 import { rawNumericSpec } from '../../train/trained-model';
+import { bestMode } from '../../train/kept';
 import { divergedError, divergenceWarning, ebpDNote, epochJson, epochPct, formatEpoch, negLogZDetail, plural, round } from '../format';
 import type { CliIo } from '../io';
 
@@ -103,7 +104,7 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
     if (written !== undefined) io.stdout(`model written to ${args.out} (${written} bytes)\n`);
     else if (out !== undefined) io.stderr(`interrupted: no model written (built-in data keeps no checkpoint; run again to write ${args.out}).\n`);
   }
-  const note = args.json || args.quiet ? null : ebpDNote(final.errorP, final.errorD);
+  const note = args.json || args.quiet ? null : ebpDNote(final.errorP, final.errorD, written !== undefined ? bestMode({ deterministic: final.errorD, probabilistic: final.errorP })?.mode : undefined);
   if (note) io.stderr(note + '\n');
   return run.interrupted ? 130 : 0;
 }
@@ -136,6 +137,9 @@ function writeModel(out: string, args: TrainArgs, session: TrainingSession, trai
   };
   const counts = { rows: train.labels.length, validationRows: test.labels.length, epochsDone: session.epoch };
   const state = epochState(session, dataHash(train, test, args.batch, createHash('sha256')));
-  const record = trainingRecord(spec, config, counts, { validationErrorP: final.errorP, validationErrorD: final.errorD }, state);
+  // The last epoch is kept (the validation data is the test set, so no epoch is chosen on it); its modes are recorded.
+  const modes = { deterministic: final.errorD, probabilistic: final.errorP };
+  const best = bestMode(modes);
+  const record = trainingRecord(spec, config, counts, { validationErrorP: final.errorP, validationErrorD: final.errorD, modes, ...(best ? { bestMode: best.mode } : {}) }, state);
   return saveTrainedModel(out, session.model, record, { force: args.force, shownAs: args.out });
 }

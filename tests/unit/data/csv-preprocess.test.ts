@@ -1,9 +1,10 @@
 import { parseCsvText } from '../../../src/data/csv';
 import { CsvError } from '../../../src/data/csv-cells';
 import {
-  encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
+  encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, meanAndStd, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
 } from '../../../src/data/preprocess';
 import { ModelFormatError } from '../../../src/errors';
+import { splitRows } from '../../../src/train/csv-data';
 
 const TEXT = 'x,color,y,label\n1,red,10,b\n3,blue,,a\n,red,30,b\n4,green,40,c\n';
 const raw = (allowMissing = true) => parseCsvText(TEXT, { categorical: ['color'], allowMissing, file: 't.csv' });
@@ -134,5 +135,68 @@ describe('validatePreprocessSpec (model files)', () => {
   ])('%#: rejects with a precise message', (spec, msg) => {
     expect(() => validatePreprocessSpec(spec)).toThrow(ModelFormatError);
     expect(() => validatePreprocessSpec(spec)).toThrow(msg);
+  });
+});
+
+describe('standardization of extreme finite values (issue 12 item 5)', () => {
+  const rows = ['a,b,label'];
+  for (let i = 0; i < 40; i++) rows.push(`${i % 2 ? 1e308 : -1e308},${i % 3 ? 1.7e308 : 1e308},${i % 2}`);
+  const t = parseCsvText(rows.join('\n') + '\n', { file: 'huge.csv' });
+
+  test('a ±1e308 column and a 1e308/1.7e308 column get finite statistics and encode to finite values', () => {
+    const spec = fitPreprocess(t, { scaling: { kind: 'standardize' } });
+    const [a, b] = spec.columns as { mean: number; std: number }[];
+    expect(a.mean).toBe(0);
+    expect(a.std).toBe(1e308);
+    const p = 26 / 40; // i % 3 != 0 for 26 of 40 rows
+    expect(b.mean / (1e308 + p * 0.7e308)).toBeCloseTo(1, 12);
+    expect(b.std / (0.7e308 * Math.sqrt(p * (1 - p)))).toBeCloseTo(1, 12);
+    const enc = encodeTable(spec, t);
+    expect(enc.X.every(Number.isFinite)).toBe(true);
+    expect(enc.X[0]).toBe(-1);
+    expect(enc.X[2]).toBe(1);
+  });
+
+  test('values of opposite signs near the float64 limit still encode finitely', () => {
+    const u = parseCsvText('a,label\n1.7e308,x\n-1.7e308,y\n-1.7e308,x\n-1.7e308,y\n', {});
+    const spec = fitPreprocess(u, { scaling: { kind: 'standardize' } });
+    const enc = encodeTable(spec, u);
+    expect(enc.X.every(Number.isFinite)).toBe(true);
+    expect(enc.X[0]).toBeCloseTo(Math.sqrt(3), 12);
+  });
+
+  test('ordinary columns keep the plain sums (bit for bit)', () => {
+    expect(meanAndStd(Float64Array.from([1, 2, 3, 4]), 0, 0)).toEqual({ mean: 2.5, std: Math.sqrt(1.25) });
+    expect(meanAndStd(Float64Array.from([1, 3]), 2, 2)).toEqual({ mean: 2, std: Math.sqrt(0.5) });
+  });
+});
+
+describe('--split is stratified (issue 12 item 3)', () => {
+  const labels = [...Array(90).fill('a'), ...Array(8).fill('b'), 'c', 'c'];
+
+  test('every class keeps a training row, gives about the fraction to validation, and the total stays', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const { train, validation } = splitRows(labels.length, 0.5, seed, labels);
+      expect(validation.length).toBe(50);
+      expect(train.length + validation.length).toBe(100);
+      const count = (rows: Int32Array, c: string) => [...rows].filter((r) => labels[r] === c).length;
+      expect(count(validation, 'a')).toBe(45);
+      expect(count(validation, 'b')).toBe(4);
+      expect(count(validation, 'c')).toBe(1);
+      for (const c of ['a', 'b', 'c']) expect(count(train, c)).toBeGreaterThan(0);
+    }
+  });
+
+  test('an unstratified split (no labels) can leave a rare class out of training; the stratified one never does', () => {
+    let lost = 0;
+    for (let seed = 0; seed < 30; seed++) {
+      const { train } = splitRows(labels.length, 0.5, seed);
+      if (![...train].some((r) => labels[r] === 'c')) lost++;
+    }
+    expect(lost).toBeGreaterThan(0);
+  });
+
+  test('the split is seeded: the same seed gives the same rows', () => {
+    expect(splitRows(100, 0.3, 4, labels)).toEqual(splitRows(100, 0.3, 4, labels));
   });
 });

@@ -1,0 +1,89 @@
+import type { Dataset } from '../data/dataset';
+import { createPredictor, type PredictorMode, type PredictorSource } from '../model/predictor';
+import type { ModeErrors, TrainingRecord, TrainingResult } from './record';
+
+/**
+ * Which epoch and which prediction mode a finished model keeps, by validation error (parameter-free: the
+ * validation data already exists). The errors are an open record by mode name, so a new mode (issue 11's
+ * deterministic network) joins by validating under its own name and taking its place in MODE_PREFERENCE.
+ */
+
+/** Among modes of equal validation error, the first of this list (the cheaper to run) is served. */
+export const MODE_PREFERENCE: readonly string[] = ['deterministic', 'probabilistic', 'ensemble'];
+
+/** The ensemble `ebp train` validates (eval's and predict's defaults, so the recorded error is the one they give). */
+export const VALIDATION_ENSEMBLE = Object.freeze({ members: 16, seed: 1 });
+
+/** The mode of lowest error (ties: {@link MODE_PREFERENCE} order, unknown modes after it); null when none is finite. */
+export function bestMode(errors: ModeErrors): { mode: string; error: number } | null {
+  const rank = (m: string) => (MODE_PREFERENCE.includes(m) ? MODE_PREFERENCE.indexOf(m) : MODE_PREFERENCE.length);
+  let best: { mode: string; error: number } | null = null;
+  for (const mode of Object.keys(errors).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))) {
+    const error = errors[mode];
+    if (Number.isFinite(error) && (best === null || error < best.error)) best = { mode, error };
+  }
+  return best;
+}
+
+/**
+ * Whether an epoch validating at `errors` replaces the kept epoch (validating at `kept`): a lower or equal
+ * error of its best mode. Among equal errors the later epoch is kept, the one more training went into.
+ */
+export function replacesKept(errors: ModeErrors, kept: ModeErrors | null): boolean {
+  const e = bestMode(errors);
+  if (e === null) return false;
+  const k = kept ? bestMode(kept) : null;
+  return k === null || e.error <= k.error;
+}
+
+/** A mode's error on `data` and how many rows it assigns to each class. */
+export interface ModeCheck {
+  error: number;
+  predicted: Int32Array;
+}
+
+/** Run `source` in `mode` over `data` (512 rows at a time) and count errors and predicted classes. */
+export function checkMode(source: PredictorSource, mode: PredictorMode, data: Dataset, opts: { members?: number; seed?: number } = {}): ModeCheck {
+  const predictor = createPredictor(source, mode, opts);
+  const n = data.labels.length;
+  const w = data.X.shape[1];
+  const X = data.X.data.subarray(data.X.offset, data.X.offset + n * w) as Float64Array;
+  const predicted = new Int32Array(predictor.numClasses);
+  let errors = 0;
+  for (let start = 0; start < n; start += 512) {
+    const rows = Math.min(512, n - start);
+    const r = predictor.run(X.subarray(start * w, (start + rows) * w), rows);
+    for (let i = 0; i < rows; i++) {
+      predicted[r.classes[i]]++;
+      if (r.classes[i] !== data.labels[start + i]) errors++;
+    }
+  }
+  return { error: n > 0 ? errors / n : NaN, predicted };
+}
+
+/** The validation errors of every mode of a kept EBP or STE network (`perEpoch`: those its epochs reported). */
+export function validatedModes(source: PredictorSource, perEpoch: ModeErrors, data: Dataset): Pick<TrainingResult, 'modes' | 'bestMode' | 'ensemble'> {
+  const modes: ModeErrors = { ...perEpoch };
+  // The ensemble is validated once, on the kept network (sampling it every epoch would cost more than training).
+  if (source.store && !('ensemble' in modes)) modes.ensemble = checkMode(source, 'ensemble', data, VALIDATION_ENSEMBLE).error;
+  const best = bestMode(modes);
+  return { modes, ...(best ? { bestMode: best.mode } : {}), ...('ensemble' in modes ? { ensemble: { ...VALIDATION_ENSEMBLE } } : {}) };
+}
+
+/** What a model file can run: deterministic always; the posterior's modes when it holds one. */
+function runnable(model: { store: unknown }, mode: string): mode is PredictorMode {
+  return mode === 'deterministic' || ((mode === 'probabilistic' || mode === 'ensemble') && Boolean(model.store));
+}
+
+/**
+ * The mode `eval` and `predict` run without `--mode`: the one of lowest recorded validation error among
+ * those this model (and this version) can run, else deterministic (no validation data, older files).
+ */
+export function servedMode(model: { store: unknown; meta: TrainingRecord }): { mode: PredictorMode; validated: ModeErrors | null } {
+  const recorded = model.meta.training?.result.modes;
+  if (!recorded) return { mode: 'deterministic', validated: null };
+  const usable: ModeErrors = {};
+  for (const [m, e] of Object.entries(recorded)) if (runnable(model, m) && typeof e === 'number') usable[m] = e;
+  const best = bestMode(usable);
+  return { mode: best ? (best.mode as PredictorMode) : 'deterministic', validated: best ? usable : null };
+}
