@@ -44,7 +44,7 @@ function table(runs: Run[]): string {
     const last = r.epochs[r.epochs.length - 1];
     const f = r.final?.epoch === last?.epoch ? r.final : undefined;
     lines.push(
-      `| ${r.data} | ${r.net} | ${r.epochs.length}${f ? '' : ' (running)'} | ${pct(last?.testErrorP)} | ${pct(last?.testErrorD)} | ${pct(f?.testErrorDeterministic)} | ${pct(f?.testErrorEnsemble16)} | ${median(r.epochs.map((e) => e.seconds)).toFixed(0)} | ${(r.wallSeconds / 60).toFixed(0)} min | ${f ? `${(f.deterministicBytes ?? f.packedBytes).toLocaleString('en-US')} / ${f.ensembleBytes.toLocaleString('en-US')}` : '–'} |`,
+      `| ${r.data} | ${r.net} | ${r.epochs.length}${f ? '' : ' (unfinished)'} | ${pct(last?.testErrorP)} | ${pct(last?.testErrorD)} | ${pct(f?.testErrorDeterministic)} | ${pct(f?.testErrorEnsemble16)} | ${median(r.epochs.map((e) => e.seconds)).toFixed(0)} | ${(r.wallSeconds / 60).toFixed(0)} min | ${f ? `${(f.deterministicBytes ?? f.packedBytes).toLocaleString('en-US')} / ${f.ensembleBytes.toLocaleString('en-US')}` : '–'} |`,
     );
   }
   return lines.join('\n');
