@@ -6,23 +6,11 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunResult } from './full';
 import { legend, niceTicks, panel, svgDocument, type Axis, type LineSeries } from '../src/compare/svg';
 
-interface Row {
-  epoch: number;
-  testErrorP: number;
-  testErrorD: number;
-  holdoutErrorP: number;
-  holdoutErrorD: number;
-  seconds: number;
-}
-interface Run {
-  data: string;
-  net: string;
-  epochs: Row[];
-  wallSeconds: number;
-  final?: { epoch: number; testErrorP: number; testErrorD: number; testErrorEnsemble16: number; packedBytes: number; ensembleBytes: number; testErrorDeterministic?: number; deterministicBytes?: number };
-}
+/** A ladder run as bench/full.ts writes it, plus the determinised network's columns where they were added. */
+type Run = RunResult & { final?: RunResult['final'] & { testErrorDeterministic?: number; deterministicBytes?: number } };
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

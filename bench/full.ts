@@ -19,7 +19,7 @@ import { fashionMnistAvailable, loadFashionMnist, loadMnist60k } from '../src/no
 import { evaluateErrors } from '../src/ebp/trainer';
 import { machineInfo } from '../src/compare/machine';
 
-interface EpochRow {
+export interface EpochRow {
   epoch: number;
   testErrorP: number;
   testErrorD: number;
@@ -30,7 +30,7 @@ interface EpochRow {
   meanNegLogZ: number;
 }
 
-interface RunResult {
+export interface RunResult {
   data: string;
   net: string;
   trainRows: number;

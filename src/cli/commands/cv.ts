@@ -65,7 +65,7 @@ async function cvCommand(file: string, opts: Record<string, unknown>, explicit: 
     lrEnd: opts.lrEnd as number | undefined,
     batchNorm: opts.batchNorm !== false,
     loss: opts.loss as SteLoss | undefined,
-    standardize: Boolean(opts.standardize),
+    standardize: opts.standardize !== false, // the train command's rule: on unless --no-standardize
     binarize: opts.binarize as number | undefined,
     categorical: opts.categorical as string[],
     impute: (opts.impute as ImputeMethod | undefined) ?? 'none',
