@@ -76,3 +76,4 @@ export {
   type CrossValidationSettings, type CrossValidationOptions, type CvEpoch, type CvFold, type CvFoldData, type CvSummary,
 } from './train/cv';
 export { contiguousFolds, contiguousBlocks, stratifiedFolds, foldRows, tableRows } from './train/folds';
+export type { WeightsName } from './train/record';

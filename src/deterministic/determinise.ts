@@ -41,6 +41,7 @@ export type UpperStart = 'continue' | 'reinit';
  */
 export type FixMethod = 'map' | 'threshold' | 'distil' | 'distil+threshold';
 
+/** Options of {@link determinise}; every choice it makes is made on `validation`. */
 export interface DeterminiseOptions {
   /** The validation split (rows of the training data not trained on): every choice is made on it. Required. */
   validation: Dataset;
@@ -84,6 +85,7 @@ export interface DeterminiseEpoch {
   seconds: number;
 }
 
+/** What {@link determinise} tried and chose (validation errors only). */
 export interface DeterminiseReport {
   /** Plain EBP-D and EBP-P of the given posterior on the validation split. */
   plain: { validationErrorD: number; validationErrorP: number };
@@ -96,6 +98,7 @@ export interface DeterminiseReport {
   seconds: number;
 }
 
+/** The deterministic packed network, its layers and the report of the choices. */
 export interface DeterminiseResult {
   /** An ordinary packed network: ±1 weights, sign neurons against −b, the output layer scores W v + b. */
   network: XnorNetwork;

@@ -54,6 +54,7 @@ export const CV_METRICS = {
   ste: ['error'],
 } as const;
 
+/** One fold's results: its test rows and the per-epoch metrics. */
 export interface CvFold {
   /** 1-based. */
   fold: number;
@@ -72,18 +73,23 @@ export interface CvFoldData {
   test: Dataset;
 }
 
+/** Options of the cross-validation runner: the folds and the progress callbacks. */
 export interface CrossValidationOptions {
   /** Folds to run (1-based); default all. */
   only?: readonly number[];
+  /** Called after every fold's epoch. */
   onEpoch?: (e: CvEpoch) => void;
+  /** Called after every minibatch (progress). */
   onBatch?: (info: { fold: number; epoch: number; batch: number; batches: number; rows: number }) => void;
   /** Called once a fold's data is prepared, before training. */
   onFoldData?: (d: CvFoldData) => void;
   /** Called after a fold's last epoch with its trained model (the posterior, or the STE trainer). */
   onFoldDone?: (fold: CvFold, model: PosteriorStore | SteTrainer) => void;
+  /** Checked before each minibatch; true stops the run. */
   shouldStop?: () => boolean;
 }
 
+/** Mean and sample standard deviation over folds, after the last epoch and per epoch. */
 export interface CvSummary {
   /** Per fold: the metrics after the last epoch. */
   folds: ({ fold: number; testRows: number } & Record<string, number | null>)[];
