@@ -1,8 +1,9 @@
 /**
  * The EBP paper's text-task protocol (npm run bench:text; issue 15).
  *
- * The `ebp_paper` sets of the shared data directory (default /work/shared/data/ebp_paper, or
- * EBP_PAPER_DATA): each CSV pair is fold 1 of 8 of the authors' .mat file (test = its first round(T/8)
+ * The `ebp_paper` sets (the authors' processed data; no licence, so never committed here): the folder
+ * $EBP_PAPER_DATA, else ../shared/data/ebp_paper beside the repository; without it the run is skipped with
+ * a message. Each CSV pair is fold 1 of 8 of the authors' .mat file (test = its first round(T/8)
  * rows), so test rows followed by train rows restore the original order. On that order: 8 contiguous folds
  * by the official rule, one hidden layer of 120, batch 10, 3 epochs, inputs standardized on each fold's
  * training rows (the .mat files hold z-scored columns), binary and Gaussian weights, seed 1 (fold f: seed f).
@@ -24,7 +25,7 @@ import { machineInfo } from '../src/compare/machine';
 
 const ROOT = join(__dirname, '..', '..');
 const OUT_DIR = join(ROOT, 'bench', 'results', 'text');
-const DATA = process.env.EBP_PAPER_DATA ?? '/work/shared/data/ebp_paper';
+const DATA = process.env.EBP_PAPER_DATA ?? join(ROOT, '..', 'shared', 'data', 'ebp_paper');
 const args = process.argv.slice(2);
 const opt = (name: string) => {
   const i = args.indexOf(name);
@@ -141,6 +142,11 @@ function report(): void {
 
 async function main(): Promise<void> {
   if (args.includes('--report')) return report();
+  const missing = SETS.filter((set) => !existsSync(join(DATA, `${set}_train.csv.gz`)));
+  if (missing.length > 0) {
+    console.error(`bench:text skipped: ${missing.join(', ')} not found in ${DATA} (set EBP_PAPER_DATA to the folder of the ebp_paper CSVs).`);
+    return;
+  }
   for (const set of SETS) await runSet(set);
   report();
 }
