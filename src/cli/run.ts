@@ -1,8 +1,6 @@
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ArgumentError, EbpError, EXIT_CODES } from '../errors';
-import { parseDelimiter } from '../data/csv-cells';
-import type { ImputeMethod } from '../data/preprocess';
 import type { CliIo } from './io';
 import { BUILTIN_DATASETS, trainBuiltin } from './commands/train';
 import { trainCsv } from './commands/train-csv';
@@ -10,10 +8,12 @@ import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
 import { registerCv } from './commands/cv';
+import {
+  collectColumns, csvTrainSettings, flagName, parseDelimiterArg, parseFraction, parseNonNegativeInt, parseNumber, parseNumberList,
+  parsePositiveInt, parsePositiveNumber, parseSeeds, parseSizes, parseThreads,
+} from './flags';
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
-import { MAX_THREADS } from '../node/xnor-threads';
 import type { WeightsName } from '../train/record';
-import type { SteLoss } from '../ste/loss';
 
 const VERSION = '0.1.0';
 
@@ -134,40 +134,7 @@ Examples:
         return;
       }
       if (file === undefined) throw new ArgumentError('train needs a CSV file (ebp train data.csv) or a built-in dataset (--dataset mnist).');
-      code = await trainCsv(
-        {
-          file,
-          test: opts.test as string | undefined,
-          split: opts.split as number | undefined,
-          label: opts.label as string | undefined,
-          hidden: opts.hidden as number[],
-          weights: opts.weights as WeightsName,
-          epochs: opts.epochs as number,
-          batch: opts.batch as number | undefined,
-          seed: opts.seed as number,
-          out: opts.out as string,
-          trainer: opts.trainer as 'ebp' | 'ste',
-          lrStart: opts.lrStart as number | undefined,
-          lrEnd: opts.lrEnd as number | undefined,
-          batchNorm: opts.batchNorm !== false,
-          loss: opts.loss as SteLoss | undefined,
-          // Standardized unless --no-standardize (or --binarize, which scalingOf puts first).
-          standardize: opts.standardize !== false,
-          binarize: opts.binarize as number | undefined,
-          categorical: opts.categorical as string[],
-          impute: (opts.impute as ImputeMethod | undefined) ?? 'none',
-          delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
-          checkpointEvery: opts.checkpointEvery as number,
-          resume: opts.resume as string | undefined,
-          prior: opts.prior as string | undefined,
-          allowUnfinishedPrior: Boolean(opts.allowUnfinishedPrior),
-          force: Boolean(opts.force),
-          quiet: Boolean(opts.quiet),
-          json: Boolean(opts.json),
-          explicit,
-        },
-        io,
-      );
+      code = await trainCsv(csvTrainSettings(file, opts, explicit), io);
     });
   registerCv(program, train, argv, io, (c) => (code = c));
 
@@ -370,87 +337,4 @@ Examples:
     io.stderr(`internal error: ${err?.message ?? String(e)}\n${debug ? (err?.stack ?? '') + '\n' : 'run with --debug for details\n'}`);
     return 70;
   }
-}
-
-function flagName(key: string): string {
-  if (key === 'batchNorm') return '--no-batch-norm';
-  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
-function parsePositiveInt(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'.`);
-  return n;
-}
-
-function parseThreads(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1 || n > MAX_THREADS) {
-    throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_THREADS}, got '${v}'.`);
-  }
-  return n;
-}
-
-function parseNonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a non-negative integer, got '${v}'.`);
-  return n;
-}
-
-function parseSizes(v: string): number[] {
-  const parts = v.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
-    throw new InvalidArgumentError(`expected comma-separated positive layer widths like 200 or 500,500, got '${v}'.`);
-  }
-  return parts.map(Number);
-}
-
-function parseFraction(v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || !(x > 0 && x < 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1 like 0.2, got '${v}'.`);
-  return x;
-}
-
-function parseSeeds(v: string): number | number[] {
-  if (/^\d+$/.test(v.trim())) {
-    const n = Number(v);
-    if (n < 1) throw new InvalidArgumentError(`expected a positive count of seeds or a list like 0,1,2, got '${v}'.`);
-    return n;
-  }
-  const parts = v.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError(`expected a positive count of seeds or a list like 0,1,2, got '${v}'.`);
-  return parts.map(Number);
-}
-
-function parseNumberList(v: string): number[] {
-  const parts = v.split(',').map((s) => s.trim());
-  const xs = parts.map(Number);
-  if (parts.some((p) => p === '') || xs.some((x) => !Number.isFinite(x) || !(x > 0))) {
-    throw new InvalidArgumentError(`expected comma-separated positive numbers like 1e-3,1e-1, got '${v}'.`);
-  }
-  return xs;
-}
-
-function parsePositiveNumber(v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || !(x > 0)) throw new InvalidArgumentError(`expected a positive number like 0.01 or 1e-3, got '${v}'.`);
-  return x;
-}
-
-function parseNumber(v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a finite number, got '${v}'.`);
-  return x;
-}
-
-function parseDelimiterArg(v: string) {
-  const d = parseDelimiter(v);
-  if (d === null) throw new InvalidArgumentError(`expected ',' ';' or tab, got '${v}'.`);
-  return d;
-}
-
-function collectColumns(v: string, prev: string[]): string[] {
-  const cols = v.split(',').map((s) => s.trim());
-  if (cols.some((c) => c === '')) throw new InvalidArgumentError(`expected comma-separated column names, got '${v}'.`);
-  return [...prev, ...cols];
 }

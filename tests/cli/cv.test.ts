@@ -40,6 +40,10 @@ test('train flags that make no sense in cv are unknown options', async () => {
   const r = await cli(['cv', BC_TRAIN, '--folds', '3', '--out', 'x.ebpb'], { cwd: T.dir });
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/unknown option '--out'/);
+  // --prior was accepted and silently ignored before; cross-validation trains every fold from scratch.
+  const prior = await cli(['cv', BC_TRAIN, '--folds', '3', '--prior', 'x.ebpb'], { cwd: T.dir });
+  expect(prior.code).toBe(1);
+  expect(prior.stderr).toMatch(/unknown option '--prior'/);
   const one = await cli(['cv', BC_TRAIN, '--folds', '1'], { cwd: T.dir });
   expect(one.code).toBe(1);
   expect(one.stderr).toMatch(/`folds` must be at least 2/);

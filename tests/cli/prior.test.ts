@@ -80,6 +80,17 @@ test('merge refuses shards that do not fit the base: exit 3 naming what differs;
   expect(exists.code).toBe(1);
   expect(exists.stderr).toMatch(/output file m\.ebpb already exists; pass --force/);
   expect((await run(['merge', 's1.ebpb', '--base', 'base.ebpb', '--out', 'm.ebpb', '--force'])).code).toBe(0);
+  // An input is never the output, even with --force: the shard and the base stay as they were.
+  const shardBytes = fs.readFileSync(at('s1.ebpb'));
+  const baseBytes = fs.readFileSync(at('base.ebpb'));
+  const onShard = await run(['merge', 's1.ebpb', 's2.ebpb', '--base', 'base.ebpb', '--out', 's1.ebpb', '--force']);
+  expect(onShard.code).toBe(1);
+  expect(onShard.stderr).toMatch(/--out s1\.ebpb is a shard s1\.ebpb; .*refused even with --force/);
+  const onBase = await run(['merge', 's1.ebpb', '--base', 'base.ebpb', '--out', './base.ebpb', '--force']);
+  expect(onBase.code).toBe(1);
+  expect(onBase.stderr).toMatch(/--out \.\/base\.ebpb is the base base\.ebpb \(the same file\)/);
+  expect(fs.readFileSync(at('s1.ebpb')).equals(shardBytes)).toBe(true);
+  expect(fs.readFileSync(at('base.ebpb')).equals(baseBytes)).toBe(true);
 });
 
 test('--prior refuses what it cannot continue: the prior’s own settings, new classes, an STE model, an unfinished checkpoint', async () => {

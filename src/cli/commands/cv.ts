@@ -3,19 +3,16 @@ import { existsSync } from 'fs';
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ArgumentError, IoError } from '../../errors';
-import type { ImputeMethod } from '../../data/preprocess';
-import type { Delimiter } from '../../data/csv-cells';
-import type { SteLoss } from '../../ste/loss';
 import { readCsvTable } from '../../node/csv-stream';
 import { CV_METRICS, crossValidate, summarizeFolds, type CrossValidationSettings, type CvEpoch, type CvFold } from '../../train/cv';
 import { contiguousBlocks } from '../../train/folds';
-import type { WeightsName } from '../../train/record';
 import { resolveTrainer, scalingOf, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
 import { plural, resultPct } from '../format';
+import { csvTrainSettings, parsePositiveInt } from '../flags';
 
 /** `train` flags that have no meaning in cross-validation (no model file, no held-out file: the folds are the test). */
-const NOT_IN_CV = new Set(['dataset', 'test', 'split', 'out', 'checkpointEvery', 'resume', 'force', 'json', 'quiet']);
+const NOT_IN_CV = new Set(['dataset', 'test', 'split', 'out', 'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior', 'force', 'json', 'quiet']);
 
 /**
  * Register `ebp cv` on `program`, with every flag of `train` (the same Option objects, so one definition)
@@ -26,10 +23,10 @@ export function registerCv(program: Command, train: Command, argv: string[], io:
     .command('cv')
     .description('K-fold cross-validation of EBP (or STE) on a CSV file: test metrics per fold and epoch, mean ± std over folds')
     .argument('<data.csv>', 'the data: CSV with a header row; the label column is "label" or the last one')
-    .requiredOption('--folds <k>', 'number of folds (contiguous blocks in file order: fold f tests rows round(1+(f-1)T/K) .. round(fT/K))', positiveInt);
+    .requiredOption('--folds <k>', 'number of folds (contiguous blocks in file order: fold f tests rows round(1+(f-1)T/K) .. round(fT/K))', parsePositiveInt);
   cv.option('--shuffle', 'seeded stratified fold assignment instead of contiguous blocks')
-    .option('--jobs <n>', 'folds run in parallel child processes (same results as --jobs 1)', positiveInt, 1)
-    .option('--members <n>', 'members of the sampled ensemble (EBP)', positiveInt, 16)
+    .option('--jobs <n>', 'folds run in parallel child processes (same results as --jobs 1)', parsePositiveInt, 1)
+    .option('--members <n>', 'members of the sampled ensemble (EBP)', parsePositiveInt, 16)
     .addOption(new Option('--only-fold <list>', 'run only these folds (1-based, comma separated; what --jobs gives each child)').argParser(foldList).hideHelp());
   for (const o of train.options) if (!NOT_IN_CV.has(o.attributeName())) cv.addOption(o);
   cv.option('--json', 'print one JSON object per fold and epoch, then {"folds": [...], "mean": {...}, "std": {...}} on one line')
@@ -51,31 +48,8 @@ interface CvArgs {
 }
 
 async function cvCommand(file: string, opts: Record<string, unknown>, explicit: Set<string>, argv: string[], jobs: number, io: CliIo): Promise<number> {
-  const settings = resolveTrainer({
-    file,
-    label: opts.label as string | undefined,
-    hidden: opts.hidden as number[],
-    weights: opts.weights as WeightsName,
-    epochs: opts.epochs as number,
-    batch: opts.batch as number | undefined,
-    seed: opts.seed as number,
-    out: '',
-    trainer: opts.trainer as 'ebp' | 'ste',
-    lrStart: opts.lrStart as number | undefined,
-    lrEnd: opts.lrEnd as number | undefined,
-    batchNorm: opts.batchNorm !== false,
-    loss: opts.loss as SteLoss | undefined,
-    standardize: opts.standardize !== false, // the train command's rule: on unless --no-standardize
-    binarize: opts.binarize as number | undefined,
-    categorical: opts.categorical as string[],
-    impute: (opts.impute as ImputeMethod | undefined) ?? 'none',
-    delimiter: opts.delimiter as Delimiter | undefined,
-    checkpointEvery: 1,
-    force: false,
-    quiet: Boolean(opts.quiet),
-    json: Boolean(opts.json),
-    explicit,
-  });
+  // train's flags, less what has no meaning here: no model file, no checkpoints (the folds are the test).
+  const settings = resolveTrainer({ ...csvTrainSettings(file, opts, explicit), out: '', checkpointEvery: 1, force: false });
   const a: CvArgs = { file, settings, folds: opts.folds as number, shuffle: Boolean(opts.shuffle), members: opts.members as number, only: opts.onlyFold as number[] | undefined };
   if (a.only?.some((f) => f > a.folds)) throw new ArgumentError(`--only-fold ${a.only.join(',')} names a fold above --folds ${a.folds}.`);
   const folds = jobs > 1 && !a.only ? await inChildren(a, argv, jobs, io) : await inProcess(a, io);
@@ -248,12 +222,6 @@ function runChild(script: string, args: string[], io: CliIo, onEpoch: (e: CvEpoc
       else reject(new IoError(`fold child failed (exit ${code}): ${err.trim().replace(/^error: /, '')}`, code ?? 70));
     });
   });
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'.`);
-  return n;
 }
 
 function foldList(v: string): number[] {

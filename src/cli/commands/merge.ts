@@ -4,6 +4,7 @@ import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
 import { mergeTrainedModels } from '../../train/prior';
 import type { CliIo } from '../io';
+import { refuseInputAsOutput } from '../paths';
 
 export interface MergeArgs {
   shards: string[];
@@ -17,7 +18,11 @@ export interface MergeArgs {
 /** `ebp merge A.ebpb B.ebpb ... --base BASE.ebpb --out M.ebpb`: shard posteriors trained from BASE, combined (docs/scaling.md). */
 export function mergeCommand(args: MergeArgs, io: CliIo): number {
   const out = path.resolve(io.cwd, args.out);
-  // Refuse to clobber before reading anything.
+  // Refuse to clobber before reading anything; never an input, even with --force (issue 12).
+  refuseInputAsOutput({ path: out, shown: args.out, flag: '--out' }, [
+    { path: path.resolve(io.cwd, args.base), shown: args.base, what: 'the base' },
+    ...args.shards.map((f) => ({ path: path.resolve(io.cwd, f), shown: f, what: 'a shard' })),
+  ]);
   checkWritable(out, args.force, 'output file', args.out);
   const load = (f: string) => ({ model: loadTrainedModel(path.resolve(io.cwd, f), f), shown: f });
   const { store, record } = mergeTrainedModels(load(args.base), args.shards.map(load), args.combine);
