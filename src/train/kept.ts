@@ -1,6 +1,9 @@
+import { ModelFormatError } from '../errors';
 import type { Dataset } from '../data/dataset';
 import { createPredictor, type PredictorMode, type PredictorSource } from '../model/predictor';
-import type { ModeErrors, TrainingRecord, TrainingResult } from './record';
+import type { KeptSoFar, ModeErrors, TrainingRecord, TrainingResult, TrainingState } from './record';
+import type { Resumed } from './resume';
+import type { Snapshot, TrainingSession } from './session';
 
 /**
  * Which epoch and which prediction mode a finished model keeps, by validation error (parameter-free: the
@@ -86,4 +89,53 @@ export function servedMode(model: { store: unknown; meta: TrainingRecord }): { m
   for (const [m, e] of Object.entries(recorded)) if (runnable(model, m) && typeof e === 'number') usable[m] = e;
   const best = bestMode(usable);
   return { mode: best ? (best.mode as PredictorMode) : 'deterministic', validated: best ? usable : null };
+}
+
+/** The epoch a run keeps so far, with a copy of its network. */
+export interface Kept {
+  epoch: number;
+  errors: ModeErrors;
+  snap: Snapshot;
+}
+
+/**
+ * The kept epoch a resumed run starts from: the checkpoint's record of it (with its network unless that is
+ * the checkpoint's own), or a finished model's own epoch (a model file holds its kept epoch).
+ */
+export function resumedKept(session: TrainingSession, resumed: Resumed | null, shown: string | undefined): Kept | null {
+  if (!resumed) return null;
+  const k = resumed.meta.kept;
+  const own = resumed.state.batchesDone === 0;
+  if (k) {
+    if (k.epoch === resumed.state.epochsDone && own && !k.posterior && !k.ste) return { epoch: k.epoch, errors: k.errors, snap: session.snapshot() };
+    const snap = session.fromKept(k);
+    if (!snap) throw new ModelFormatError(`${shown}: the kept epoch ${k.epoch} of the training state (for --resume) has no network.`);
+    return { epoch: k.epoch, errors: k.errors, snap };
+  }
+  const r = resumed.meta.training?.result;
+  if (!r || !own || (r.keptEpoch ?? r.epochsDone) !== resumed.state.epochsDone) return null;
+  const errors: ModeErrors | null =
+    typeof r.validationErrorP === 'number' && typeof r.validationErrorD === 'number'
+      ? { deterministic: r.validationErrorD, probabilistic: r.validationErrorP }
+      : typeof r.validationError === 'number'
+        ? { deterministic: r.validationError }
+        : null;
+  return errors ? { epoch: resumed.state.epochsDone, errors, snap: session.snapshot() } : null;
+}
+
+/** What a checkpoint records of the kept epoch: its network too unless it is the checkpoint's own. */
+export function keptRecord(session: TrainingSession, k: Kept | null, state: TrainingState): { kept?: KeptSoFar } {
+  if (!k) return {};
+  const own = k.epoch === state.epochsDone && state.batchesDone === 0;
+  return { kept: { epoch: k.epoch, errors: k.errors, ...(own ? {} : session.keptTensors(k.snap)) } };
+}
+
+/** The per-epoch mode errors of a training result. */
+export function modeErrorsOf(r: Partial<TrainingResult>, ste: boolean): ModeErrors {
+  return ste ? { deterministic: r.validationError as number } : { deterministic: r.validationErrorD as number, probabilistic: r.validationErrorP as number };
+}
+
+/** The training result of a kept epoch's validation errors. */
+export function resultOf(e: ModeErrors, ste: boolean): Partial<TrainingResult> {
+  return ste ? { validationError: e.deterministic } : { validationErrorP: e.probabilistic, validationErrorD: e.deterministic };
 }

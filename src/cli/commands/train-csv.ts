@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArgumentError, EXIT_CODES, IoError, ModelFormatError, NumericError } from '../../errors';
+import { ArgumentError, EXIT_CODES, IoError, NumericError } from '../../errors';
 import { subset, type Dataset } from '../../data/dataset';
 import { featureWidth, fitPreprocess, type PreprocessSpec } from '../../data/preprocess';
 import { readCsvTable } from '../../node/csv-stream';
@@ -10,12 +10,14 @@ import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
 import { checkLabelColumn, splitRows, toDataset, trainingRecord } from '../../train/csv-data';
 import type { EpochRunResult } from '../../train/epochs';
-import { encodeRngState, type KeptSoFar, type ModeErrors, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState, type ValidationSource } from '../../train/record';
+import { encodeRngState, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState, type ValidationSource } from '../../train/record';
 import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } from '../../train/resume';
 import { adoptPrior, priorOf, type Prior } from '../../train/prior';
 import { posteriorHash } from '../../ebp/merge';
-import { createSession, epochState, type SessionEpoch, type Snapshot, type TrainingSession } from '../../train/session';
-import { bestMode, checkMode, replacesKept, validatedModes, VALIDATION_ENSEMBLE } from '../../train/kept';
+import { createSession, epochState, type SessionEpoch, type TrainingSession } from '../../train/session';
+import {
+  bestMode, checkMode, keptRecord, modeErrorsOf, replacesKept, resultOf, resumedKept, validatedModes, VALIDATION_ENSEMBLE, type Kept,
+} from '../../train/kept';
 import type { PredictorMode } from '../../model/predictor';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
@@ -77,7 +79,7 @@ export async function trainCsv(typed: TrainCsvArgs, io: CliIo): Promise<number> 
   });
   const c: RunContext = { args, io, o, data, session, resumed, hash, batchesDone, record, writeCheckpoint: () => undefined, kept: resumedKept(session, resumed, o.given.resume) };
   c.writeCheckpoint = (state: TrainingState) =>
-    saveTrainedModel(o.ckpt, session.model, { ...record(state, state.epochsDone, session.noResult), ...session.checkpointExtra(), ...keptRecord(c, state) }, { force: true, what: 'checkpoint', shownAs: o.ckptShown });
+    saveTrainedModel(o.ckpt, session.model, { ...record(state, state.epochsDone, session.noResult), ...session.checkpointExtra(), ...keptRecord(c.session, c.kept, state) }, { force: true, what: 'checkpoint', shownAs: o.ckptShown });
   const run = await trainEpochs(c);
   if (run.interrupted) {
     c.writeCheckpoint(epochState(session, hash, run.batchesDone, run.epochStartRng));
@@ -267,46 +269,6 @@ interface RunContext {
   kept: Kept | null;
 }
 
-/** The epoch a run keeps so far, with a copy of its network. */
-interface Kept {
-  epoch: number;
-  errors: ModeErrors;
-  snap: Snapshot;
-}
-
-/**
- * The kept epoch a resumed run starts from: the checkpoint's record of it (with its network unless that is
- * the checkpoint's own), or a finished model's own epoch (a model file holds its kept epoch).
- */
-function resumedKept(session: TrainingSession, resumed: Resumed | null, shown: string | undefined): Kept | null {
-  if (!resumed) return null;
-  const k = resumed.meta.kept;
-  const own = resumed.state.batchesDone === 0;
-  if (k) {
-    if (k.epoch === resumed.state.epochsDone && own && !k.posterior && !k.ste) return { epoch: k.epoch, errors: k.errors, snap: session.snapshot() };
-    const snap = session.fromKept(k);
-    if (!snap) throw new ModelFormatError(`${shown}: the kept epoch ${k.epoch} of the training state (for --resume) has no network.`);
-    return { epoch: k.epoch, errors: k.errors, snap };
-  }
-  const r = resumed.meta.training?.result;
-  if (!r || !own || (r.keptEpoch ?? r.epochsDone) !== resumed.state.epochsDone) return null;
-  const errors: ModeErrors | null =
-    typeof r.validationErrorP === 'number' && typeof r.validationErrorD === 'number'
-      ? { deterministic: r.validationErrorD, probabilistic: r.validationErrorP }
-      : typeof r.validationError === 'number'
-        ? { deterministic: r.validationError }
-        : null;
-  return errors ? { epoch: resumed.state.epochsDone, errors, snap: session.snapshot() } : null;
-}
-
-/** What a checkpoint records of the kept epoch: its network too unless it is the checkpoint's own. */
-function keptRecord(c: RunContext, state: TrainingState): { kept?: KeptSoFar } {
-  const k = c.kept;
-  if (!k) return {};
-  const own = k.epoch === state.epochsDone && state.batchesDone === 0;
-  return { kept: { epoch: k.epoch, errors: k.errors, ...(own ? {} : c.session.keptTensors(k.snap)) } };
-}
-
 /**
  * Run the epochs (in slices, so that Ctrl-C is seen between minibatches): progress, a line per epoch, a
  * checkpoint every `--checkpoint-every` epochs; a posterior that ran away stops the run (exit 4, no model).
@@ -445,16 +407,6 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
   const single = data.validation && result ? singleClassWarning(session, model, data, result) : null;
   if (single && !args.json) io.stderr(single + '\n');
   return 0;
-}
-
-/** The per-epoch mode errors of a training result. */
-function modeErrorsOf(r: Partial<TrainingResult>, ste: boolean): ModeErrors {
-  return ste ? { deterministic: r.validationError as number } : { deterministic: r.validationErrorD as number, probabilistic: r.validationErrorP as number };
-}
-
-/** The training result of a kept epoch's validation errors. */
-function resultOf(e: ModeErrors, ste: boolean): Partial<TrainingResult> {
-  return ste ? { validationError: e.deterministic } : { validationErrorP: e.probabilistic, validationErrorD: e.deterministic };
 }
 
 function keptLine(kept: Kept, epochs: number): string {

@@ -1,8 +1,9 @@
 import { parseCsvText } from '../../../src/data/csv';
 import { CsvError } from '../../../src/data/csv-cells';
 import {
-  encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, meanAndStd, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
+  encodedFeatureNames, encodeTable, featureWidth, fitPreprocess, RowEncoder, sortClassNames, validatePreprocessSpec, type PreprocessSpec,
 } from '../../../src/data/preprocess';
+import { meanAndStd } from '../../../src/data/column-stats';
 import { ModelFormatError } from '../../../src/errors';
 import { splitRows } from '../../../src/train/csv-data';
 
