@@ -7,7 +7,7 @@
  * choices on the validation split only; the test rows are read only to report the final numbers.
  *
  *   node build/bench/deterministic.js --data digits|mnist10k [--net 64-50-50-10] [--epochs 20]
- *        [--variants plain,best16,prog,prog-reinit,sigmaw4,...] [--out bench/results/deterministic.json] [--docs docs/benchmarks.md]
+ *        [--variants plain,best16,prog,prog-thr,dec,dec-all,dec-r3,...] [--out bench/results/deterministic.json] [--docs docs/benchmarks.md]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -105,7 +105,8 @@ function main(): void {
   const prog = (store: PosteriorStore, o: Partial<DeterminiseOptions>) => () => {
     const r = determinise(store, train, { validation, seed: 1, ...o });
     const c = r.report.chosen;
-    return { net: r.network, val: c.validationError, chosen: `fixed ${c.fixed}, epoch ${c.epoch}; stages ${r.report.stages.map((s) => `${s.fixed}:${s.bestEpoch}/${s.epochs}`).join(' ')}` };
+    const at = c.share !== undefined && c.share < 1 ? `layer ${c.fixed} at ${(100 * c.share).toFixed(1)}%, round ${c.epoch}` : `fixed ${c.fixed}, ${o.method === 'decimate' ? 'round' : 'epoch'} ${c.epoch}`;
+    return { net: r.network, val: c.validationError, chosen: `${at}; stages ${r.report.stages.map((s) => `${s.fixed}:${s.bestEpoch}/${s.epochs}`).join(' ')}` };
   };
 
   for (const v of variants) {
@@ -130,7 +131,7 @@ function main(): void {
       }, seconds, e);
     } else if (name.startsWith('prog') || name.startsWith('fix1')) {
       // prog[-thr|-distil|-distilthr][-reinit][-p<patience>][-sigmaw4]; fix1: only layer 1 fixed
-      const o: Partial<DeterminiseOptions> = { fix: 'map' };
+      const o: Partial<DeterminiseOptions> = { method: 'progressive', fix: 'map' };
       const words: string[] = [];
       for (const tok of name.split('-').slice(1)) {
         if (tok === 'thr') (o.fix = 'threshold'), words.push("each layer's thresholds re-fitted to agree with sign(μ̄)");
@@ -146,6 +147,22 @@ function main(): void {
       if (!o.upper) words.push('upper layers continue their posterior');
       const head = name.startsWith('fix1') ? 'layer 1 fixed, EBP on the layers above' : 'progressive determinisation';
       record(v, `${head}: ${words.join(', ')}${tag}`, store, prog(store, o), seconds, e);
+    } else if (name.startsWith('dec')) {
+      // dec[-all][-r<rounds>][-e<epochs per round>][-a<most epochs per round>]: decimation (dec-a3 is determinise's default)
+      const o: Partial<DeterminiseOptions> = { method: 'decimate' };
+      const words: string[] = [];
+      for (const tok of name.split('-').slice(1)) {
+        if (tok === 'all') (o.maxFixed = sizes.length - 1), words.push('the output layer decimated too');
+        else if (/^r\d+$/.test(tok)) (o.rounds = Number(tok.slice(1))), words.push(`${tok.slice(1)} rounds per layer`);
+        else if (/^e\d+$/.test(tok)) (o.epochsPerRound = Number(tok.slice(1))), words.push(`${tok.slice(1)} epochs per round`);
+        else if (/^a\d+$/.test(tok)) (o.maxEpochs = Number(tok.slice(1))), words.push(`then more epochs while the validation error falls, up to ${tok.slice(1)} per round`);
+        else throw new Error(`unknown token ${tok} in ${v}`);
+      }
+      if (!o.rounds) words.push('5 rounds per layer');
+      if (!o.epochsPerRound) words.push('1 epoch per round');
+      if (o.maxEpochs === undefined) (o.maxEpochs = 1), words.push('no more');
+      if (o.maxFixed === undefined) words.push('hidden layers');
+      record(v, `decimation: the most certain half of each layer's free weights fixed per round, EBP on the rest; ${words.join(', ')}${tag}`, store, prog(store, o), seconds, e);
     } else throw new Error(`unknown variant ${v}`);
   }
 

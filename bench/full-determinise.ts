@@ -6,12 +6,12 @@
  * ensemble) go to bench/results/full-determinise.json after every run.
  *
  *   node build/bench/full-determinise.js [--runs bench/results/full-runs] [--pairs mnist60k/784-200-10,...]
- *        [--max-epochs 10] [--out bench/results/full-determinise.json]
+ *        [--max-epochs 10] [--method decimate|progressive] [--out bench/results/full-determinise.json]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PosteriorStore, createRng, splitDataset, type Dataset } from '../src';
-import { determinise } from '../src/deterministic';
+import { determinise, type DeterminiseMethod } from '../src/deterministic';
 import { fashionMnistAvailable, loadFashionMnist, loadMnist60k } from '../src/node';
 import { machineInfo } from '../src/compare/machine';
 import { evaluateErrors } from '../src/ebp/trainer';
@@ -23,7 +23,9 @@ function arg(name: string, dflt: string): string {
 
 const runs = arg('runs', 'bench/results/full-runs'); // bench/full.ts's default; gitignored
 const pairs = arg('pairs', 'mnist60k/784-200-10,mnist60k/784-500-500-10,fashion-mnist/784-200-10,fashion-mnist/784-500-500-10').split(',');
-const maxEpochs = Number(arg('max-epochs', '10'));
+// --max-epochs: per stage (progressive; this benchmark's old runs used 10) or per round (decimate); default determinise's.
+const maxEpochs = arg('max-epochs', '') === '' ? undefined : Number(arg('max-epochs', ''));
+const method = arg('method', 'decimate') as DeterminiseMethod;
 const out = arg('out', 'bench/results/full-determinise.json');
 const docs = arg('docs', 'docs/benchmarks.md');
 const BEGIN = '<!-- full-determinise:begin (bench/full-determinise.ts writes this table) -->';
@@ -35,15 +37,21 @@ function writeDocs(rows: Record<string, any>[]): void {
   const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
   const lines = [
     BEGIN,
-    '| data | net | ladder epochs | EBP-P test | EBP-D test | 16-member ensemble test | **determinised test** | ratio to EBP-P | determinised holdout | chosen | packed bytes | seconds |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.data} | ${r.net} | ${r.ladder.epoch} | ${pct(r.ladder.testErrorP)} | ${pct(r.ladder.testErrorD)} | ${pct(r.ladder.testErrorEnsemble16)} | **${pct(r.testErrorDeterminised)}** | ${(r.testErrorDeterminised / r.ladder.testErrorP).toFixed(2)}× | ${pct(r.holdoutErrorDeterminised)} | fixed ${r.chosen.fixed}, epoch ${r.chosen.epoch} | ${r.packedBytes} | ${r.seconds.toFixed(0)} |`),
+    '| data | net | method | ladder epochs | EBP-P test | EBP-D test | 16-member ensemble test | **determinised test** | ratio to EBP-P | determinised holdout | chosen | packed bytes | seconds |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.data} | ${r.net} | ${r.method ?? 'progressive'} | ${r.ladder.epoch} | ${pct(r.ladder.testErrorP)} | ${pct(r.ladder.testErrorD)} | ${pct(r.ladder.testErrorEnsemble16)} | **${pct(r.testErrorDeterminised)}** | ${(r.testErrorDeterminised / r.ladder.testErrorP).toFixed(2)}× | ${pct(r.holdoutErrorDeterminised)} | ${chosenText(r)} | ${r.packedBytes} | ${r.seconds.toFixed(0)} |`),
     END,
   ];
   const text = readFileSync(docs, 'utf8');
   const i = text.indexOf(BEGIN);
   const j = text.indexOf(END);
   writeFileSync(docs, i >= 0 && j > i ? text.slice(0, i) + lines.join('\n') + text.slice(j + END.length) : `${text.trimEnd()}\n\n${lines.join('\n')}\n`);
+}
+
+/** The candidate kept, in words: layers fixed (and the share of the last one's weights), epoch or round. */
+function chosenText(r: Record<string, any>): string {
+  const c = r.chosen;
+  return c.share !== undefined && c.share < 1 ? `layer ${c.fixed} at ${(100 * c.share).toFixed(1)}%, epoch ${c.epoch}` : `fixed ${c.fixed}, epoch ${c.epoch}`;
 }
 
 /** The final posterior of a finished ladder run, or null (not there, or not finished). */
@@ -103,21 +111,22 @@ for (const pair of pairs) {
   const r = determinise(final.store, d.train, {
     validation: d.holdout,
     seed: 1,
-    maxEpochs,
-    onEpoch: (c) => console.error(`${pair} fixed ${c.fixed} epoch ${c.epoch}: holdout ${(100 * c.validationError).toFixed(2)}% (upper EBP-P ${(100 * c.validationErrorP).toFixed(2)}%) ${c.seconds.toFixed(0)} s`),
+    method,
+    ...(maxEpochs !== undefined ? { maxEpochs } : {}),
+    onEpoch: (c) => console.error(`${pair} ${method} fixed ${c.fixed}${c.share !== undefined ? ` (${(100 * c.share).toFixed(1)}%)` : ''} epoch ${c.epoch}: holdout ${(100 * c.validationError).toFixed(2)}% (upper EBP-P ${(100 * c.validationErrorP).toFixed(2)}%) ${c.seconds.toFixed(0)} s`),
   });
   const pred = r.network.predict(d.test.X);
   let e = 0;
   for (let i = 0; i < pred.length; i++) if (pred[i] !== d.test.labels[i]) e++;
   const row = {
-    data: dataName, net, ladder: final.ladder, testErrorDeterminised: e / pred.length, holdoutErrorDeterminised: r.report.chosen.validationError,
+    data: dataName, net, method, ladder: final.ladder, testErrorDeterminised: e / pred.length, holdoutErrorDeterminised: r.report.chosen.validationError,
     chosen: r.report.chosen, stages: r.report.stages, plainHoldout: r.report.plain, packedBytes: r.network.summary().packedBytes,
-    seconds: (performance.now() - t0) / 1000, maxEpochs, command: `node build/bench/full-determinise.js ${process.argv.slice(2).join(' ')}`, date: new Date().toISOString(),
+    seconds: (performance.now() - t0) / 1000, maxEpochs: maxEpochs ?? null, command: `node build/bench/full-determinise.js ${process.argv.slice(2).join(' ')}`, date: new Date().toISOString(),
   };
   console.log(JSON.stringify(row));
   // Re-read: another run may have written rows since this one started.
   prev.rows = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as typeof prev).rows : [];
-  prev.rows = prev.rows.filter((x) => !(x.data === dataName && x.net === net));
+  prev.rows = prev.rows.filter((x) => !(x.data === dataName && x.net === net && (x.method ?? 'progressive') === method));
   prev.rows.push(row);
   writeFileSync(out, JSON.stringify({ machine: machineInfo(), rows: prev.rows }, null, 2) + '\n');
   writeDocs(prev.rows);

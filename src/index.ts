@@ -36,7 +36,8 @@ export {
 } from './xnor/network';
 export { XnorEnsemble, type EnsembleOptions } from './xnor/network';
 export {
-  determinise, type DeterminiseOptions, type DeterminiseReport, type DeterminiseResult, type DeterminiseEpoch, type UpperStart, type FixMethod,
+  determinise, type DeterminiseOptions, type DeterminiseReport, type DeterminiseResult, type DeterminiseEpoch, type DeterminiseMethod,
+  type UpperStart, type FixMethod,
 } from './deterministic';
 export type { InputEncoding, ResolvedInput } from './xnor/input';
 export { packSigns, unpackSigns, packTernary, unpackTernary, packedWords, type PackedMatrix, type TernaryMasks } from './xnor/bitpack';
