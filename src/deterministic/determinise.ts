@@ -1,7 +1,7 @@
 /**
  * One deterministic binary network from an EBP posterior, for deep nets (issue 11): a separate step on top of
- * plain EBP (the posterior given is never changed), by one of two procedures (decimate.ts, the default, and
- * progressive.ts), every choice made on a validation split.
+ * plain EBP (the posterior given is never changed), by two procedures (decimate.ts and progressive.ts; by
+ * default both, keeping the better on validation), every choice made on a validation split.
  *
  * Why EBP-D collapses with depth: the mean-field pass (spec §3) feeds layer l+1 the soft means
  * μ_{l} = 2Φ(μ̄/σ̄) − 1 of layer l, with the uncertainty of the layer below carried as variance. Layer l+1 is
@@ -17,7 +17,7 @@ import type { PosteriorStore } from '../ebp/posterior';
 import { evaluateErrors } from '../ebp/trainer';
 import { packedKindOf } from '../xnor/posterior';
 import { XnorNetwork } from '../xnor/network';
-import type { DeterminiseOptions, DeterminiseResult, Resolved } from './options';
+import type { DeterminiseMethod, DeterminiseOptions, DeterminiseReport, DeterminiseResult, ProcedureResult, Resolved } from './options';
 import { progressive } from './progressive';
 import { decimate } from './decimate';
 
@@ -34,17 +34,18 @@ export function determinise(store: PosteriorStore, train: Dataset, opts: Determi
     throw new ArgumentError('invalid argument. determinise needs a posterior with ±1 weights (weights: \'binary\').');
   }
   check(opts != null && opts.validation != null, 'validation', 'a Dataset (a split of the training data)', opts?.validation);
-  const method = requireOneOf(opts.method ?? 'decimate', 'method', ['decimate', 'progressive'] as const);
+  const method = requireOneOf(opts.method ?? 'auto', 'method', ['auto', 'decimate', 'progressive'] as const);
   const L = store.numLayers;
-  const mostFixed = method === 'decimate' ? L : L - 1;
-  const o: Resolved = {
+  const mostFixed = method === 'progressive' ? L - 1 : L;
+  // Each procedure has its own default epoch cap: 3 per round (decimate), 20 per stage (progressive).
+  const maxEpochs = opts.maxEpochs === undefined ? undefined : requireNonNegativeInteger(opts.maxEpochs, 'maxEpochs');
+  const o: Omit<Resolved, 'maxEpochs'> = {
     validation: opts.validation,
     seed: requireNonNegativeInteger(opts.seed ?? 0, 'seed'),
     batchSize: requirePositiveInteger(opts.batchSize ?? 10, 'batchSize'),
     maxFixed: Math.min(requireNonNegativeInteger(opts.maxFixed ?? L - 1, 'maxFixed'), mostFixed),
     rounds: requirePositiveInteger(opts.rounds ?? 5, 'rounds'),
     epochsPerRound: requirePositiveInteger(opts.epochsPerRound ?? 1, 'epochsPerRound'),
-    maxEpochs: requireNonNegativeInteger(opts.maxEpochs ?? (method === 'decimate' ? 3 : 20), 'maxEpochs'),
     patience: requirePositiveInteger(opts.patience ?? 3, 'patience'),
     upper: requireOneOf(opts.upper ?? 'continue', 'upper', ['continue', 'reinit'] as const),
     fix: requireOneOf(opts.fix ?? 'threshold', 'fix', ['map', 'threshold', 'distil', 'distil+threshold'] as const),
@@ -52,13 +53,30 @@ export function determinise(store: PosteriorStore, train: Dataset, opts: Determi
     onEpoch: opts.onEpoch,
   };
   const plain = evaluateErrors(store, o.validation);
-  const r = (method === 'decimate' ? decimate : progressive)(store, train, o, plain.errorD);
+  const tried: DeterminiseReport['tried'] = [];
+  let r: ProcedureResult | null = null;
+  let chosen: Exclude<DeterminiseMethod, 'auto'> = 'decimate';
+  for (const m of method === 'auto' ? (['decimate', 'progressive'] as const) : [method]) {
+    const t1 = performance.now();
+    // Progressive fixes hidden layers only; progress says which procedure a candidate is of.
+    const om: Resolved = {
+      ...o,
+      maxEpochs: maxEpochs ?? (m === 'decimate' ? 3 : 20),
+      maxFixed: m === 'progressive' ? Math.min(o.maxFixed, L - 1) : o.maxFixed,
+      onEpoch: opts.onEpoch ? (c) => opts.onEpoch!({ method: m, ...c }) : undefined,
+    };
+    const rm = (m === 'decimate' ? decimate : progressive)(store, train, om, plain.errorD);
+    tried.push({ method: m, validationError: rm.chosen.validationError, seconds: (performance.now() - t1) / 1000 });
+    if (r === null || rm.chosen.validationError < r.chosen.validationError) (r = rm), (chosen = m);
+  }
+  if (r === null) throw new Error('unreachable: no procedure ran');
   const network = XnorNetwork.fromLayers(r.layers.map((ly) => ({ weights: ly.weights, inputs: ly.inputs, outputs: ly.outputs, bias: ly.bias })), opts.xnor ?? {});
   return {
     network,
     layers: r.layers,
     report: {
-      method,
+      method: chosen,
+      tried,
       plain: { validationErrorD: plain.errorD, validationErrorP: plain.errorP },
       candidates: r.candidates,
       stages: r.stages,

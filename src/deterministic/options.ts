@@ -6,11 +6,12 @@ import type { Dataset } from '../data/dataset';
 import type { XnorNetwork, XnorOptions } from '../xnor/network';
 
 /**
- * The procedure. `'decimate'` (default): each layer's weights fixed a share at a time (the most certain
- * first) while EBP goes on over the whole net (decimate.ts). `'progressive'`: one whole layer fixed at a
- * time, EBP continued on the layers above its ±1 outputs (progressive.ts). Ablation: docs/benchmarks.md.
+ * The procedure. `'decimate'`: each layer's weights fixed a share at a time (the most certain first) while
+ * EBP goes on over the whole net (decimate.ts). `'progressive'`: one whole layer fixed at a time, EBP
+ * continued on the layers above its ±1 outputs (progressive.ts). `'auto'` (default): both, and the network
+ * of lower validation error (decimation on ties): neither wins everywhere (docs/benchmarks.md).
  */
-export type DeterminiseMethod = 'decimate' | 'progressive';
+export type DeterminiseMethod = 'auto' | 'decimate' | 'progressive';
 
 /** How the layers above a fixed layer start their EBP on its ±1 outputs (`'progressive'` only). */
 export type UpperStart = 'continue' | 'reinit';
@@ -30,7 +31,7 @@ export type FixMethod = 'map' | 'threshold' | 'distil' | 'distil+threshold';
 export interface DeterminiseOptions {
   /** The validation split (rows of the training data not trained on): every choice is made on it. Required. */
   validation: Dataset;
-  /** The procedure (default `'decimate'`). */
+  /** The procedure (default `'auto'`). */
   method?: DeterminiseMethod;
   /** Seed of the continued EBP's data order (and of re-initialised layers). Default 0. */
   seed?: number;
@@ -78,6 +79,8 @@ export interface DeterminiseOptions {
  * below it wholly), after round `epoch` and its EBP.
  */
 export interface DeterminiseEpoch {
+  /** The procedure (set in `onEpoch` calls; the report's candidates are all of `report.method`). */
+  method?: Exclude<DeterminiseMethod, 'auto'>;
   fixed: number;
   /** `'decimate'` only: the share of layer `fixed`'s weights fixed. */
   share?: number;
@@ -91,10 +94,13 @@ export interface DeterminiseEpoch {
 
 /** What {@link determinise} tried and chose (validation errors only). */
 export interface DeterminiseReport {
-  method: DeterminiseMethod;
+  /** The procedure whose network is returned (with `'auto'`, the one of lower validation error). */
+  method: Exclude<DeterminiseMethod, 'auto'>;
+  /** Every procedure run and its network's validation error (one entry, or two with `'auto'`). */
+  tried: { method: Exclude<DeterminiseMethod, 'auto'>; validationError: number; seconds: number }[];
   /** Plain EBP-D and EBP-P of the given posterior on the validation split. */
   plain: { validationErrorD: number; validationErrorP: number };
-  /** Every candidate measured, in order. */
+  /** Every candidate the returned procedure measured, in order. */
   candidates: DeterminiseEpoch[];
   /** Per stage (layer), the epoch or round of lowest validation error (the latest on ties) and how many ran. */
   stages: { fixed: number; bestEpoch: number; validationError: number; epochs: number }[];

@@ -58,15 +58,16 @@ function floatScores(layers: DeterminiseResult['layers'], ds: Dataset): Float64A
 }
 
 const cases = [
-  { hidden: [50, 50], method: 'decimate' as const },
-  { hidden: [100, 100], method: 'progressive' as const },
+  { hidden: [50, 50], method: 'auto' as const, returned: 'decimate' },
+  { hidden: [100, 100], method: 'progressive' as const, returned: 'progressive' },
 ];
-describe.each(cases)('determinise on digits, 64-$hidden-10, 20 epochs of plain EBP, method $method', ({ hidden, method }) => {
+describe.each(cases)('determinise on digits, 64-$hidden-10, 20 epochs of plain EBP, method $method', ({ hidden, method, returned }) => {
   const testRows = guarded(readNumericCsv(path.join(FIX, 'digits_test.csv')));
   const trainer = EbpTrainer.create({ inputs: 64, hidden, outputs: 10, weights: 'binary', seed: 1 });
   trainer.fit(train, { epochs: 20, batchSize: 10, trainError: 'none' });
   const before = trainer.store.toJSON();
-  const result = determinise(trainer.store, train, { validation, seed: 1, ...(method === 'progressive' ? { method } : {}) });
+  const seen: string[] = [];
+  const result = determinise(trainer.store, train, { validation, seed: 1, ...(method === 'auto' ? {} : { method }), onEpoch: (c) => seen.push(c.method!) });
   const testSet = testRows.open();
 
   test('the deterministic packed network is within 1.3× of EBP-P (and better than plain EBP-D)', () => {
@@ -75,7 +76,7 @@ describe.each(cases)('determinise on digits, 64-$hidden-10, 20 epochs of plain E
     expect(err).toBeLessThanOrEqual(1.3 * plain.errorP);
     expect(err).toBeLessThan(plain.errorD);
     expect(result.network.sizes).toEqual([64, ...hidden, 10]);
-    expect(result.report.method).toBe(method);
+    expect(result.report.method).toBe(returned);
   });
 
   test('its packed form equals the float64 sign network bit for bit, on both backends', () => {
@@ -92,6 +93,15 @@ describe.each(cases)('determinise on digits, 64-$hidden-10, 20 epochs of plain E
     expect(errorOf(result.network.predict(validation.X), validation)).toBe(chosen.validationError);
     const all = [result.report.plain.validationErrorD, ...result.report.candidates.map((c) => c.validationError)];
     expect(chosen.validationError).toBe(Math.min(...all));
+  });
+
+  test('the default runs both procedures and returns the one of lower validation error (decimation on ties)', () => {
+    const tried = result.report.tried;
+    expect(tried.map((t) => t.method)).toEqual(method === 'auto' ? ['decimate', 'progressive'] : [method]);
+    expect(new Set(seen)).toEqual(new Set(tried.map((t) => t.method)));
+    const best = Math.min(...tried.map((t) => t.validationError));
+    expect(result.report.chosen.validationError).toBe(best);
+    expect(result.report.method).toBe(tried.find((t) => t.validationError === best)!.method);
   });
 
   test('plain EBP is untouched: the posterior given is not changed', () => {
