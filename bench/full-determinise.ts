@@ -6,7 +6,7 @@
  * ensemble) go to bench/results/full-determinise.json after every run.
  *
  *   node build/bench/full-determinise.js [--runs bench/results/full-runs] [--pairs mnist60k/784-200-10,...]
- *        [--max-epochs 10] [--method decimate|progressive] [--out bench/results/full-determinise.json]
+ *        [--max-epochs N] [--method auto|decimate|progressive] [--out bench/results/full-determinise.json] [--docs-only]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ const runs = arg('runs', 'bench/results/full-runs'); // bench/full.ts's default;
 const pairs = arg('pairs', 'mnist60k/784-200-10,mnist60k/784-500-500-10,fashion-mnist/784-200-10,fashion-mnist/784-500-500-10').split(',');
 // --max-epochs: per stage (progressive; this benchmark's old runs used 10) or per round (decimate); default determinise's.
 const maxEpochs = arg('max-epochs', '') === '' ? undefined : Number(arg('max-epochs', ''));
-const method = arg('method', 'decimate') as DeterminiseMethod;
+const method = arg('method', 'auto') as DeterminiseMethod;
 const out = arg('out', 'bench/results/full-determinise.json');
 const docs = arg('docs', 'docs/benchmarks.md');
 const BEGIN = '<!-- full-determinise:begin (bench/full-determinise.ts writes this table) -->';
@@ -39,7 +39,7 @@ function writeDocs(rows: Record<string, any>[]): void {
     BEGIN,
     '| data | net | method | ladder epochs | EBP-P test | EBP-D test | 16-member ensemble test | **determinised test** | ratio to EBP-P | determinised holdout | chosen | packed bytes | seconds |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.data} | ${r.net} | ${r.method ?? 'progressive'} | ${r.ladder.epoch} | ${pct(r.ladder.testErrorP)} | ${pct(r.ladder.testErrorD)} | ${pct(r.ladder.testErrorEnsemble16)} | **${pct(r.testErrorDeterminised)}** | ${(r.testErrorDeterminised / r.ladder.testErrorP).toFixed(2)}× | ${pct(r.holdoutErrorDeterminised)} | ${chosenText(r)} | ${r.packedBytes} | ${r.seconds.toFixed(0)} |`),
+    ...rows.map((r) => `| ${r.data} | ${r.net} | ${methodText(r)} | ${r.ladder.epoch} | ${pct(r.ladder.testErrorP)} | ${pct(r.ladder.testErrorD)} | ${pct(r.ladder.testErrorEnsemble16)} | **${pct(r.testErrorDeterminised)}** | ${(r.testErrorDeterminised / r.ladder.testErrorP).toFixed(2)}× | ${pct(r.holdoutErrorDeterminised)} | ${chosenText(r)} | ${r.packedBytes} | ${r.seconds.toFixed(0)} |`),
     END,
   ];
   const text = readFileSync(docs, 'utf8');
@@ -48,10 +48,18 @@ function writeDocs(rows: Record<string, any>[]): void {
   writeFileSync(docs, i >= 0 && j > i ? text.slice(0, i) + lines.join('\n') + text.slice(j + END.length) : `${text.trimEnd()}\n\n${lines.join('\n')}\n`);
 }
 
+/** The method and its epoch cap (per stage for progressive, per round for decimate; null: determinise's default). */
+function methodText(r: Record<string, any>): string {
+  const m = r.method ?? 'progressive';
+  const cap = r.maxEpochs ?? (m === 'decimate' ? 3 : 20);
+  return m === 'decimate' ? `decimate, ≤ ${cap} epoch${cap === 1 ? '' : 's'}/round` : `progressive, ≤ ${cap} epochs/stage`;
+}
+
 /** The candidate kept, in words: layers fixed (and the share of the last one's weights), epoch or round. */
 function chosenText(r: Record<string, any>): string {
   const c = r.chosen;
-  return c.share !== undefined && c.share < 1 ? `layer ${c.fixed} at ${(100 * c.share).toFixed(1)}%, epoch ${c.epoch}` : `fixed ${c.fixed}, epoch ${c.epoch}`;
+  const step = r.method === 'decimate' ? 'round' : 'epoch';
+  return c.share !== undefined && c.share < 1 ? `layer ${c.fixed} at ${(100 * c.share).toFixed(1)}%, ${step} ${c.epoch}` : `fixed ${c.fixed}, ${step} ${c.epoch}`;
 }
 
 /** The final posterior of a finished ladder run, or null (not there, or not finished). */
@@ -90,7 +98,8 @@ function data(name: string): { train: Dataset; holdout: Dataset; test: Dataset }
 }
 
 const prev: { rows: Record<string, any>[] } = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { rows: [] };
-for (const pair of pairs) {
+if (process.argv.includes('--docs-only')) writeDocs(prev.rows); // the table from the results file, no run
+for (const pair of process.argv.includes('--docs-only') ? [] : pairs) {
   const [dataName, net] = pair.split('/');
   const final = loadFinal(join(runs, dataName, net)) as { store: PosteriorStore; ladder: Record<string, any> } | null;
   if (!final) {
@@ -126,7 +135,7 @@ for (const pair of pairs) {
   console.log(JSON.stringify(row));
   // Re-read: another run may have written rows since this one started.
   prev.rows = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as typeof prev).rows : [];
-  prev.rows = prev.rows.filter((x) => !(x.data === dataName && x.net === net && (x.method ?? 'progressive') === method));
+  prev.rows = prev.rows.filter((x) => !(x.data === dataName && x.net === net && (x.method ?? 'progressive') === method && (x.maxEpochs ?? null) === (maxEpochs ?? null)));
   prev.rows.push(row);
   writeFileSync(out, JSON.stringify({ machine: machineInfo(), rows: prev.rows }, null, 2) + '\n');
   writeDocs(prev.rows);
