@@ -2,15 +2,18 @@
  * Tables and plots of the full-size ladder (bench/full.ts): reads bench/results/full.json, prints the Markdown
  * table of docs/benchmarks.md and writes one test-error-per-epoch SVG per run to bench/results/plots/.
  *
- *   node build/bench/full-report.js [--in bench/results/full.json] [--plots bench/results/plots]
+ * The "new deterministic" column is the determinised network of bench/full-determinise.ts (its results file)
+ * of lowest holdout error over the procedures run, i.e. the one determinise's default ('auto') keeps.
+ *
+ *   node build/bench/full-report.js [--in bench/results/full.json] [--determinised bench/results/full-determinise.json]
+ *                                   [--plots bench/results/plots]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from './full';
 import { legend, niceTicks, panel, svgDocument, type Axis, type LineSeries } from '../src/compare/svg';
 
-/** A ladder run as bench/full.ts writes it, plus the determinised network's columns where they were added. */
-type Run = RunResult & { final?: RunResult['final'] & { testErrorDeterministic?: number; deterministicBytes?: number } };
+type Run = RunResult;
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,7 +26,23 @@ const median = (xs: number[]) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
 
-function table(runs: Run[]): string {
+/** Per data/net, the determinised row of lowest holdout error (test error, bytes, method). */
+type Determinised = Map<string, { testError: number; bytes: number; method: string }>;
+function determinised(file: string): Determinised {
+  const out: Determinised = new Map();
+  if (!existsSync(file)) return out;
+  const rows = (JSON.parse(readFileSync(file, 'utf8')) as { rows: Record<string, any>[] }).rows;
+  const best = new Map<string, Record<string, any>>();
+  for (const r of rows) {
+    const k = `${r.data}/${r.net}`;
+    const b = best.get(k);
+    if (!b || r.holdoutErrorDeterminised < b.holdoutErrorDeterminised) best.set(k, r);
+  }
+  for (const [k, r] of best) out.set(k, { testError: r.testErrorDeterminised, bytes: r.packedBytes, method: r.method ?? 'progressive' });
+  return out;
+}
+
+function table(runs: Run[], det: Determinised): string {
   const lines = [
     '| data | net | epochs | EBP-P | EBP-D | new deterministic | 16-member ensemble | s/epoch (median) | wall | bytes: deterministic / ensemble |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -31,8 +50,9 @@ function table(runs: Run[]): string {
   for (const r of runs) {
     const last = r.epochs[r.epochs.length - 1];
     const f = r.final?.epoch === last?.epoch ? r.final : undefined;
+    const d = f ? det.get(`${r.data}/${r.net}`) : undefined;
     lines.push(
-      `| ${r.data} | ${r.net} | ${r.epochs.length}${f ? '' : ' (unfinished)'} | ${pct(last?.testErrorP)} | ${pct(last?.testErrorD)} | ${pct(f?.testErrorDeterministic)} | ${pct(f?.testErrorEnsemble16)} | ${median(r.epochs.map((e) => e.seconds)).toFixed(0)} | ${(r.wallSeconds / 60).toFixed(0)} min | ${f ? `${(f.deterministicBytes ?? f.packedBytes).toLocaleString('en-US')} / ${f.ensembleBytes.toLocaleString('en-US')}` : '–'} |`,
+      `| ${r.data} | ${r.net} | ${r.epochs.length}${f ? '' : ' (unfinished)'} | ${pct(last?.testErrorP)} | ${pct(last?.testErrorD)} | ${d ? `${pct(d.testError)} (${d.method})` : '–'} | ${pct(f?.testErrorEnsemble16)} | ${median(r.epochs.map((e) => e.seconds)).toFixed(0)} | ${(r.wallSeconds / 60).toFixed(0)} min | ${f ? `${(d?.bytes ?? f.packedBytes).toLocaleString('en-US')} / ${f.ensembleBytes.toLocaleString('en-US')}` : '–'} |`,
     );
   }
   return lines.join('\n');
@@ -64,6 +84,7 @@ function main(): void {
   const input = arg('in', join('bench', 'results', 'full.json'));
   const plots = arg('plots', join('bench', 'results', 'plots'));
   const doc = JSON.parse(readFileSync(input, 'utf8')) as { runs: Run[] };
+  const determined = determinised(arg('determinised', join('bench', 'results', 'full-determinise.json')));
   mkdirSync(plots, { recursive: true });
   for (const r of doc.runs) {
     if (r.epochs.length < 2) continue;
@@ -71,7 +92,7 @@ function main(): void {
     writeFileSync(file, plot(r));
     console.error(`wrote ${file}`);
   }
-  console.log(table(doc.runs));
+  console.log(table(doc.runs, determined));
 }
 
 main();
