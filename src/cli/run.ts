@@ -14,6 +14,7 @@ import {
 } from './flags';
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
 import type { WeightsName } from '../train/record';
+import type { Delimiter } from '../data/csv-cells';
 
 const VERSION = '0.1.0';
 
@@ -33,6 +34,30 @@ const CSV_ONLY = [
   'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
   'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior',
 ];
+
+/** The flags eval and predict share: how the loaded model predicts, and how its CSV is read. */
+function addPredictionOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training')
+        .choices(PREDICTOR_MODES),
+    )
+    .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
+    .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
+    .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
+    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg);
+}
+
+/** The parsed values of {@link addPredictionOptions}' flags. */
+function predictionSettings(opts: Record<string, unknown>) {
+  return {
+    mode: opts.mode as PredictorMode | undefined,
+    members: opts.members as number,
+    seed: opts.seed as number,
+    threads: opts.threads as number | undefined,
+    delimiter: opts.delimiter as Delimiter | undefined,
+  };
+}
 
 /**
  * Run the `ebp` command line with `argv` (without the node and script names). Returns the exit code:
@@ -138,19 +163,13 @@ Examples:
     });
   registerCv(program, train, argv, io, (c) => (code = c));
 
-  const modeOption = () =>
-    new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training').choices(PREDICTOR_MODES);
-
-  program
-    .command('eval')
-    .description('evaluate a model on a labelled CSV file: error, confusion matrix, NLL / Brier / ECE')
-    .argument('<model.ebpb>', 'model file written by ebp train')
-    .argument('<test.csv>', 'CSV with the training columns and the label column')
-    .addOption(modeOption())
-    .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
-    .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
-    .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
-    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
+  addPredictionOptions(
+    program
+      .command('eval')
+      .description('evaluate a model on a labelled CSV file: error, confusion matrix, NLL / Brier / ECE')
+      .argument('<model.ebpb>', 'model file written by ebp train')
+      .argument('<test.csv>', 'CSV with the training columns and the label column'),
+  )
     .option('--json', 'print the result as one JSON object')
     .addHelpText(
       'after',
@@ -162,33 +181,18 @@ Examples:
 `,
     )
     .action(async (model: string, file: string, opts: Record<string, unknown>) => {
-      code = await evalCommand(
-        {
-          model,
-          file,
-          mode: opts.mode as PredictorMode | undefined,
-          members: opts.members as number,
-          seed: opts.seed as number,
-          threads: opts.threads as number | undefined,
-          json: Boolean(opts.json),
-          delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
-        },
-        io,
-      );
+      code = await evalCommand({ model, file, ...predictionSettings(opts), json: Boolean(opts.json) }, io);
     });
 
-  program
-    .command('predict')
-    .description('predict the class of every row of a CSV file (streamed; the label column may be absent)')
-    .argument('<model.ebpb>', 'model file written by ebp train')
-    .argument('<input.csv>', 'CSV with the training feature columns (matched by name)')
-    .option('--out <file>', 'write predictions here (default: stdout)')
-    .option('--proba', 'add one probability column per class (implies --mode probabilistic unless --mode ensemble)')
-    .addOption(modeOption())
-    .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
-    .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
-    .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
-    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
+  addPredictionOptions(
+    program
+      .command('predict')
+      .description('predict the class of every row of a CSV file (streamed; the label column may be absent)')
+      .argument('<model.ebpb>', 'model file written by ebp train')
+      .argument('<input.csv>', 'CSV with the training feature columns (matched by name)')
+      .option('--out <file>', 'write predictions here (default: stdout)')
+      .option('--proba', 'add one probability column per class (implies --mode probabilistic unless --mode ensemble)'),
+  )
     .option('--force', 'overwrite an existing --out file')
     .option('--quiet', 'no summary on stderr')
     .addHelpText(
@@ -207,13 +211,9 @@ Examples:
           file,
           out: opts.out as string | undefined,
           proba: Boolean(opts.proba),
-          mode: opts.mode as PredictorMode | undefined,
-          members: opts.members as number,
-          seed: opts.seed as number,
-          threads: opts.threads as number | undefined,
+          ...predictionSettings(opts),
           force: Boolean(opts.force),
           quiet: Boolean(opts.quiet),
-          delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
         },
         io,
       );

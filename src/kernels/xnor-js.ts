@@ -9,7 +9,7 @@
  * not in result: the exact integer dot Σ w_j q_j of bit-plane inputs is computed here with the byte
  * tables of the real-input path (exact on integers), which is faster in JS than popcounts of 8 planes.
  */
-import { LUT_MIN_ROWS, chunkRowsFor, layerCuts, panelTile, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
+import { LUT_MIN_ROWS, chunkRowsFor, panelGeometry, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
 import { maskedCounts4, toPanels32, toTernaryPanels32, xorCounts4 } from './xnor-counts';
 import { addBias, packBinarize, quantizeRows, realPre, realPreTernary, signPack, type FirstLayerBuffers, type PanelLayer } from './xnor-input';
 import { firstNonFinite } from '../tensor/matrix';
@@ -48,13 +48,11 @@ export class JsXnorEngine implements XnorEngine {
     const CH = chunkRowsFor(K0);
     this.chunkRows = CH;
     this.layers = plan.layers.map((L, l) => {
-      const KW = (L.K + 31) >>> 5;
-      const P = (L.N + 3) >>> 2;
-      const tern = L.nz !== null;
-      const { counts: kc, cut, flip, rowc } = layerCuts(plan, l);
+      const { KW, P, tern, cuts, tile } = panelGeometry(plan, l, 32);
       const panels = L.nz ? toTernaryPanels32(L.words, L.nz, L.K, L.N) : toPanels32(L.words, L.K, L.N);
       const scale = L.scale ? L.scale : new Float64Array(L.N).fill(1);
-      return { K: L.K, N: L.N, KW, P, tern, kc, panels, cut, flip, thr: L.thr, scale, bias: L.bias, rowc, tile: panelTile(KW * (tern ? 32 : 16)) };
+      const { counts: kc, cut, flip, rowc } = cuts;
+      return { K: L.K, N: L.N, KW, P, tern, kc, panels, cut, flip, thr: L.thr, scale, bias: L.bias, rowc, tile };
     });
     let maxKW = 1;
     for (const L of this.layers) maxKW = Math.max(maxKW, L.KW, (L.N + 31) >>> 5);
