@@ -11,7 +11,7 @@
  */
 import { LUT_MIN_ROWS, chunkRowsFor, panelGeometry, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
 import { maskedCounts4, toPanels32, toTernaryPanels32, xorCounts4 } from './xnor-counts';
-import { addBias, packBinarize, quantizeRows, realPre, realPreTernary, signPack, type FirstLayerBuffers, type PanelLayer } from './xnor-input';
+import { addBias, packBinarize, quantizeRows, realPre, signPack, type FirstLayerBuffers, type PanelLayer } from './xnor-input';
 import { firstNonFinite } from '../tensor/matrix';
 
 interface JsLayer extends PanelLayer {
@@ -85,15 +85,12 @@ export class JsXnorEngine implements XnorEngine {
         // sums are integers below 2^53, so exact): faster in JS than popcounts of 8 planes, and equal to the
         // WebAssembly bit-plane result, so the scale·dot + offset·Σw that follows is the same operation.
         quantizeRows(X, xo, B, L0.K, inp.scale, inp.offset, inp.bits, this.q);
-        if (L0.tern) realPreTernary(this.q, 0, L0, B, this.buf);
-        else realPre(this.q, 0, L0, B, this.buf);
+        realPre(this.q, 0, L0, B, this.buf, L0.tern);
         const pre = this.buf.pre;
         const { N, rowc } = L0;
         for (let n = 0; n < B; n++) for (let k = 0; k < N; k++) pre[n * N + k] = inp.scale * pre[n * N + k] + rowc[k];
-      } else if (L0.tern) {
-        realPreTernary(X, xo, L0, B, this.buf);
       } else {
-        realPre(X, xo, L0, B, this.buf);
+        realPre(X, xo, L0, B, this.buf, L0.tern);
       }
       if (last === 0) {
         addBias(this.buf.pre, B, L0.N, L0.scale, L0.bias, out, oo);
