@@ -32,9 +32,8 @@ export {
 } from './ebp/trainer';
 export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } from './ebp/weights';
 export {
-  XnorNetwork, packedKindOf, type XnorLayer, type XnorLayerSpec, type XnorLayerType, type XnorOptions, type XnorInput,
+  XnorNetwork, XnorEnsemble, packedKindOf, type XnorLayer, type XnorLayerSpec, type XnorLayerType, type XnorOptions, type XnorInput, type EnsembleOptions,
 } from './xnor/network';
-export { XnorEnsemble, type EnsembleOptions } from './xnor/network';
 export {
   determinise, type DeterminiseOptions, type DeterminiseReport, type DeterminiseResult, type DeterminiseEpoch, type DeterminiseMethod,
   type UpperStart, type FixMethod,

@@ -78,18 +78,7 @@ export function sortClassNames(names: Iterable<string>): string[] {
 export function fitPreprocess(raw: RawTable, opts: PreprocessFitOptions = {}): PreprocessSpec {
   const scaling = opts.scaling ?? { kind: 'none' };
   const impute = opts.impute ?? 'none';
-  const sk = (scaling as { kind?: unknown } | null)?.kind;
-  if (typeof scaling !== 'object' || (sk !== 'none' && sk !== 'standardize' && sk !== 'binarize')) {
-    throw new ArgumentError(
-      `invalid argument. \`scaling\` must be { kind: 'none' }, { kind: 'standardize' } or { kind: 'binarize', threshold }. Value: \`${JSON.stringify(scaling)}\`.`,
-    );
-  }
-  if (scaling.kind === 'binarize' && !Number.isFinite(scaling.threshold)) {
-    throw new ArgumentError(`invalid argument. \`scaling.threshold\` must be a finite number. Value: \`${scaling.threshold}\`.`);
-  }
-  if (impute !== 'none' && impute !== 'mean' && impute !== 'median') {
-    throw new ArgumentError(`invalid argument. \`impute\` must be 'none', 'mean' or 'median'. Value: \`${JSON.stringify(impute)}\`.`);
-  }
+  checkFitOptions(scaling, impute);
   const plan = raw.plan;
   const rows = opts.rows ?? Int32Array.from({ length: raw.rows }, (_, i) => i);
   if (plan.labelIndex < 0) throw new CsvError('labelColumn', 'training data needs a label column.', { file: plan.file, line: 1 });
@@ -102,71 +91,89 @@ export function fitPreprocess(raw: RawTable, opts: PreprocessFitOptions = {}): P
     );
   }
   const columns: ColumnSpec[] = plan.features.map((f) => (f.kind === 'numeric' ? { name: f.name, kind: 'numeric' } : { name: f.name, kind: 'categorical', categories: [] }));
-  const nn = raw.numericCols.length;
   const vals = new Float64Array(rows.length);
-  raw.numericCols.forEach((fi, i) => {
-    const col = columns[fi] as NumericColumnSpec;
-    let m = 0;
-    for (let r = 0; r < rows.length; r++) {
-      const v = raw.numeric[rows[r] * nn + i];
-      if (!Number.isNaN(v)) vals[m++] = v;
-    }
-    const present = vals.subarray(0, m);
-    if (impute !== 'none') {
-      if (m === 0) {
-        throw new CsvError('missing', `column ${q(col.name)} has no values in the training rows, so missing values cannot be imputed.`, {
-          file: plan.file,
-          column: plan.features[fi].index + 1,
-        });
-      }
-      let fill = 0;
-      if (impute === 'mean') {
-        for (let k = 0; k < m; k++) fill += present[k];
-        fill /= m;
-      } else fill = median(present);
-      col.fill = fill;
-    }
-    if (scaling.kind === 'standardize') {
-      const { mean, std } = meanAndStd(present, rows.length - m, col.fill ?? 0);
-      if (!Number.isFinite(mean) || !Number.isFinite(std)) {
-        throw new CsvError('nonNumeric', `column ${q(col.name)}: its mean or standard deviation is not a finite number (mean ${mean}, std ${std}), so it cannot be standardized.`, {
-          file: plan.file,
-          column: plan.features[fi].index + 1,
-        });
-      }
-      col.mean = mean;
-      col.std = std > 0 ? std : 1;
-    }
-  });
-  raw.categoricalCols.forEach((fi, i) => {
-    const col = columns[fi] as CategoricalColumnSpec;
-    const cells = raw.categorical[i];
-    col.categories = [...new Set(cells.filter((c) => c !== ''))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (impute !== 'none') {
-      const counts = new Map<string, number>();
-      for (let r = 0; r < rows.length; r++) {
-        const c = cells[rows[r]];
-        if (c !== '') counts.set(c, (counts.get(c) ?? 0) + 1);
-      }
-      let best = '';
-      let bc = 0;
-      for (const c of col.categories) {
-        const k = counts.get(c) ?? 0;
-        if (k > bc) {
-          bc = k;
-          best = c;
-        }
-      }
-      if (bc === 0) {
-        throw new CsvError('missing', `column ${q(col.name)} has no values in the training rows, so missing values cannot be imputed.`, {
-          file: plan.file,
-          column: plan.features[fi].index + 1,
-        });
-      }
-      col.fill = best;
-    }
-  });
+  raw.numericCols.forEach((fi, i) => fitNumericColumn(raw, rows, i, fi, columns[fi] as NumericColumnSpec, scaling, impute, vals));
+  raw.categoricalCols.forEach((fi, i) => fitCategoricalColumn(raw, rows, i, fi, columns[fi] as CategoricalColumnSpec, impute));
   return { version: 1, label: { name: plan.labelName, classes }, columns, scaling, impute };
+}
+
+function checkFitOptions(scaling: Scaling, impute: ImputeMethod): void {
+  const sk = (scaling as { kind?: unknown } | null)?.kind;
+  if (typeof scaling !== 'object' || (sk !== 'none' && sk !== 'standardize' && sk !== 'binarize')) {
+    throw new ArgumentError(
+      `invalid argument. \`scaling\` must be { kind: 'none' }, { kind: 'standardize' } or { kind: 'binarize', threshold }. Value: \`${JSON.stringify(scaling)}\`.`,
+    );
+  }
+  if (scaling.kind === 'binarize' && !Number.isFinite(scaling.threshold)) {
+    throw new ArgumentError(`invalid argument. \`scaling.threshold\` must be a finite number. Value: \`${scaling.threshold}\`.`);
+  }
+  if (impute !== 'none' && impute !== 'mean' && impute !== 'median') {
+    throw new ArgumentError(`invalid argument. \`impute\` must be 'none', 'mean' or 'median'. Value: \`${JSON.stringify(impute)}\`.`);
+  }
+}
+
+/** A feature column with no value in the training rows, so that its missing values cannot be imputed. */
+function nothingToImpute(raw: RawTable, fi: number, name: string): CsvError {
+  return new CsvError('missing', `column ${q(name)} has no values in the training rows, so missing values cannot be imputed.`, {
+    file: raw.plan.file,
+    column: raw.plan.features[fi].index + 1,
+  });
+}
+
+/** The fill value and scaling of numeric column i (feature fi) from the training rows; `vals` is scratch of rows.length. */
+function fitNumericColumn(
+  raw: RawTable, rows: ArrayLike<number>, i: number, fi: number, col: NumericColumnSpec, scaling: Scaling, impute: ImputeMethod, vals: Float64Array,
+): void {
+  const nn = raw.numericCols.length;
+  let m = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const v = raw.numeric[rows[r] * nn + i];
+    if (!Number.isNaN(v)) vals[m++] = v;
+  }
+  const present = vals.subarray(0, m);
+  if (impute !== 'none') {
+    if (m === 0) throw nothingToImpute(raw, fi, col.name);
+    let fill = 0;
+    if (impute === 'mean') {
+      for (let k = 0; k < m; k++) fill += present[k];
+      fill /= m;
+    } else fill = median(present);
+    col.fill = fill;
+  }
+  if (scaling.kind === 'standardize') {
+    const { mean, std } = meanAndStd(present, rows.length - m, col.fill ?? 0);
+    if (!Number.isFinite(mean) || !Number.isFinite(std)) {
+      throw new CsvError('nonNumeric', `column ${q(col.name)}: its mean or standard deviation is not a finite number (mean ${mean}, std ${std}), so it cannot be standardized.`, {
+        file: raw.plan.file,
+        column: raw.plan.features[fi].index + 1,
+      });
+    }
+    col.mean = mean;
+    col.std = std > 0 ? std : 1;
+  }
+}
+
+/** The categories of categorical column i (feature fi), from all rows, and its fill (the most frequent in the training rows). */
+function fitCategoricalColumn(raw: RawTable, rows: ArrayLike<number>, i: number, fi: number, col: CategoricalColumnSpec, impute: ImputeMethod): void {
+  const cells = raw.categorical[i];
+  col.categories = [...new Set(cells.filter((c) => c !== ''))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (impute === 'none') return;
+  const counts = new Map<string, number>();
+  for (let r = 0; r < rows.length; r++) {
+    const c = cells[rows[r]];
+    if (c !== '') counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let best = '';
+  let bc = 0;
+  for (const c of col.categories) {
+    const k = counts.get(c) ?? 0;
+    if (k > bc) {
+      bc = k;
+      best = c;
+    }
+  }
+  if (bc === 0) throw nothingToImpute(raw, fi, col.name);
+  col.fill = best;
 }
 
 /** Number of network inputs the spec produces. */
