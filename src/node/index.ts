@@ -26,3 +26,4 @@ export {
   type ThreadPoolOptions,
 } from './xnor-threads';
 export { threadedPredictor, type AsyncPredictor, type ThreadedPredictorOptions } from './threaded-predictor';
+export { launchEbpWorkers } from './ebp-threads';
