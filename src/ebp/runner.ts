@@ -9,6 +9,12 @@ import type { EbpTeam } from './team';
 import { outputDeltas, stepBatch } from './update';
 import type { Workspace } from './workspace';
 
+/**
+ * Layers with at most this many weights run their forward, sign and backward passes on the calling thread
+ * alone (e.g. the 10 outputs of a 200-unit layer): a barrier costs more than their work.
+ */
+export const LOCAL_LAYER_WEIGHTS = 8192;
+
 /** The passes of a minibatch in the first B rows of a workspace. */
 export interface StepRunner {
   /** Threads the passes run on. */
@@ -38,17 +44,18 @@ export function serialRunner(store: PosteriorStore): StepRunner {
 export function teamRunner(store: PosteriorStore, home: Workspace, team: EbpTeam): StepRunner {
   const serial = serialRunner(store);
   const L = store.layers.length;
+  const local = store.layers.map((W) => W.inputs * W.outputs <= LOCAL_LAYER_WEIGHTS);
   const forward = (ws: Workspace, B: number, backward: boolean): void => {
     if (ws !== home) return serial.forward(ws, B, backward);
     ws.indexInput(B);
     const flags = (ws.sparse ? FLAG_SPARSE : 0) | (backward ? FLAG_DERIVATIVE : 0);
-    for (let l = 0; l < L; l++) team.run(PHASE.forward, l, B, flags);
+    for (let l = 0; l < L; l++) team.run(PHASE.forward, l, B, flags, 0, local[l]);
   };
   const deterministic = (ws: Workspace, B: number, indexed: boolean): void => {
     if (ws !== home) return serial.deterministic(ws, B, indexed);
     if (!indexed) ws.indexInput(B);
     const flags = ws.sparse ? FLAG_SPARSE : 0;
-    for (let l = 0; l < L; l++) team.run(PHASE.sign, l, B, flags);
+    for (let l = 0; l < L; l++) team.run(PHASE.sign, l, B, flags, 0, local[l]);
   };
   return {
     threads: team.threads,
@@ -59,7 +66,7 @@ export function teamRunner(store: PosteriorStore, home: Workspace, team: EbpTeam
       forward(ws, B, true);
       observe?.(ws, B);
       const logZ = outputDeltas(store, ws, B);
-      for (let l = L - 1; l >= 1; l--) team.run(PHASE.backward, l, B, 0);
+      for (let l = L - 1; l >= 1; l--) team.run(PHASE.backward, l, B, 0, 0, local[l]);
       const count = ws.sparse ? ws.unionOfColumns(B) : 0;
       team.run(PHASE.update, 0, B, ws.sparse ? FLAG_SPARSE : 0, count);
       return logZ;

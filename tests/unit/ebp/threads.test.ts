@@ -16,6 +16,7 @@ import { PosteriorStore } from '../../../src/ebp/posterior';
 import { ternary, type WeightKind } from '../../../src/ebp/weights';
 import { createRng } from '../../../src/util/random';
 import '../../../src/node/ebp-threads';
+import { LOCAL_LAYER_WEIGHTS } from '../../../src/ebp/runner';
 import { expectGolden } from '../../helpers/golden';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -68,7 +69,7 @@ describe.each(KINDS)('%s weights: 1, 2 and 3 threads give the same bytes', (_nam
     const train = data(130, 41, 5, sparse as boolean, 7);
     const val = data(70, 41, 5, sparse as boolean, 8);
     const run = async (threads: number, asyncFit: boolean) => {
-      const t = EbpTrainer.create({ inputs: 41, hidden: [27, 17], outputs: 5, weights, seed: 4, threads });
+      const t = EbpTrainer.create({ inputs: 41, hidden: [210, 45], outputs: 5, weights, seed: 4, threads });
       const opts = { epochs: 2, batchSize: 7, validation: val };
       const r = asyncFit ? await t.fitAsync(train, opts) : t.fit(train, opts);
       const out = { threads: t.threads, shared: t.store.shared, bytes: storeBytes(t.store), reports: r.epochs.map(untimed), eval: t.evaluate(val) };
@@ -124,6 +125,12 @@ test.each([
   g.step2.after.h.forEach((h, l) => expectGolden(t.store.layers[l].h, h, `step2.after.h[${l}]`));
   g.step2.after.b.forEach((b, l) => expectGolden(t.store.layers[l].b, b, `step2.after.b[${l}]`));
   t.close();
+});
+
+test('the test nets have layers the team splits and layers it runs on the calling thread', () => {
+  expect(41 * 210).toBeGreaterThan(LOCAL_LAYER_WEIGHTS);
+  expect(210 * 45).toBeGreaterThan(LOCAL_LAYER_WEIGHTS);
+  expect(45 * 5).toBeLessThanOrEqual(LOCAL_LAYER_WEIGHTS);
 });
 
 test.each([0, -1, 1.5, 257, NaN, '2'])('threads %p is an ArgumentError naming `threads`', (threads) => {
