@@ -137,7 +137,7 @@ export class EbpTrainer {
   private runnerCache: StepRunner | null = null;
 
   /**
-   * @param store the posterior to train (with `threads` above 1, a copy of it on shared memory: see {@link store})
+   * @param store the posterior to train (with `threads` above 1, a copy of it on shared memory: see {@link EbpTrainer.store})
    * @param seed seed of the data order
    * @throws {ArgumentError} a thread count outside 1..256, or above 1 where worker threads are unavailable
    */

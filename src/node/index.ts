@@ -26,4 +26,5 @@ export {
   type ThreadPoolOptions,
 } from './xnor-threads';
 export { threadedPredictor, type AsyncPredictor, type ThreadedPredictorOptions } from './threaded-predictor';
-export { launchEbpWorkers } from './ebp-threads';
+// Installs the worker launcher of threaded EBP training (EbpTrainer's `threads`; docs/threads.md).
+import './ebp-threads';
