@@ -15,6 +15,18 @@ import type { Workspace } from './workspace';
  */
 export const LOCAL_LAYER_WEIGHTS = 8192;
 
+/**
+ * A fit runs on a team only when a minibatch's rows times the weights of the layers the team splits reach this
+ * (about 0.1 ms of work): below it the barriers cost more than they save, and the calling thread runs it alone.
+ */
+export const MIN_TEAM_WORK = 100_000;
+
+/** Whether minibatches of `batch` rows of `store` have enough work to split over threads ({@link MIN_TEAM_WORK}). */
+export function teamWorthwhile(store: PosteriorStore, batch: number): boolean {
+  const split = store.layers.reduce((a, W) => a + (W.inputs * W.outputs > LOCAL_LAYER_WEIGHTS ? W.inputs * W.outputs : 0), 0);
+  return split * batch >= MIN_TEAM_WORK;
+}
+
 /** The passes of a minibatch in the first B rows of a workspace. */
 export interface StepRunner {
   /** Threads the passes run on. */

@@ -8,7 +8,7 @@ import { check, requireNonNegativeInteger, requireOneOf, requirePositiveInteger 
 import { forEachChunk, workspaceFor } from './batch';
 import { teamCapable } from './parallel';
 import { PosteriorStore, type Backend, type InitOptions } from './posterior';
-import { serialRunner, teamRunner, type StepRunner } from './runner';
+import { serialRunner, teamRunner, teamWorthwhile, type StepRunner } from './runner';
 import { EbpTeam, ebpThreadsAvailable, requireThreads } from './team';
 import type { Workspace } from './workspace';
 
@@ -174,7 +174,7 @@ export class EbpTrainer {
     return new EbpTrainer(prior.clone(backend), seed, options);
   }
 
-  /** Threads the trainer's minibatches run on (1 until a fit has started its workers, or where threads fall back to one). */
+  /** Threads the last fit's minibatches ran on (1 before a fit, and where threads fall back to one). */
   get threads(): number {
     return this.runnerCache?.threads ?? 1;
   }
@@ -187,13 +187,17 @@ export class EbpTrainer {
     this.runnerCache = null;
   }
 
-  /** The passes of this trainer's minibatches: on a team when threads were asked for and the store allows it. */
-  private runner(ws: Workspace): StepRunner {
-    if (this.runnerCache !== null) return this.runnerCache;
+  /**
+   * The passes of a fit's minibatches of `batch` rows: on a team when threads were asked for, the store allows
+   * it and a step has enough work to split ({@link teamWorthwhile}); else on the calling thread (same bytes).
+   */
+  private runner(ws: Workspace, batch: number): StepRunner {
     const home = this.store.heapWorkspace;
-    if (this.requestedThreads > 1 && home !== null && ws === home && teamCapable(this.store)) {
-      this.team = EbpTeam.start(this.store, home, this.requestedThreads);
-      teams.register(this, this.team, this);
+    if (this.requestedThreads > 1 && home !== null && ws === home && teamCapable(this.store) && teamWorthwhile(this.store, batch)) {
+      if (this.team === null) {
+        this.team = EbpTeam.start(this.store, home, this.requestedThreads);
+        teams.register(this, this.team, this);
+      }
       this.runnerCache = teamRunner(this.store, home, this.team);
     } else {
       this.runnerCache = serialRunner(this.store);
@@ -229,7 +233,7 @@ export class EbpTrainer {
     const plan = planRun(this.store, data, opts);
     if (opts.seed !== undefined) this.rng = createRng(opts.seed);
     const ws = workspaceFor(this.store, plan.batchSize);
-    const runner = this.runner(ws);
+    const runner = this.runner(ws, plan.batchSize);
     const order = new Int32Array(plan.n);
     const reports: EpochReport[] = [];
     let startBatch = plan.startBatch;

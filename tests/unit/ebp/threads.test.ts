@@ -16,7 +16,8 @@ import { PosteriorStore } from '../../../src/ebp/posterior';
 import { ternary, type WeightKind } from '../../../src/ebp/weights';
 import { createRng } from '../../../src/util/random';
 import '../../../src/node/ebp-threads';
-import { LOCAL_LAYER_WEIGHTS } from '../../../src/ebp/runner';
+import { LOCAL_LAYER_WEIGHTS, MIN_TEAM_WORK, teamRunner } from '../../../src/ebp/runner';
+import { EbpTeam } from '../../../src/ebp/team';
 import { expectGolden } from '../../helpers/golden';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -92,19 +93,21 @@ describe.each(KINDS)('%s weights: 1, 2 and 3 threads give the same bytes', (_nam
 
 test('a trainer from a prior or a given store trains a shared copy with the one-thread bytes; stopping and resuming mid-epoch across thread counts too', () => {
   const train = data(90, 30, 3, true, 11);
-  const base = PosteriorStore.init([30, 20, 3], { seed: 2 });
+  const base = PosteriorStore.init([30, 300, 3], { seed: 2 });
   const full = EbpTrainer.fromPrior(base, 5);
-  full.fit(train, { epochs: 2, batchSize: 5 });
+  full.fit(train, { epochs: 2, batchSize: 12 });
   // Stop after 7 minibatches on 3 threads, then continue on 2 threads from the stopped epoch.
   const a = EbpTrainer.fromPrior(base, 5, undefined, { threads: 3 });
   expect(a.store).not.toBe(base);
   let batches = 0;
-  const stopped = a.fit(train, { epochs: 2, batchSize: 5, shouldStop: () => batches++ >= 7 });
+  const stopped = a.fit(train, { epochs: 2, batchSize: 12, shouldStop: () => batches++ >= 7 });
   expect(stopped.interrupted).toBe(true);
+  expect(a.threads).toBe(3);
   const b = new EbpTrainer(a.store, 0, { threads: 2 });
   expect(b.store).toBe(a.store); // already shared: trained in place
   b.setRngState(stopped.epochStartRng);
-  b.fit(train, { epochs: 2, batchSize: 5, startBatch: stopped.batchesDone });
+  b.fit(train, { epochs: 2, batchSize: 12, startBatch: stopped.batchesDone });
+  expect(b.threads).toBe(2);
   expect(storeBytes(b.store).equals(storeBytes(full.store))).toBe(true);
   a.close();
   b.close();
@@ -117,20 +120,46 @@ test.each([
   const g = gold as unknown as { weight_type: 'binary' | 'gaussian'; initial: { h: number[][][]; b: number[][] }; X: number[][]; Y: number[][]; step2: { after: { h: number[][][]; b: number[][] } } };
   const labels = Int32Array.from(g.Y.slice(0, 2).map((y) => y.indexOf(1)));
   expect(g.Y.slice(0, 2).every((y) => y.filter((v) => v === 1).length === 1)).toBe(true);
-  const store = PosteriorStore.fromParameters({ weights: g.weight_type, h: g.initial.h, b: g.initial.b });
-  const t = new EbpTrainer(store, 0, { threads: 2 });
-  const rows = makeDataset({ X: ndarray(Float64Array.from(g.X.slice(0, 2).flat()), [2, g.X[0].length]), labels, numClasses: g.Y[0].length });
-  t.fit(rows, { epochs: 1, batchSize: 1, shuffle: false, trainError: 'none' });
-  expect(t.threads).toBe(2);
-  g.step2.after.h.forEach((h, l) => expectGolden(t.store.layers[l].h, h, `step2.after.h[${l}]`));
-  g.step2.after.b.forEach((b, l) => expectGolden(t.store.layers[l].b, b, `step2.after.b[${l}]`));
-  t.close();
+  expect(labels.length).toBe(2);
+  // The golden net is far below MIN_TEAM_WORK (a trainer would run it on one thread): drive a team directly.
+  const store = PosteriorStore.fromParameters({ weights: g.weight_type, h: g.initial.h, b: g.initial.b }).sharedClone()!;
+  const ws = store.heapWorkspace!;
+  const team = EbpTeam.start(store, ws, 2);
+  const runner = teamRunner(store, ws, team);
+  for (let n = 0; n < 2; n++) {
+    ws.x.set(g.X[n]);
+    ws.y.set(g.Y[n]);
+    runner.step(ws, 1);
+  }
+  expect(runner.threads).toBe(2);
+  g.step2.after.h.forEach((h, l) => expectGolden(store.layers[l].h, h, `step2.after.h[${l}]`));
+  g.step2.after.b.forEach((b, l) => expectGolden(store.layers[l].b, b, `step2.after.b[${l}]`));
+  team.close();
 });
 
 test('the test nets have layers the team splits and layers it runs on the calling thread', () => {
   expect(41 * 210).toBeGreaterThan(LOCAL_LAYER_WEIGHTS);
   expect(210 * 45).toBeGreaterThan(LOCAL_LAYER_WEIGHTS);
   expect(45 * 5).toBeLessThanOrEqual(LOCAL_LAYER_WEIGHTS);
+  expect((41 * 210 + 210 * 45) * 7).toBeGreaterThanOrEqual(MIN_TEAM_WORK);
+});
+
+test('a fit with too little work per minibatch to split runs on the calling thread, with the same bytes', () => {
+  const train = data(60, 41, 5, true, 9);
+  const run = (threads: number, batchSize: number) => {
+    const t = EbpTrainer.create({ inputs: 41, hidden: [210], outputs: 5, seed: 2, threads });
+    t.fit(train, { epochs: 1, batchSize });
+    const out = { threads: t.threads, bytes: storeBytes(t.store) };
+    t.close();
+    return out;
+  };
+  expect(41 * 210 * 2).toBeLessThan(MIN_TEAM_WORK);
+  const small = run(2, 2);
+  expect(small.threads).toBe(1);
+  expect(small.bytes.equals(run(1, 2).bytes)).toBe(true);
+  const large = run(2, 20);
+  expect(large.threads).toBe(2);
+  expect(large.bytes.equals(run(1, 20).bytes)).toBe(true);
 });
 
 test.each([0, -1, 1.5, 257, NaN, '2'])('threads %p is an ArgumentError naming `threads`', (threads) => {
@@ -160,7 +189,7 @@ describe('workers never keep a process alive', () => {
     const ndarray = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'ndarray'))});
     const X = ndarray(Float64Array.from({ length: 200 * 20 }, (_, i) => ((i * 7919) % 13) / 13), [200, 20]);
     const data = makeDataset({ X, labels: Int32Array.from({ length: 200 }, (_, i) => i % 3), numClasses: 3 });
-    const t = EbpTrainer.create({ inputs: 20, hidden: [24], outputs: 3, seed: 1, threads: 3 });
+    const t = EbpTrainer.create({ inputs: 20, hidden: [600], outputs: 3, seed: 1, threads: 3 });
     t.fit(data, { epochs: 1, batchSize: 10 });
     if (t.threads !== 3) throw new Error('expected 3 threads, got ' + t.threads);
   `;
