@@ -28,7 +28,7 @@ export {
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
 export { parseIdx, type IdxArray, type IdxDtype, type IdxTypedArray, type ParseIdxOptions } from './data/idx';
 export {
-  EbpTrainer, evaluateErrors, DIVERGENCE_NEG_LOG_Z, type FitOptions, type FitAsyncOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
+  EbpTrainer, evaluateErrors, DIVERGENCE_NEG_LOG_Z, type FitOptions, type FitAsyncOptions, type EpochReport, type TrainReport, type EbpTrainerConfig, type EbpTrainerOptions,
 } from './ebp/trainer';
 export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } from './ebp/weights';
 export {

@@ -34,6 +34,7 @@ export function csvTrainSettings(file: string, opts: Record<string, unknown>, ex
     impute: (opts.impute as ImputeMethod | undefined) ?? 'none',
     delimiter: opts.delimiter as Delimiter | undefined,
     checkpointEvery: opts.checkpointEvery as number,
+    threads: opts.threads as number | undefined,
     resume: opts.resume as string | undefined,
     prior: opts.prior as string | undefined,
     allowUnfinishedPrior: Boolean(opts.allowUnfinishedPrior),

@@ -137,6 +137,7 @@ function registerTrain(program: Command, io: CliIo, done: Done): Command {
     .addOption(new Option('--impute <method>', 'fill missing cells from the training data (default: missing cells are errors)').choices(['mean', 'median']))
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
     .option('--checkpoint-every <n>', 'write a checkpoint (<out>.ckpt) every n epochs', parsePositiveInt, 1)
+    .option('--threads <n>', 'EBP: threads a minibatch is split over, 1 to 256 (default: the available cores, at most 8); the same model bytes for any count (STE: one thread)', parseThreads)
     .option('--resume <file>', 'continue from a checkpoint or a model written by train (same data, same seed)')
     .addOption(new Option('--prior <file>', "start from this model's posterior (new data; its network and preprocessing are kept)").conflicts('resume'))
     .option('--allow-unfinished-prior', 'accept a --prior checkpoint of a run that has not finished its epochs')
@@ -170,6 +171,7 @@ Examples:
               epochs: opts.epochs as number,
               batch: (opts.batch as number | undefined) ?? 10,
               seed: opts.seed as number,
+              threads: opts.threads as number | undefined,
               // --out has a default for CSV training; built-in data writes a model only when asked to.
               out: explicit.has('out') ? (opts.out as string) : undefined,
               force: Boolean(opts.force),

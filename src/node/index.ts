@@ -26,3 +26,5 @@ export {
   type ThreadPoolOptions,
 } from './xnor-threads';
 export { threadedPredictor, type AsyncPredictor, type ThreadedPredictorOptions } from './threaded-predictor';
+// Installs the worker launcher of threaded EBP training (EbpTrainer's `threads`; docs/threads.md).
+import './ebp-threads';

@@ -31,6 +31,8 @@ export interface CsvTrainSettings {
   impute: ImputeMethod;
   delimiter?: Delimiter;
   checkpointEvery: number;
+  /** EBP: threads a minibatch is split over (undefined: one; the CLI passes its default). */
+  threads?: number;
   resume?: string;
   /** Start from this model's posterior (`--prior`); `allowUnfinishedPrior`: also a checkpoint of an unfinished run. */
   prior?: string;

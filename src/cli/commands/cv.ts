@@ -10,6 +10,8 @@ import { resolveTrainer, scalingOf, type ResolvedSettings } from '../../train/se
 import type { CliIo } from '../io';
 import { plural, resultPct } from '../format';
 import { csvTrainSettings, parsePositiveInt } from '../flags';
+import '../../node/ebp-threads'; // the worker threads of --threads
+import { defaultThreads } from '../../node/xnor-threads';
 
 /** `train` flags that have no meaning in cross-validation (no model file, no held-out file: the folds are the test). */
 const NOT_IN_CV = new Set(['dataset', 'test', 'split', 'out', 'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior', 'force', 'json', 'quiet']);
@@ -67,7 +69,7 @@ async function cvCommand(file: string, opts: Record<string, unknown>, explicit: 
 /** The settings of the library runner. */
 function cvSettings(a: CvArgs): CrossValidationSettings {
   const s = a.settings;
-  return { ...s, folds: a.folds, shuffle: a.shuffle, batch: s.batch, scaling: scalingOf(s), impute: s.impute, members: a.members };
+  return { ...s, threads: s.threads ?? defaultThreads(), folds: a.folds, shuffle: a.shuffle, batch: s.batch, scaling: scalingOf(s), impute: s.impute, members: a.members };
 }
 
 /** One JSON object of a fold's epoch (the same bytes whichever process ran the fold, timings aside). */

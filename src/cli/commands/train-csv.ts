@@ -15,6 +15,8 @@ import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } 
 import { adoptPrior, priorOf, type Prior } from '../../train/prior';
 import { posteriorHash } from '../../ebp/merge';
 import { createSession, epochState, type SessionEpoch, type TrainingSession } from '../../train/session';
+import '../../node/ebp-threads'; // the worker threads of --threads
+import { defaultThreads } from '../../node/xnor-threads';
 import {
   bestMode, checkMode, keptRecord, modeErrorsOf, replacesKept, resultOf, resumedKept, validatedModes, VALIDATION_ENSEMBLE, type Kept,
 } from '../../train/kept';
@@ -65,7 +67,7 @@ export async function trainCsv(typed: TrainCsvArgs, io: CliIo): Promise<number> 
   const config = trainingConfig(args, data, resumed);
   const hash = dataHash(data.train, data.validation, args.batch, createHash('sha256'));
   if (resumed) checkResumedData(resumed, hash, data.sizes, { file: args.file, test: args.test, resume: o.given.resume }, config);
-  const session = createSession(args, data.sizes, resumed, o.given.resume, prior?.store);
+  const session = createSession({ ...args, threads: args.threads ?? defaultThreads() }, data.sizes, resumed, o.given.resume, prior?.store);
   // A run from a prior records the prior's hash (ebp merge checks it); a resumed one keeps its checkpoint's.
   const lineage = prior ? { prior: posteriorHash(prior.store) } : resumed?.meta.lineage;
   const batchesDone = resumed ? resumed.state.batchesDone : 0;

@@ -6,6 +6,8 @@ import type { EpochReport } from '../../ebp/trainer';
 import { weightKindName } from '../../ebp/weights';
 import { checkWritable } from '../../node/atomic';
 import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
+import '../../node/ebp-threads'; // the worker threads of --threads
+import { defaultThreads } from '../../node/xnor-threads';
 import { saveTrainedModel } from '../../node/model-file';
 import { trainingRecord } from '../../train/csv-data';
 import { weightKind, type TrainingConfig, type WeightsName } from '../../train/record';
@@ -23,6 +25,8 @@ export interface TrainArgs {
   epochs: number;
   batch: number;
   seed: number;
+  /** EBP threads (undefined: the available cores, at most 8). */
+  threads?: number;
   /** Write the trained model here (as CSV training does); undefined: report only. */
   out?: string;
   force: boolean;
@@ -57,8 +61,9 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
         `network ${sizes.join('-')}, ${weights} weights, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}\n`,
     );
   }
-  const session = createSession({ trainer: 'ebp', hidden: args.hidden, weights: args.weights, seed: args.seed, epochs: args.epochs }, sizes, null);
-  if (!args.quiet && !args.json) io.stderr(`kernels: ${session.backend}\n`);
+  const threads = args.threads ?? defaultThreads();
+  const session = createSession({ trainer: 'ebp', hidden: args.hidden, weights: args.weights, seed: args.seed, epochs: args.epochs, threads }, sizes, null);
+  if (!args.quiet && !args.json) io.stderr(`kernels: ${session.backend}, ${threads} thread${threads === 1 ? '' : 's'}\n`);
   const epochs: EpochReport[] = [];
   // The runner yields to the event loop between minibatches, so Ctrl-C (SIGINT) stops training. The data order
   // restarts from the seed (fit's `seed`), as it always has for built-in data.
