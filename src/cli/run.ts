@@ -14,6 +14,7 @@ import {
 } from './flags';
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
 import type { WeightsName } from '../train/record';
+import { ON_ROW_ERROR, type OnRowError } from './row-errors';
 
 const VERSION = '0.1.0';
 
@@ -189,6 +190,7 @@ Examples:
     .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
     .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
+    .addOption(new Option('--on-error <policy>', 'a row that cannot be read or encoded: fail (exit 2), skip (leave it out) or empty (an empty prediction)').choices(ON_ROW_ERROR).default('fail'))
     .option('--force', 'overwrite an existing --out file')
     .option('--quiet', 'no summary on stderr')
     .addHelpText(
@@ -214,6 +216,7 @@ Examples:
           force: Boolean(opts.force),
           quiet: Boolean(opts.quiet),
           delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
+          onError: opts.onError as OnRowError,
         },
         io,
       );

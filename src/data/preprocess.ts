@@ -204,6 +204,18 @@ function scaleNumeric(spec: PreprocessSpec, col: NumericColumnSpec, v: number): 
   return v;
 }
 
+/** {@link scaleNumeric}, where a result beyond float64 (a value far outside the training range) is a data error naming the cell. */
+function scaledCell(spec: PreprocessSpec, col: NumericColumnSpec, v: number, loc: { file?: string; line?: number; column?: number }): number {
+  const x = scaleNumeric(spec, col, v);
+  if (Number.isFinite(x)) return x;
+  throw new CsvError(
+    'nonFinite',
+    `column ${q(col.name)} holds ${v}, which is ${x} after standardization with the training mean ${col.mean} and std ${col.std}: ` +
+      `too far outside the training values, expected a value within ${((col.std ?? 1) * Number.MAX_VALUE).toPrecision(3)} of the mean.`,
+    loc,
+  );
+}
+
 function oneHot(spec: PreprocessSpec, col: CategoricalColumnSpec, index: Map<string, number>, value: string, out: Float64Array, o: number): boolean {
   const off = spec.scaling.kind === 'binarize' ? -1 : 0;
   const k = col.categories.length;
@@ -296,7 +308,7 @@ export class RowEncoder {
         let v = parseNumberCell(cell);
         if (v === 'missing' && col.fill !== undefined) v = col.fill;
         if (typeof v !== 'number') throw numberCellError(v, cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
-        out[o++] = scaleNumeric(spec, col, v);
+        out[o++] = scaledCell(spec, col, v, { file: this.file, line, column: j + 1 });
       } else {
         let value = cell.trim();
         if (isMissingCell(value)) {
@@ -367,7 +379,7 @@ export function encodeTable(spec: PreprocessSpec, raw: RawTable, rows?: ArrayLik
           }
           v = col.fill;
         }
-        X[o++] = scaleNumeric(spec, col, v);
+        X[o++] = scaledCell(spec, col, v, { file: plan.file, line: raw.lines[row], column: plan.features[src.fi].index + 1 });
       } else {
         let value = raw.categorical[src.p][row];
         if (value === '') {
