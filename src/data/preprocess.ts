@@ -210,7 +210,7 @@ function scaledCell(spec: PreprocessSpec, col: NumericColumnSpec, v: number, loc
   if (Number.isFinite(x)) return x;
   throw new CsvError(
     'nonFinite',
-    `column ${q(col.name)} holds ${v}, which is ${x} after standardization with the training mean ${col.mean} and std ${col.std}: ` +
+    `column ${q(col.name)} holds ${v}, which is ${x} after standardization with the training mean ${col.mean?.toPrecision(3)} and std ${col.std?.toPrecision(3)}: ` +
       `too far outside the training values, expected a value within ${((col.std ?? 1) * Number.MAX_VALUE).toPrecision(3)} of the mean.`,
     loc,
   );

@@ -10,6 +10,7 @@ import { chooseMode, modelThreadedPredictor } from '../predictor';
 import { refuseInputAsOutput, refuseSwappedArguments } from '../paths';
 import { RowErrors, type OnRowError } from '../row-errors';
 import { streamEncoded } from './rows';
+import { csvSource, shownName } from '../stdin';
 
 export interface PredictArgs {
   model: string;
@@ -66,8 +67,8 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
     let headerDone = false;
     res = await streamEncoded(
       model,
-      path.resolve(io.cwd, args.file),
-      args.file,
+      csvSource(io, args.file),
+      shownName(args.file),
       { requireLabel: false, delimiter: args.delimiter, io, rowErrors },
       async (b) => {
         if (!headerDone) {

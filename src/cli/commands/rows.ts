@@ -1,6 +1,6 @@
 import { CsvError, delimiterHint, q, type Delimiter } from '../../data/csv-cells';
 import { RowEncoder } from '../../data/preprocess';
-import { streamCsv } from '../../node/csv-stream';
+import { streamCsv, type CsvSource } from '../../node/csv-stream';
 import type { CliIo } from '../io';
 import type { RowErrors } from '../row-errors';
 import type { LoadedModel } from '../../train/trained-model';
@@ -24,7 +24,7 @@ export interface EncodedBatch {
  */
 export async function streamEncoded(
   model: LoadedModel,
-  file: string,
+  file: CsvSource,
   shownAs: string,
   opts: { requireLabel: boolean; delimiter?: Delimiter; io: CliIo; rowErrors?: RowErrors },
   onBatch: (b: EncodedBatch) => void | Promise<void>,
