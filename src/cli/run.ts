@@ -31,7 +31,7 @@ Exit codes:
 
 /** CSV-training options that make no sense with --dataset. */
 const CSV_ONLY = [
-  'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
+  'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'drop', 'impute', 'delimiter',
   'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior',
 ];
 
@@ -88,7 +88,8 @@ See docs/cli.md for every flag.`,
     .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 with the training statistics (the default)').conflicts('binarize'))
     .option('--no-standardize', 'use numeric columns as they are (unscaled columns of very different ranges train poorly)')
     .addOption(new Option('--binarize <threshold>', 'numeric columns become +1 (x >= threshold) or -1').argParser(parseNumber))
-    .option('--categorical <columns>', 'one-hot encode these text columns (comma separated, repeatable)', collectColumns, [] as string[])
+    .option('--categorical <columns>', 'one-hot encode these text columns: names or 0-based indices, comma separated, repeatable (a name holding a comma in double quotes: \'"a, b"\')', collectColumns, [] as string[])
+    .option('--drop <columns>', 'leave these columns out (ID columns): names or 0-based indices as for --categorical', collectColumns, [] as string[])
     .addOption(new Option('--impute <method>', 'fill missing cells from the training data (default: missing cells are errors)').choices(['mean', 'median']))
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
     .option('--checkpoint-every <n>', 'write a checkpoint (<out>.ckpt) every n epochs', parsePositiveInt, 1)

@@ -260,6 +260,8 @@ export class RowEncoder {
   /** Rows read while training (a `--test` file): messages may suggest --impute. */
   private readonly training: boolean;
   unknownCategories = 0;
+  /** Missing cells filled from the training data (imputation), per spec column. */
+  readonly imputed: number[];
 
   constructor(spec: PreprocessSpec, header: string[], opts: { file?: string; requireLabel: boolean; training?: boolean }) {
     this.spec = spec;
@@ -280,6 +282,7 @@ export class RowEncoder {
       );
     }
     this.sources = spec.columns.map((c) => byName.get(c.name)!);
+    this.imputed = spec.columns.map(() => 0);
     this.catIndex = spec.columns.map((c) => (c.kind === 'categorical' ? new Map(c.categories.map((v, j) => [v, j] as const)) : null));
     this.classIndex = new Map(spec.label.classes.map((c, k) => [c, k] as const));
     this.labelIndex = byName.get(spec.label.name) ?? -1;
@@ -306,7 +309,10 @@ export class RowEncoder {
       const cell = cells[j];
       if (col.kind === 'numeric') {
         let v = parseNumberCell(cell);
-        if (v === 'missing' && col.fill !== undefined) v = col.fill;
+        if (v === 'missing' && col.fill !== undefined) {
+          v = col.fill;
+          this.imputed[i]++;
+        }
         if (typeof v !== 'number') throw numberCellError(v, cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
         out[o++] = scaledCell(spec, col, v, { file: this.file, line, column: j + 1 });
       } else {
@@ -314,6 +320,7 @@ export class RowEncoder {
         if (isMissingCell(value)) {
           if (col.fill === undefined) throw missingCategoryError(cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
           value = col.fill;
+          this.imputed[i]++;
         }
         if (!oneHot(spec, col, this.catIndex[i]!, value, out, o)) this.unknownCategories++;
         o += col.categories.length;

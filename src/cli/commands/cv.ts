@@ -97,7 +97,7 @@ function fixed(x: number | null): string {
 
 async function readTable(a: CvArgs, io: CliIo) {
   const s = a.settings;
-  return readCsvTable(csvSource(io, a.file), { label: s.label, categorical: s.categorical, allowMissing: s.impute !== 'none', delimiter: s.delimiter, file: shownName(a.file) });
+  return readCsvTable(csvSource(io, a.file), { label: s.label, categorical: s.categorical, drop: s.drop, allowMissing: s.impute !== 'none', delimiter: s.delimiter, file: shownName(a.file) });
 }
 
 /** Run the folds here; null when interrupted. */

@@ -7,6 +7,7 @@ import type { PredictorMode } from '../../model/predictor';
 import { chooseMode, modelThreadedPredictor } from '../predictor';
 import { refuseSwappedArguments } from '../paths';
 import { streamEncoded } from './rows';
+import { imputationNote } from '../format';
 import { csvSource, shownName } from '../stdin';
 
 export interface EvalArgs {
@@ -47,6 +48,8 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   if (note && !args.json) io.stderr(note + '\n');
   const rep = acc.report();
   const seconds = (performance.now() - t0) / 1000;
+  const imputed = imputationNote(res.imputed, model.meta.preprocess.impute, shownName(args.file));
+  if (imputed && !args.json) io.stderr(imputed + '\n');
   if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
   if (args.json) {
     io.stdout(

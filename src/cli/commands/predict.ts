@@ -2,7 +2,7 @@ import * as path from 'path';
 import { ArgumentError } from '../../errors';
 import type { Delimiter } from '../../data/csv-cells';
 import { AtomicWriter, checkWritable } from '../../node/atomic';
-import { plural } from '../format';
+import { imputationNote, plural } from '../format';
 import type { CliIo } from '../io';
 import { loadTrainedModel } from '../../node/model-file';
 import type { PredictorMode } from '../../model/predictor';
@@ -104,6 +104,8 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
   }
   const bad = rowErrors.summary();
   if (bad) io.stderr(bad + '\n');
+  const imputed = imputationNote(res.imputed, model.meta.preprocess.impute, shownName(args.file));
+  if (imputed && !args.quiet) io.stderr(imputed + '\n');
   if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
   // Said once the rows are done, so that a failed run prints its error alone.
   if (note && !args.quiet) io.stderr(note + '\n');

@@ -29,7 +29,7 @@ export async function streamEncoded(
   opts: { requireLabel: boolean; delimiter?: Delimiter; io: CliIo; rowErrors?: RowErrors },
   onBatch: (b: EncodedBatch) => void | Promise<void>,
   onHeader?: (encoder: RowEncoder) => void,
-): Promise<{ rows: number; interrupted: boolean; unknownCategories: number }> {
+): Promise<{ rows: number; interrupted: boolean; unknownCategories: number; imputed: { name: string; count: number }[] }> {
   const spec = model.meta.preprocess;
   let encoder: RowEncoder | null = null;
   let width = 0;
@@ -87,5 +87,7 @@ export async function streamEncoded(
     },
   });
   if (!interrupted) await flush();
-  return { rows: total, interrupted, unknownCategories: encoder ? (encoder as RowEncoder).unknownCategories : 0 };
+  const enc = encoder as RowEncoder | null;
+  const imputed = enc ? spec.columns.map((c, i) => ({ name: c.name, count: enc.imputed[i] })).filter((c) => c.count > 0) : [];
+  return { rows: total, interrupted, unknownCategories: enc ? enc.unknownCategories : 0, imputed };
 }

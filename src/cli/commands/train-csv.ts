@@ -5,6 +5,7 @@ import { ArgumentError, EXIT_CODES, IoError, NumericError } from '../../errors';
 import { subset, type Dataset } from '../../data/dataset';
 import { featureWidth, fitPreprocess, type PreprocessSpec } from '../../data/preprocess';
 import { readCsvTable } from '../../node/csv-stream';
+import { missingCounts } from '../../data/csv-table';
 import { readEncodedCsv } from '../../node/csv-dataset';
 import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
@@ -25,7 +26,7 @@ import { TrainProgress } from '../progress';
 import { refuseInputAsOutput, type InputFile } from '../paths';
 import { csvSource, refuseStdinTwice, shownName } from '../stdin';
 import {
-  divergedError, divergenceWarning, ebpDNote, epochJson, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
+  divergedError, divergenceWarning, ebpDNote, epochJson, imputationNote, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
 } from '../format';
 
 export type TrainCsvArgs = CsvTrainSettings;
@@ -117,6 +118,7 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
   const raw = await readCsvTable(csvSource(io, args.file), {
     label: args.label,
     categorical: args.categorical,
+    drop: args.drop,
     allowMissing: args.impute !== 'none',
     delimiter: args.delimiter,
     file: shownName(args.file), // the file name in messages is as given on the command line
@@ -130,6 +132,8 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
   }
   const split = args.split !== undefined ? splitRows(raw.rows, args.split, args.seed, raw.labels) : undefined;
   const spec = fitPreprocess(raw, { scaling: scalingOf(args), impute: args.impute, rows: split?.train });
+  const imputed = imputationNote(missingCounts(raw), args.impute, shownName(args.file));
+  if (imputed && !args.quiet && !args.json) io.stderr(imputed + '\n');
   const base = path.basename(shownName(args.file)).replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt)$/i, '');
   const train = toDataset(spec, raw, split?.train, base).ds;
   let validation: Dataset | undefined;
@@ -197,6 +201,7 @@ function trainingConfig(args: ResolvedSettings, data: RunData, resumed: Resumed 
     epochs: args.epochs,
     label: data.spec.label.name,
     categorical: args.categorical.slice(),
+    ...(args.drop.length > 0 ? { drop: args.drop.slice() } : {}),
     impute: args.impute,
     scaling: data.spec.scaling,
     validation: data.validationSource,
