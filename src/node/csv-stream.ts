@@ -48,7 +48,9 @@ function ioError(file: string, e: unknown, exitCode?: number): IoError {
         ? 'it is a directory, expected a file'
         : err.code === 'EACCES' || err.code === 'EPERM'
           ? 'permission denied'
-          : err.code === 'ENXIO'
+          : err.code === 'ENOTDIR'
+            ? 'a part of its path is a file, not a directory'
+            : err.code === 'ENXIO'
             ? 'it is a socket or a device that cannot be opened by name (to read standard input, give -)'
             : (err.message ?? String(e));
   return new IoError(`cannot read ${file}: ${why}.`, exitCode);
