@@ -15,6 +15,7 @@ import {
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
 import type { WeightsName } from '../train/record';
 import type { Delimiter } from '../data/csv-cells';
+import { ON_ROW_ERROR, type OnRowError } from './row-errors';
 
 const VERSION = '0.1.0';
 
@@ -31,7 +32,7 @@ Exit codes:
 
 /** CSV-training options that make no sense with --dataset. */
 const CSV_ONLY = [
-  'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
+  'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'drop', 'impute', 'delimiter',
   'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior',
 ];
 
@@ -133,7 +134,8 @@ function registerTrain(program: Command, io: CliIo, done: Done): Command {
     .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 with the training statistics (the default)').conflicts('binarize'))
     .option('--no-standardize', 'use numeric columns as they are (unscaled columns of very different ranges train poorly)')
     .addOption(new Option('--binarize <threshold>', 'numeric columns become +1 (x >= threshold) or -1').argParser(parseNumber))
-    .option('--categorical <columns>', 'one-hot encode these text columns (comma separated, repeatable)', collectColumns, [] as string[])
+    .option('--categorical <columns>', 'one-hot encode these text columns: names or 0-based indices, comma separated, repeatable (a name holding a comma in double quotes: \'"a, b"\')', collectColumns, [] as string[])
+    .option('--drop <columns>', 'leave these columns out (ID columns): names or 0-based indices as for --categorical', collectColumns, [] as string[])
     .addOption(new Option('--impute <method>', 'fill missing cells from the training data (default: missing cells are errors)').choices(['mean', 'median']))
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
     .option('--checkpoint-every <n>', 'write a checkpoint (<out>.ckpt) every n epochs', parsePositiveInt, 1)
@@ -223,6 +225,7 @@ function registerPredict(program: Command, io: CliIo, done: Done): void {
       .option('--out <file>', 'write predictions here (default: stdout)')
       .option('--proba', 'add one probability column per class (implies --mode probabilistic unless --mode ensemble)'),
   )
+    .addOption(new Option('--on-error <policy>', 'a row that cannot be read or encoded: fail (exit 2), skip (leave it out) or empty (an empty prediction)').choices(ON_ROW_ERROR).default('fail'))
     .option('--force', 'overwrite an existing --out file')
     .option('--quiet', 'no summary on stderr')
     .addHelpText(
@@ -245,6 +248,7 @@ Examples:
             ...predictionSettings(opts),
             force: Boolean(opts.force),
             quiet: Boolean(opts.quiet),
+            onError: opts.onError as OnRowError,
           },
           io,
         ),

@@ -211,6 +211,18 @@ function scaleNumeric(spec: PreprocessSpec, col: NumericColumnSpec, v: number): 
   return v;
 }
 
+/** {@link scaleNumeric}, where a result beyond float64 (a value far outside the training range) is a data error naming the cell. */
+function scaledCell(spec: PreprocessSpec, col: NumericColumnSpec, v: number, loc: { file?: string; line?: number; column?: number }): number {
+  const x = scaleNumeric(spec, col, v);
+  if (Number.isFinite(x)) return x;
+  throw new CsvError(
+    'nonFinite',
+    `column ${q(col.name)} holds ${v}, which is ${x} after standardization with the training mean ${col.mean?.toPrecision(3)} and std ${col.std?.toPrecision(3)}: ` +
+      `too far outside the training values, expected a value within ${((col.std ?? 1) * Number.MAX_VALUE).toPrecision(3)} of the mean.`,
+    loc,
+  );
+}
+
 function oneHot(spec: PreprocessSpec, col: CategoricalColumnSpec, index: Map<string, number>, value: string, out: Float64Array, o: number): boolean {
   const off = spec.scaling.kind === 'binarize' ? -1 : 0;
   const k = col.categories.length;
@@ -255,6 +267,8 @@ export class RowEncoder {
   /** Rows read while training (a `--test` file): messages may suggest --impute. */
   private readonly training: boolean;
   unknownCategories = 0;
+  /** Missing cells filled from the training data (imputation), per spec column. */
+  readonly imputed: number[];
 
   constructor(spec: PreprocessSpec, header: string[], opts: { file?: string; requireLabel: boolean; training?: boolean }) {
     this.spec = spec;
@@ -275,6 +289,7 @@ export class RowEncoder {
       );
     }
     this.sources = spec.columns.map((c) => byName.get(c.name)!);
+    this.imputed = spec.columns.map(() => 0);
     this.catIndex = spec.columns.map((c) => (c.kind === 'categorical' ? new Map(c.categories.map((v, j) => [v, j] as const)) : null));
     this.classIndex = new Map(spec.label.classes.map((c, k) => [c, k] as const));
     this.labelIndex = byName.get(spec.label.name) ?? -1;
@@ -301,14 +316,18 @@ export class RowEncoder {
       const cell = cells[j];
       if (col.kind === 'numeric') {
         let v = parseNumberCell(cell);
-        if (v === 'missing' && col.fill !== undefined) v = col.fill;
+        if (v === 'missing' && col.fill !== undefined) {
+          v = col.fill;
+          this.imputed[i]++;
+        }
         if (typeof v !== 'number') throw numberCellError(v, cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
-        out[o++] = scaleNumeric(spec, col, v);
+        out[o++] = scaledCell(spec, col, v, { file: this.file, line, column: j + 1 });
       } else {
         let value = cell.trim();
         if (isMissingCell(value)) {
           if (col.fill === undefined) throw missingCategoryError(cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
           value = col.fill;
+          this.imputed[i]++;
         }
         if (!oneHot(spec, col, this.catIndex[i]!, value, out, o)) this.unknownCategories++;
         o += col.categories.length;
@@ -374,7 +393,7 @@ export function encodeTable(spec: PreprocessSpec, raw: RawTable, rows?: ArrayLik
           }
           v = col.fill;
         }
-        X[o++] = scaleNumeric(spec, col, v);
+        X[o++] = scaledCell(spec, col, v, { file: plan.file, line: raw.lines[row], column: plan.features[src.fi].index + 1 });
       } else {
         let value = raw.categorical[src.p][row];
         if (value === '') {

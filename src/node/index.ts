@@ -14,7 +14,7 @@ export {
 } from './mnist';
 export { readNumericCsv, type NumericCsvOptions } from './csv-numeric';
 export { saveModel, loadModel, type SaveModelOptions } from './model-file';
-export { readCsvTable, streamCsv, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';
+export { readCsvTable, streamCsv, type CsvSource, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';
 export {
   XnorThreadPool,
   threadedScores,

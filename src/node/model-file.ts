@@ -43,7 +43,7 @@ export function readModelBytes(file: string, shownAs: string = file): Uint8Array
   } catch (e) {
     if (e instanceof EbpError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new IoError(`cannot read model ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}.`, EXIT_CODES.model);
+    throw new IoError(`cannot read model ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of its path is a file, not a directory' : (e as Error).message}.`, EXIT_CODES.model);
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

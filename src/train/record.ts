@@ -31,6 +31,8 @@ export interface TrainingConfig {
   epochs: number;
   label: string;
   categorical: string[];
+  /** Columns left out (`--drop`), as given; absent when none. */
+  drop?: string[];
   impute: ImputeMethod;
   scaling: Scaling;
   validation: ValidationSource;

@@ -28,6 +28,8 @@ export interface CsvTrainSettings {
   standardize: boolean;
   binarize?: number;
   categorical: string[];
+  /** Columns left out (`--drop`): names or 0-based indices as given. */
+  drop: string[];
   impute: ImputeMethod;
   delimiter?: Delimiter;
   checkpointEvery: number;

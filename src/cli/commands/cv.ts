@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ArgumentError, IoError } from '../../errors';
 import { readCsvTable } from '../../node/csv-stream';
+import { csvSource, shownName } from '../stdin';
 import { CV_METRICS, crossValidate, summarizeFolds, type CrossValidationSettings, type CvEpoch, type CvFold } from '../../train/cv';
 import { contiguousBlocks } from '../../train/folds';
 import { resolveTrainer, scalingOf, type ResolvedSettings } from '../../train/settings';
@@ -98,7 +99,7 @@ function fixed(x: number | null): string {
 
 async function readTable(a: CvArgs, io: CliIo) {
   const s = a.settings;
-  return readCsvTable(path.resolve(io.cwd, a.file), { label: s.label, categorical: s.categorical, allowMissing: s.impute !== 'none', delimiter: s.delimiter, file: a.file });
+  return readCsvTable(csvSource(io, a.file), { label: s.label, categorical: s.categorical, drop: s.drop, allowMissing: s.impute !== 'none', delimiter: s.delimiter, file: shownName(a.file) });
 }
 
 /** Run the folds here; null when interrupted. */

@@ -5,6 +5,7 @@ import { ArgumentError, EXIT_CODES, IoError, NumericError } from '../../errors';
 import { subset, type Dataset } from '../../data/dataset';
 import { featureWidth, fitPreprocess, type PreprocessSpec } from '../../data/preprocess';
 import { readCsvTable } from '../../node/csv-stream';
+import { missingCounts } from '../../data/csv-table';
 import { readEncodedCsv } from '../../node/csv-dataset';
 import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
@@ -25,8 +26,9 @@ import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type 
 import type { CliIo } from '../io';
 import { TrainProgress } from '../progress';
 import { refuseInputAsOutput, type InputFile } from '../paths';
+import { csvSource, refuseStdinTwice, shownName } from '../stdin';
 import {
-  divergedError, divergenceWarning, ebpDNote, epochJson, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
+  divergedError, divergenceWarning, ebpDNote, epochJson, imputationNote, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
 } from '../format';
 
 export type TrainCsvArgs = CsvTrainSettings;
@@ -102,6 +104,7 @@ function outputs(typed: TrainCsvArgs, io: CliIo): Outputs {
   // Refuse to clobber before spending any time; an input is never overwritten, even with --force.
   const inputs: InputFile[] = [{ path: path.resolve(io.cwd, given.file), shown: given.file, what: 'the training file' }];
   if (given.test !== undefined) inputs.push({ path: path.resolve(io.cwd, given.test), shown: given.test, what: 'the --test file' });
+  refuseStdinTwice([{ flag: 'the training file', file: given.file }, { flag: '--test', file: given.test }]);
   refuseInputAsOutput({ path: out, shown: given.out, flag: '--out' }, [...inputs, resumeFile ? { path: resumeFile, shown: given.resume!, what: 'the --resume file' } : undefined]);
   refuseInputAsOutput({ path: ckpt, shown: ckptShown, flag: 'the checkpoint' }, inputs);
   checkWritable(out, given.force, 'output file', given.out);
@@ -114,12 +117,13 @@ function outputs(typed: TrainCsvArgs, io: CliIo): Outputs {
 /** Read the training file (null on Ctrl-C while reading), split or read the validation rows, fit and encode. */
 async function readData(args: ResolvedSettings, resumed: Resumed | null, io: CliIo): Promise<RunData | null> {
   let stoppedReading = false;
-  const raw = await readCsvTable(path.resolve(io.cwd, args.file), {
+  const raw = await readCsvTable(csvSource(io, args.file), {
     label: args.label,
     categorical: args.categorical,
+    drop: args.drop,
     allowMissing: args.impute !== 'none',
     delimiter: args.delimiter,
-    file: args.file, // the file name in messages is as given on the command line
+    file: shownName(args.file), // the file name in messages is as given on the command line
     shouldStop: () => (stoppedReading = Boolean(io.interrupted?.())),
   });
   if (stoppedReading) return null;
@@ -130,7 +134,9 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
   }
   const split = args.split !== undefined ? splitRows(raw.rows, args.split, args.seed, raw.labels) : undefined;
   const spec = fitPreprocess(raw, { scaling: scalingOf(args), impute: args.impute, rows: split?.train });
-  const base = path.basename(args.file).replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt)$/i, '');
+  const imputed = imputationNote(missingCounts(raw), args.impute, shownName(args.file));
+  if (imputed && !args.quiet && !args.json) io.stderr(imputed + '\n');
+  const base = path.basename(shownName(args.file)).replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt)$/i, '');
   const train = toDataset(spec, raw, split?.train, base).ds;
   let validation: Dataset | undefined;
   let validationSource: ValidationSource = { kind: 'none' };
@@ -138,7 +144,7 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
     validation = toDataset(spec, raw, split.validation, `${base} (split)`).ds;
     validationSource = { kind: 'split', fraction: args.split! };
   } else if (args.test !== undefined) {
-    const t = await readEncodedCsv(spec, path.resolve(io.cwd, args.test), args.test, args.delimiter);
+    const t = await readEncodedCsv(spec, csvSource(io, args.test), shownName(args.test), args.delimiter);
     validation = t.ds;
     // A resumed run keeps the names the checkpoint recorded (same rows under another name: same model bytes).
     const saved = resumed?.meta.training?.config.validation;
@@ -156,7 +162,7 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
  */
 async function readPriorData(args: ResolvedSettings, prior: Prior, io: CliIo): Promise<RunData> {
   const spec = prior.model.meta.preprocess;
-  const all = await readEncodedCsv(spec, path.resolve(io.cwd, args.file), args.file, args.delimiter);
+  const all = await readEncodedCsv(spec, csvSource(io, args.file), shownName(args.file), args.delimiter);
   const warn = (n: number, file: string) => {
     if (n > 0 && !args.quiet && !args.json) io.stderr(`warning: ${n} cells of ${file} hold categories the prior's preprocessing does not know (encoded as no category).\n`);
   };
@@ -170,7 +176,7 @@ async function readPriorData(args: ResolvedSettings, prior: Prior, io: CliIo): P
     train = subset(train, split.train);
     validationSource = { kind: 'split', fraction: args.split };
   } else if (args.test !== undefined) {
-    const t = await readEncodedCsv(spec, path.resolve(io.cwd, args.test), args.test, args.delimiter);
+    const t = await readEncodedCsv(spec, csvSource(io, args.test), shownName(args.test), args.delimiter);
     warn(t.unknown, args.test);
     validation = t.ds;
     validationSource = { kind: 'file', file: path.basename(args.test) };
@@ -197,10 +203,11 @@ function trainingConfig(args: ResolvedSettings, data: RunData, resumed: Resumed 
     epochs: args.epochs,
     label: data.spec.label.name,
     categorical: args.categorical.slice(),
+    ...(args.drop.length > 0 ? { drop: args.drop.slice() } : {}),
     impute: args.impute,
     scaling: data.spec.scaling,
     validation: data.validationSource,
-    trainFile: resumed?.meta.training?.config.trainFile ?? path.basename(args.file),
+    trainFile: resumed?.meta.training?.config.trainFile ?? path.basename(shownName(args.file)),
     ...(args.trainer === 'ste' ? { lrStart: args.lrStart, lrEnd: args.lrEnd, batchNorm: args.batchNorm, loss: args.loss } : {}),
   };
 }
@@ -215,7 +222,7 @@ function headerLines(args: ResolvedSettings, data: RunData, session: TrainingSes
   const vdesc = data.validation ? `, ${plural(data.validation.labels.length, 'validation row')}` : '';
   const K = data.spec.label.classes.length;
   return (
-    `${args.file}: ${plural(data.train.labels.length, 'training row')}${vdesc}, ${plural(data.columns, 'column')} -> ${plural(data.sizes[0], 'input')}, ${K} classes (read in ${(readMs / 1000).toFixed(1)} s)\n` +
+    `${shownName(args.file)}: ${plural(data.train.labels.length, 'training row')}${vdesc}, ${plural(data.columns, 'column')} -> ${plural(data.sizes[0], 'input')}, ${K} classes (read in ${(readMs / 1000).toFixed(1)} s)\n` +
     `network ${data.sizes.join('-')}, ${trainerLine(args)}, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}` +
     (resumed ? `, resuming after epoch ${session.epoch}${batchesDone ? ` and ${batchesDone} minibatch${batchesDone === 1 ? '' : 'es'}` : ''}` : '') +
     (args.prior !== undefined ? `, from the prior ${args.prior}` : '') +

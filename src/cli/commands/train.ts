@@ -57,7 +57,7 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   const weights = weightKindName(weightKind(args.weights));
   if (!args.quiet && !args.json) {
     io.stderr(
-      `${train.name}: ${train.labels.length} training rows, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
+      `--dataset ${args.dataset} (${(train.name ?? '').replace(/-train$/, '')}): ${train.labels.length} training rows, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
         `network ${sizes.join('-')}, ${weights} weights, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}\n`,
     );
   }
