@@ -94,6 +94,7 @@ See docs/cli.md for every flag.`,
     .option('--resume <file>', 'continue from a checkpoint or a model written by train (same data, same seed)')
     .addOption(new Option('--prior <file>', "start from this model's posterior (new data; its network and preprocessing are kept)").conflicts('resume'))
     .option('--allow-unfinished-prior', 'accept a --prior checkpoint of a run that has not finished its epochs')
+    .option('--no-determinise', 'binary EBP: ship plain EBP-D as the deterministic network instead of the determinised one (docs/algorithm.md)')
     .option('--force', 'overwrite existing output files')
     .option('--json', 'print one JSON object per epoch and a summary on stdout')
     .option('--quiet', 'print only the final result')
@@ -125,6 +126,7 @@ Examples:
             seed: opts.seed as number,
             // --out has a default for CSV training; built-in data writes a model only when asked to.
             out: explicit.has('out') ? (opts.out as string) : undefined,
+            determinise: opts.determinise !== false,
             force: Boolean(opts.force),
             json: Boolean(opts.json),
             quiet: Boolean(opts.quiet),
@@ -139,7 +141,7 @@ Examples:
   registerCv(program, train, argv, io, (c) => (code = c));
 
   const modeOption = () =>
-    new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training').choices(PREDICTOR_MODES);
+    new Option('--mode <mode>', 'deterministic (the file\'s deterministic network: determinised, or EBP-D), map (EBP-D, most probable weights), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training').choices(PREDICTOR_MODES);
 
   program
     .command('eval')

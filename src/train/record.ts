@@ -71,6 +71,21 @@ export interface TrainingResult {
   bestMode?: string;
   /** The ensemble `modes.ensemble` was measured with. */
   ensemble?: { members: number; seed: number };
+  /** Binary EBP models: the file's packed network is the determinised one (src/train/determinised.ts). */
+  determinised?: DeterminisedRecord;
+}
+
+/** What a model file records of its determinised network (no timings: a resumed run gives the same bytes). */
+export interface DeterminisedRecord {
+  /** Hidden layers fixed (0: plain EBP-D validated best and is the network). */
+  layersFixed: number;
+  /** Epochs of EBP on the layers above the fixed ones. */
+  epoch: number;
+  /** Where its choices were made: the run's validation rows, or a split of its training rows held out for them. */
+  choices: { kind: 'validation' } | { kind: 'split'; fraction: number; rows: number };
+  /** The packed network's error on those rows, and plain EBP-D's. */
+  validationError: number;
+  plainErrorD: number;
 }
 
 /**
