@@ -14,7 +14,7 @@ import type { CliIo } from './io';
 export function determiniseRun(
   model: PosteriorStore | SteTrainer,
   trainer: 'ebp' | 'ste',
-  data: { train: Dataset; validation?: Dataset },
+  data: { train: Dataset; validation?: Dataset; holdout?: Dataset },
   o: { seed: number; skip: boolean; io: CliIo; json: boolean; quiet: boolean },
 ): Determinised | null {
   const say = (s: string) => {
@@ -26,14 +26,18 @@ export function determiniseRun(
     if (trainer === 'ebp') say(`no determinised network: ${why}.`);
     return null;
   }
-  const where = data.validation ? 'the validation rows' : 'a held-out split of the training rows';
+  const choices = data.validation ? { rows: data.validation, kind: 'validation' as const } : data.holdout ? { rows: data.holdout, kind: 'holdout' as const } : null;
+  if (choices === null) {
+    say('no determinised network: no validation rows, and no training rows were held out for it (too few rows); the deterministic mode is plain EBP-D.');
+    return null;
+  }
+  const where = choices.kind === 'validation' ? 'the validation rows' : `the ${choices.rows.labels.length} training rows held out for it`;
   say(`determinise: fixing the hidden layers one by one, every choice on ${where} (--no-determinise skips this)`);
-  const det = determiniseKept(model as PosteriorStore, data.train, data.validation, {
+  const det = determiniseKept(model as PosteriorStore, data.train, choices, {
     seed: o.seed,
     onEpoch: (e) => say(`  ${plural(e.fixed, 'layer')} fixed, epoch ${e.epoch}: validation error ${resultPct(e.validationError)} (EBP-P above ${resultPct(e.validationErrorP)})`),
   });
-  if (det === null) say('no determinised network: too few training rows to hold out a validation split; the deterministic mode is plain EBP-D.');
-  else say(determinisedLine(det.record));
+  say(determinisedLine(det.record));
   return det;
 }
 

@@ -2,22 +2,23 @@ import { ArgumentError } from '../errors';
 import { subset, type Dataset } from '../data/dataset';
 import type { PosteriorStore } from '../ebp/posterior';
 import { determinise, type DeterminiseEpoch } from '../deterministic';
-import { XnorNetwork, packedKindOf } from '../xnor/network';
+import { packedKindOf, type XnorNetwork } from '../xnor/network';
 import { splitRows } from './csv-data';
 import { bestMode, checkMode } from './kept';
-import type { DeterminisedRecord, ModeErrors, TrainingResult } from './record';
+import type { DeterminisedRecord, HoldoutRecord, ModeErrors, TrainingResult } from './record';
 
 /**
  * The deterministic network `ebp train` ships for binary weights: progressive determinisation
  * (src/deterministic, docs/algorithm.md) of the kept posterior, run once after training. Its continued EBP
- * reads the run's training rows, every choice it makes the run's validation rows; a run without validation
- * rows of its own (CSV without --split/--test, built-in data, whose validation rows are the test set) holds
- * out {@link DETERMINISE_SPLIT} of its training rows for the choices, drawn as `--split` draws (stratified,
- * the run's seed) and trained on by the continued EBP never. The test rows of built-in data are never read.
+ * reads the run's training rows, every choice it makes the run's validation rows. A run without validation
+ * rows of its own (CSV without --split/--test; built-in data, whose validation rows are the test set, which
+ * it must never read) holds out {@link DETERMINISE_HOLDOUT} of its training rows before training, drawn as
+ * `--split` draws them (stratified, the run's seed): neither EBP nor the continued EBP trains on them, so the
+ * choices are made on rows no part of the network has seen.
  */
 
 /** The fraction of the training rows held out for determinise's choices when a run has no validation rows of its own. */
-export const DETERMINISE_SPLIT = 0.1;
+export const DETERMINISE_HOLDOUT = 0.1;
 
 /** Why a run ships no determinised network (null: it does). */
 export function notDeterminisable(model: unknown, trainer: 'ebp' | 'ste'): string | null {
@@ -27,21 +28,34 @@ export function notDeterminisable(model: unknown, trainer: 'ebp' | 'ste'): strin
   return `${kind === 'ternary' ? 'ternary' : 'Gaussian'} weights have no determinised network (progressive determinisation is for ±1 weights); the deterministic mode is plain EBP-D`;
 }
 
-/** The rows determinise trains on and chooses on: the run's own validation rows, else a split of the training rows. */
-export function determiniseRows(train: Dataset, validation: Dataset | undefined, seed: number): { train: Dataset; validation: Dataset; choices: DeterminisedRecord['choices'] } | null {
-  if (validation) return { train, validation, choices: { kind: 'validation' } };
+/** Whether a run holds rows out for determinise: binary EBP, determinise on, and no validation rows of its own. */
+export function wantsHoldout(s: { trainer: 'ebp' | 'ste'; weights: string; determinise: boolean }, hasValidation: boolean): boolean {
+  return s.trainer === 'ebp' && s.weights === 'binary' && s.determinise && !hasValidation;
+}
+
+/**
+ * A run's rows with those held out for determinise (see {@link wantsHoldout}) taken from its training rows.
+ * A resumed run holds out what its checkpoint did (`resumed`: the checkpoint's record; undefined: none; null:
+ * not resumed), so that it trains on the same rows.
+ */
+export function withHoldout<T extends { train: Dataset; validation?: Dataset }>(
+  s: { trainer: 'ebp' | 'ste'; weights: string; determinise: boolean; seed: number }, data: T, resumed: HoldoutRecord | undefined | null,
+): T & { holdout?: Dataset; holdoutRecord?: HoldoutRecord } {
+  const want = resumed === null ? wantsHoldout(s, data.validation !== undefined) : resumed !== undefined;
+  const h = want ? holdOut(data.train, s.seed) : null;
+  return h ? { ...data, train: h.train, holdout: h.holdout, holdoutRecord: h.record } : data;
+}
+
+/** The training rows split into those EBP trains on and those held out for determinise's choices (null: too few rows). */
+export function holdOut(train: Dataset, seed: number): { train: Dataset; holdout: Dataset; record: HoldoutRecord } | null {
   let split: { train: Int32Array; validation: Int32Array };
   try {
-    split = splitRows(train.labels.length, DETERMINISE_SPLIT, seed, Array.from(train.labels, String));
+    split = splitRows(train.labels.length, DETERMINISE_HOLDOUT, seed, Array.from(train.labels, String));
   } catch (e) {
     if (e instanceof ArgumentError) return null; // too few rows to hold any out
     throw e;
   }
-  return {
-    train: subset(train, split.train),
-    validation: subset(train, split.validation),
-    choices: { kind: 'split', fraction: DETERMINISE_SPLIT, rows: split.validation.length },
-  };
+  return { train: subset(train, split.train), holdout: subset(train, split.validation), record: { fraction: DETERMINISE_HOLDOUT, rows: split.validation.length } };
 }
 
 /** What {@link determiniseKept} gives: the network and what the model's training result records of it. */
@@ -52,23 +66,21 @@ export interface Determinised {
 
 /**
  * Progressive determinisation of a kept binary posterior (never changed) with the library's defaults; the
- * seed of its continued EBP is the run's. Null when the rows are too few to hold out a validation split.
+ * seed of its continued EBP is the run's; `choices`: the run's validation rows or its held-out rows.
  */
 export function determiniseKept(
-  store: PosteriorStore, train: Dataset, validation: Dataset | undefined, opts: { seed: number; onEpoch?: (e: DeterminiseEpoch) => void },
-): Determinised | null {
-  const rows = determiniseRows(train, validation, opts.seed);
-  if (!rows) return null;
-  const r = determinise(store, rows.train, { validation: rows.validation, seed: opts.seed, onEpoch: opts.onEpoch });
+  store: PosteriorStore, train: Dataset, choices: { rows: Dataset; kind: 'validation' | 'holdout' }, opts: { seed: number; onEpoch?: (e: DeterminiseEpoch) => void },
+): Determinised {
+  const r = determinise(store, train, { validation: choices.rows, seed: opts.seed, onEpoch: opts.onEpoch });
   const network = r.network;
   // The packed network's own error on the choice rows (what eval would give on them), not the float one.
-  const error = checkMode({ sizes: network.sizes, network }, 'deterministic', rows.validation).error;
+  const error = checkMode({ sizes: network.sizes, network }, 'deterministic', choices.rows).error;
   return {
     network,
     record: {
       layersFixed: r.report.chosen.fixed,
       epoch: r.report.chosen.epoch,
-      choices: rows.choices,
+      choices: choices.kind === 'validation' ? { kind: 'validation' } : { kind: 'holdout', rows: choices.rows.labels.length },
       validationError: error,
       plainErrorD: r.report.plain.validationErrorD,
     },

@@ -13,8 +13,8 @@ import { dataHash } from '../../train/resume';
 import { createSession, epochState, type TrainingSession } from '../../train/session';
 import { rawNumericSpec } from '../../train/trained-model';
 import { bestMode, checkMode } from '../../train/kept';
-import { withDeterminised } from '../../train/determinised';
-import type { DeterminisedRecord } from '../../train/record';
+import { withDeterminised, withHoldout } from '../../train/determinised';
+import type { DeterminisedRecord, HoldoutRecord } from '../../train/record';
 import { determiniseRun } from '../determinise';
 import { divergedError, divergenceWarning, ebpDNote, epochJson, epochPct, formatEpoch, negLogZDetail, plural, round } from '../format';
 import type { CliIo } from '../io';
@@ -53,12 +53,17 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   // Refuse to clobber before spending any time.
   if (out !== undefined) checkWritable(out, args.force, 'output file', args.out);
   const t0 = performance.now();
-  const { train, test } = load();
+  const loaded = load();
+  const test = loaded.test;
+  // A model to ship with binary weights: 10% of the training rows are held out for determinise's choices
+  // (the test rows are never read by it); without --out nothing is held out (npm start trains on every row).
+  const data = out !== undefined ? withHoldout({ trainer: 'ebp', ...args }, { train: loaded.train }, null) : { train: loaded.train };
+  const train = data.train;
   const sizes = [train.X.shape[1], ...args.hidden, train.numClasses];
   const weights = weightKindName(weightKind(args.weights));
   if (!args.quiet && !args.json) {
     io.stderr(
-      `${train.name}: ${train.labels.length} training rows, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
+      `${train.name}: ${train.labels.length} training rows${data.holdout ? ` (${data.holdout.labels.length} more held out for determinise)` : ''}, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
         `network ${sizes.join('-')}, ${weights} weights, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}\n`,
     );
   }
@@ -87,7 +92,7 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   const final = last && !run.interrupted ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : finalErrors(session.validate(test));
   const totalSeconds = epochs.reduce((a, r) => a + r.seconds, 0);
   const samples = epochs.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
-  const written = out !== undefined && !run.interrupted ? writeModel(out, args, session, train, test, final, io) : undefined;
+  const written = out !== undefined && !run.interrupted ? writeModel(out, args, session, data, test, final, io) : undefined;
   const summary = {
     summary: true,
     dataset: args.dataset,
@@ -124,7 +129,10 @@ function finalErrors(v: { validationErrorP?: number | null; validationErrorD?: n
  * raw numeric columns (`pixel0..`, the values the loader gives), the settings, the test errors, and the state a
  * `--resume` on the same rows (as CSV) continues from. Returns its size in bytes.
  */
-function writeModel(out: string, args: TrainArgs, session: TrainingSession, train: Dataset, test: Dataset, final: { errorP: number; errorD: number }, io: CliIo): WrittenModel {
+function writeModel(
+  out: string, args: TrainArgs, session: TrainingSession, data: { train: Dataset; holdout?: Dataset; holdoutRecord?: HoldoutRecord }, test: Dataset, final: { errorP: number; errorD: number }, io: CliIo,
+): WrittenModel {
+  const train = data.train;
   const spec = rawNumericSpec(train.featureNames ?? Array.from({ length: train.X.shape[1] }, (_, j) => `x${j}`), train.classNames);
   const config: TrainingConfig = {
     trainer: 'ebp',
@@ -140,6 +148,7 @@ function writeModel(out: string, args: TrainArgs, session: TrainingSession, trai
     validation: { kind: 'file', file: test.name ?? 'test' },
     trainFile: train.name ?? String(args.dataset),
     dataset: args.dataset,
+    ...(data.holdoutRecord ? { determiniseHoldout: data.holdoutRecord } : {}),
   };
   const counts = { rows: train.labels.length, validationRows: test.labels.length, epochsDone: session.epoch };
   const state = epochState(session, dataHash(train, test, args.batch, createHash('sha256')));
@@ -149,7 +158,7 @@ function writeModel(out: string, args: TrainArgs, session: TrainingSession, trai
   const result = { validationErrorP: final.errorP, validationErrorD: final.errorD, modes, ...(best ? { bestMode: best.mode } : {}) };
   // Binary weights: the determinised network, its choices made on a split of the training rows (the test rows
   // are never read by it); its test error is recorded beside the other modes', as theirs are.
-  const det = determiniseRun(session.model, 'ebp', { train }, { seed: args.seed, skip: !args.determinise, io, json: args.json, quiet: args.quiet });
+  const det = determiniseRun(session.model, 'ebp', data, { seed: args.seed, skip: !args.determinise, io, json: args.json, quiet: args.quiet });
   const testError = det ? checkMode({ sizes: det.network.sizes, network: det.network }, 'deterministic', test).error : null;
   const shipped = det ? withDeterminised(result, det, testError) : result;
   const record = trainingRecord(spec, config, counts, shipped, state);
