@@ -8,6 +8,7 @@ import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
 import { registerCv } from './commands/cv';
+import { registerExport } from './commands/export';
 import {
   collectColumns, csvTrainSettings, flagName, parseDelimiterArg, parseFraction, parseNonNegativeInt, parseNumber, parseNumberList,
   parsePositiveInt, parsePositiveNumber, parseSeeds, parseSizes, parseThreads,
@@ -57,6 +58,7 @@ Examples:
   ebp eval model.ebpb test.csv --mode probabilistic
   ebp predict model.ebpb new.csv --out predictions.csv --proba
   ebp inspect model.ebpb
+  ebp export model.ebpb --out net.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
   ebp bench --quick --out-dir results
   ebp train new.csv --prior model.ebpb --out next.ebpb
@@ -230,6 +232,8 @@ Examples:
     .action((model: string, opts: Record<string, unknown>) => {
       code = inspectCommand({ model, json: Boolean(opts.json) }, io);
     });
+
+  registerExport(program, io, (c) => (code = c));
 
   program
     .command('merge')
