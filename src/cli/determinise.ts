@@ -14,7 +14,7 @@ import type { CliIo } from './io';
 export function determiniseRun(
   model: PosteriorStore | SteTrainer,
   trainer: 'ebp' | 'ste',
-  data: { train: Dataset; validation?: Dataset; holdout?: Dataset },
+  data: { train: Dataset; validation?: Dataset; holdout?: Dataset; builtin?: boolean },
   o: { seed: number; skip: boolean; io: CliIo; json: boolean; quiet: boolean },
 ): Determinised | null {
   const say = (s: string) => {
@@ -28,7 +28,11 @@ export function determiniseRun(
   }
   const choices = data.validation ? { rows: data.validation, kind: 'validation' as const } : data.holdout ? { rows: data.holdout, kind: 'holdout' as const } : null;
   if (choices === null) {
-    say('no determinised network: no validation rows, and no training rows were held out for it (too few rows); the deterministic mode is plain EBP-D.');
+    say(
+      data.builtin
+        ? 'no determinised network: too few training rows to hold any out for its choices; the deterministic mode is plain EBP-D.'
+        : 'no determinised network: its choices need validation rows EBP did not train on (--split 0.1 or --test FILE); the deterministic mode is plain EBP-D.',
+    );
     return null;
   }
   const where = choices.kind === 'validation' ? 'the validation rows' : `the ${choices.rows.labels.length} training rows held out for it`;

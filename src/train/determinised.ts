@@ -10,11 +10,11 @@ import type { DeterminisedRecord, HoldoutRecord, ModeErrors, TrainingResult } fr
 /**
  * The deterministic network `ebp train` ships for binary weights: progressive determinisation
  * (src/deterministic, docs/algorithm.md) of the kept posterior, run once after training. Its continued EBP
- * reads the run's training rows, every choice it makes the run's validation rows. A run without validation
- * rows of its own (CSV without --split/--test; built-in data, whose validation rows are the test set, which
- * it must never read) holds out {@link DETERMINISE_HOLDOUT} of its training rows before training, drawn as
- * `--split` draws them (stratified, the run's seed): neither EBP nor the continued EBP trains on them, so the
- * choices are made on rows no part of the network has seen.
+ * reads the run's training rows, every choice it makes the run's validation rows (CSV: --split or --test; a
+ * CSV run without them ships plain EBP-D, since rows EBP trained on would make its choices for it). Built-in
+ * data (`--dataset NAME --out`), whose validation rows are the test set, which determinise must never read,
+ * holds out {@link DETERMINISE_HOLDOUT} of its training rows before training, drawn as `--split` draws them
+ * (stratified, the run's seed): neither EBP nor the continued EBP trains on them.
  */
 
 /** The fraction of the training rows held out for determinise's choices when a run has no validation rows of its own. */
@@ -28,7 +28,7 @@ export function notDeterminisable(model: unknown, trainer: 'ebp' | 'ste'): strin
   return `${kind === 'ternary' ? 'ternary' : 'Gaussian'} weights have no determinised network (progressive determinisation is for ±1 weights); the deterministic mode is plain EBP-D`;
 }
 
-/** Whether a run holds rows out for determinise: binary EBP, determinise on, and no validation rows of its own. */
+/** Whether a built-in-data run holds rows out for determinise: binary EBP, determinise on, and no validation rows of its own. */
 export function wantsHoldout(s: { trainer: 'ebp' | 'ste'; weights: string; determinise: boolean }, hasValidation: boolean): boolean {
   return s.trainer === 'ebp' && s.weights === 'binary' && s.determinise && !hasValidation;
 }

@@ -10,7 +10,7 @@ import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
 import { checkLabelColumn, splitRows, toDataset, trainingRecord } from '../../train/csv-data';
 import type { EpochRunResult } from '../../train/epochs';
-import { encodeRngState, type HoldoutRecord, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState, type ValidationSource } from '../../train/record';
+import { encodeRngState, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState, type ValidationSource } from '../../train/record';
 import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } from '../../train/resume';
 import { adoptPrior, priorOf, type Prior } from '../../train/prior';
 import { posteriorHash } from '../../ebp/merge';
@@ -19,7 +19,7 @@ import {
   bestMode, checkMode, keptRecord, modeErrorsOf, replacesKept, resultOf, resumedKept, validatedModes, VALIDATION_ENSEMBLE, type Kept,
 } from '../../train/kept';
 import type { PredictorMode, PredictorSource } from '../../model/predictor';
-import { withDeterminised, withHoldout } from '../../train/determinised';
+import { withDeterminised } from '../../train/determinised';
 import { determiniseRun } from '../determinise';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
@@ -51,9 +51,6 @@ interface RunData {
   validationSource: ValidationSource;
   sizes: number[];
   columns: number;
-  /** Training rows held out for determinise (not trained on), src/train/determinised.ts. */
-  holdout?: Dataset;
-  holdoutRecord?: HoldoutRecord;
 }
 
 /** `ebp train data.csv ...`: read, preprocess, train with EBP (or STE), checkpoint, write the model. */
@@ -65,10 +62,8 @@ export async function trainCsv(typed: TrainCsvArgs, io: CliIo): Promise<number> 
   const args = resolveTrainer(resumed ? adoptCheckpoint(given, resumed.meta.training!.config, o.given.resume!) : given);
   if (args.split !== undefined && args.test !== undefined) throw new ArgumentError('--test and --split are alternatives; give one.');
   const t0 = performance.now();
-  const read = prior ? await readPriorData(args, prior, io) : await readData(args, resumed, io);
-  if (read === null) return interruptedWhileReading(args, o, resumed, io);
-  // Binary EBP without validation rows: some training rows are held out for determinise's choices.
-  const data = withHoldout(args, read, resumed ? resumed.meta.training?.config.determiniseHoldout : null);
+  const data = prior ? await readPriorData(args, prior, io) : await readData(args, resumed, io);
+  if (data === null) return interruptedWhileReading(args, o, resumed, io);
   const config = trainingConfig(args, data, resumed);
   const hash = dataHash(data.train, data.validation, args.batch, createHash('sha256'));
   if (resumed) checkResumedData(resumed, hash, data.sizes, { file: args.file, test: args.test, resume: o.given.resume }, config);
@@ -206,7 +201,6 @@ function trainingConfig(args: ResolvedSettings, data: RunData, resumed: Resumed 
     scaling: data.spec.scaling,
     validation: data.validationSource,
     trainFile: resumed?.meta.training?.config.trainFile ?? path.basename(args.file),
-    ...(data.holdoutRecord ? { determiniseHoldout: data.holdoutRecord } : {}),
     ...(args.trainer === 'ste' ? { lrStart: args.lrStart, lrEnd: args.lrEnd, batchNorm: args.batchNorm, loss: args.loss } : {}),
   };
 }
@@ -218,7 +212,7 @@ function trainerLine(a: ResolvedSettings): string {
 }
 
 function headerLines(args: ResolvedSettings, data: RunData, session: TrainingSession, resumed: boolean, batchesDone: number, readMs: number): string {
-  const vdesc = data.validation ? `, ${plural(data.validation.labels.length, 'validation row')}` : data.holdout ? ` (${data.holdout.labels.length} more held out for determinise)` : '';
+  const vdesc = data.validation ? `, ${plural(data.validation.labels.length, 'validation row')}` : '';
   const K = data.spec.label.classes.length;
   return (
     `${args.file}: ${plural(data.train.labels.length, 'training row')}${vdesc}, ${plural(data.columns, 'column')} -> ${plural(data.sizes[0], 'input')}, ${K} classes (read in ${(readMs / 1000).toFixed(1)} s)\n` +

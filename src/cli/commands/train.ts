@@ -158,7 +158,7 @@ function writeModel(
   const result = { validationErrorP: final.errorP, validationErrorD: final.errorD, modes, ...(best ? { bestMode: best.mode } : {}) };
   // Binary weights: the determinised network, its choices made on a split of the training rows (the test rows
   // are never read by it); its test error is recorded beside the other modes', as theirs are.
-  const det = determiniseRun(session.model, 'ebp', data, { seed: args.seed, skip: !args.determinise, io, json: args.json, quiet: args.quiet });
+  const det = determiniseRun(session.model, 'ebp', { ...data, builtin: true }, { seed: args.seed, skip: !args.determinise, io, json: args.json, quiet: args.quiet });
   const testError = det ? checkMode({ sizes: det.network.sizes, network: det.network }, 'deterministic', test).error : null;
   const shipped = det ? withDeterminised(result, det, testError) : result;
   const record = trainingRecord(spec, config, counts, shipped, state);
