@@ -112,7 +112,7 @@ export const WORSE_MODE_FACTOR = 1.3;
 
 /**
  * The better mode to name when `mode` (asked for explicitly) validated much worse than the model's best
- * (more than {@link WORSE_MODE_FACTOR} times its error, and by at least one validation row's worth); null when
+ * (more than {@link WORSE_MODE_FACTOR} times its error, and by two validation rows at least: one row is noise); null when
  * it did not, or nothing was recorded.
  */
 export function muchWorseMode(model: ServableModel, mode: PredictorMode): { mode: string; error: number; best: { mode: string; error: number } } | null {
@@ -121,7 +121,7 @@ export function muchWorseMode(model: ServableModel, mode: PredictorMode): { mode
   const best = bestMode(s.validated);
   const error = s.validated[mode];
   const rows = model.meta.training?.result.validationRows ?? 0;
-  if (!best || best.mode === mode || !(error > WORSE_MODE_FACTOR * best.error) || (rows > 0 && error - best.error < 1 / rows)) return null;
+  if (!best || best.mode === mode || !(error > WORSE_MODE_FACTOR * best.error) || (rows > 0 && (error - best.error) * rows < 1.5)) return null;
   return { mode, error, best };
 }
 
