@@ -15,9 +15,10 @@ import { decodeRngState, type KeptSoFar, type SteCheckpoint, type TrainingConfig
 /**
  * A trained model as `.ebpb` bytes, and back (pure: the files are read and written by src/node/model-file.ts;
  * the container is src/model: JSON header, little-endian payload, CRC-32). What `ebp train` writes:
- * - the packed network (`XnorNetwork.fromPosterior`: EBP-D) when the weights are ±1 (binary: `binaryDense`
- *   layers) or ternary (`ternaryDense` layers, two masks); Gaussian posteriors have no packed form, so their
- *   files hold the posterior only;
+ * - the packed network when the weights are ±1 (binary: `binaryDense` layers; the determinised network of
+ *   src/train/determinised.ts where `ebp train` made one, else `XnorNetwork.fromPosterior`: EBP-D) or ternary
+ *   (`ternaryDense` layers, two masks; EBP-D); Gaussian posteriors have no packed form, so their files hold the
+ *   posterior only (`ebp export` files, {@link encodePackedModel}: the packed network without the posterior);
  * - the posterior group (h and b, float64): probabilistic and ensemble modes and `--resume` need it;
  * - `classNames`, `featureNames` (the network inputs, one-hot inputs as `column=category`);
  * - `preprocess`: the CLI's {@link PreprocessSpec} (columns, statistics, categories, imputation values);
