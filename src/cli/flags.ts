@@ -40,6 +40,7 @@ export function csvTrainSettings(file: string, opts: Record<string, unknown>, ex
     resume: opts.resume as string | undefined,
     prior: opts.prior as string | undefined,
     allowUnfinishedPrior: Boolean(opts.allowUnfinishedPrior),
+    determinise: opts.determinise !== false,
     force: Boolean(opts.force),
     quiet: Boolean(opts.quiet),
     json: Boolean(opts.json),

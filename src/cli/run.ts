@@ -8,6 +8,7 @@ import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
 import { registerCv } from './commands/cv';
+import { registerExport } from './commands/export';
 import {
   collectColumns, csvTrainSettings, flagName, parseDelimiterArg, parseFraction, parseNonNegativeInt, parseNumber, parseNumberList,
   parsePositiveInt, parsePositiveNumber, parseSeeds, parseSizes, parseThreads,
@@ -40,7 +41,7 @@ const CSV_ONLY = [
 function addPredictionOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training')
+      new Option('--mode <mode>', 'deterministic (the file\'s deterministic network: determinised, or EBP-D), map (EBP-D, most probable weights), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training')
         .choices(PREDICTOR_MODES),
     )
     .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
@@ -83,6 +84,7 @@ Examples:
   ebp eval model.ebpb test.csv --mode probabilistic
   ebp predict model.ebpb new.csv --out predictions.csv --proba
   ebp inspect model.ebpb
+  ebp export model.ebpb --out net.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
   ebp bench --quick --out-dir results
   ebp train new.csv --prior model.ebpb --out next.ebpb
@@ -97,6 +99,7 @@ See docs/cli.md for every flag.`,
   registerEval(program, io, done);
   registerPredict(program, io, done);
   registerInspect(program, io, done);
+  registerExport(program, io, done);
   registerMerge(program, io, done);
   registerBench(program, argv, io, done);
 
@@ -143,6 +146,7 @@ function registerTrain(program: Command, io: CliIo, done: Done): Command {
     .option('--resume <file>', 'continue from a checkpoint or a model written by train (same data, same seed)')
     .addOption(new Option('--prior <file>', "start from this model's posterior (new data; its network and preprocessing are kept)").conflicts('resume'))
     .option('--allow-unfinished-prior', 'accept a --prior checkpoint of a run that has not finished its epochs')
+    .option('--no-determinise', 'binary EBP: ship plain EBP-D as the deterministic network instead of the determinised one (docs/algorithm.md)')
     .option('--force', 'overwrite existing output files')
     .option('--json', 'print one JSON object per epoch and a summary on stdout')
     .option('--quiet', 'print only the final result')
@@ -176,6 +180,7 @@ Examples:
               threads: opts.threads as number | undefined,
               // --out has a default for CSV training; built-in data writes a model only when asked to.
               out: explicit.has('out') ? (opts.out as string) : undefined,
+              determinise: opts.determinise !== false,
               force: Boolean(opts.force),
               json: Boolean(opts.json),
               quiet: Boolean(opts.quiet),

@@ -39,6 +39,8 @@ export interface CsvTrainSettings {
   /** Start from this model's posterior (`--prior`); `allowUnfinishedPrior`: also a checkpoint of an unfinished run. */
   prior?: string;
   allowUnfinishedPrior?: boolean;
+  /** Binary EBP: ship the determinised network (src/train/determinised.ts); false: `--no-determinise`. */
+  determinise: boolean;
   force: boolean;
   quiet: boolean;
   json: boolean;

@@ -15,7 +15,7 @@ import '../../node/ebp-threads'; // the worker threads of --threads
 import { defaultThreads } from '../../node/xnor-threads';
 
 /** `train` flags that have no meaning in cross-validation (no model file, no held-out file: the folds are the test). */
-const NOT_IN_CV = new Set(['dataset', 'test', 'split', 'out', 'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior', 'force', 'json', 'quiet']);
+const NOT_IN_CV = new Set(['dataset', 'test', 'split', 'out', 'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior', 'determinise', 'force', 'json', 'quiet']);
 
 /**
  * Register `ebp cv` on `program`, with every flag of `train` (the same Option objects, so one definition)

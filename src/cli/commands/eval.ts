@@ -31,7 +31,8 @@ function fmt(x: number | null, digits = 4): string {
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   refuseSwappedArguments('eval', args.model, args.file);
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
-  const { mode, note } = chooseMode(model, args.mode);
+  const { mode, note, warning } = chooseMode(model, args.mode);
+  if (warning) io.stderr(warning + '\n');
   const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);

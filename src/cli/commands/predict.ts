@@ -42,8 +42,8 @@ export function csvField(s: string): string {
  */
 export async function predictCommand(args: PredictArgs, io: CliIo): Promise<number> {
   refuseSwappedArguments('predict', args.model, args.file);
-  if (args.proba && args.mode === 'deterministic') {
-    throw new ArgumentError('--proba needs probabilities: use --mode probabilistic or --mode ensemble (deterministic mode gives classes only).');
+  if (args.proba && (args.mode === 'deterministic' || args.mode === 'map')) {
+    throw new ArgumentError(`--proba needs probabilities: use --mode probabilistic or --mode ensemble (${args.mode} mode gives classes only).`);
   }
   // Refuse to clobber before loading the model or building an ensemble (seconds for a large one).
   if (args.out !== undefined) {
@@ -54,7 +54,8 @@ export async function predictCommand(args: PredictArgs, io: CliIo): Promise<numb
     checkWritable(path.resolve(io.cwd, args.out), args.force, 'output file', args.out);
   }
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
-  const { mode, note } = chooseMode(model, args.mode, args.proba);
+  const { mode, note, warning } = chooseMode(model, args.mode, args.proba);
+  if (warning) io.stderr(warning + '\n');
   const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const names = classes.map(csvField);

@@ -21,7 +21,9 @@ import { defaultThreads } from '../../node/xnor-threads';
 import {
   bestMode, checkMode, keptRecord, modeErrorsOf, replacesKept, resultOf, resumedKept, validatedModes, VALIDATION_ENSEMBLE, type Kept,
 } from '../../train/kept';
-import type { PredictorMode } from '../../model/predictor';
+import type { PredictorMode, PredictorSource } from '../../model/predictor';
+import { withDeterminised } from '../../train/determinised';
+import { determiniseRun } from '../determinise';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
 import { TrainProgress } from '../progress';
@@ -367,13 +369,17 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
   const result = !data.validation ? null : kept ? resultOf(kept.errors, ste) : session.validate(data.validation);
   if (result && kept) result.keptEpoch = kept.epoch;
   if (result) Object.assign(result, validatedModes(session.predictorSource(model), modeErrorsOf(result, ste), data.validation!));
+  // Binary EBP: the file's deterministic network is the determinised one (on the kept posterior; plain EBP-D is mode 'map').
+  const det = determiniseRun(model, args.trainer, data, { seed: args.seed, skip: !args.determinise, io, json: args.json, quiet: args.quiet });
+  const source = { ...session.predictorSource(model), ...(det ? { network: det.network } : {}) };
+  const shipped = det ? withDeterminised(result ?? session.noResult, det, data.validation ? checkMode(source, 'deterministic', data.validation).error : null) : result;
   // EBP models keep the resume state (the posterior is in the file); STE models hold the folded network only.
   const finalState = ste
     ? undefined
     : kept && kept.snap.trainer === 'ebp'
       ? { epochsDone: kept.epoch, batchesDone: 0, rngState: encodeRngState(kept.snap.rngState), dataHash: c.hash }
       : epochState(session, c.hash);
-  const bytes = saveTrainedModel(o.out, model, c.record(finalState, session.epoch, result ?? session.noResult), { force: args.force, shownAs: args.out });
+  const bytes = saveTrainedModel(o.out, model, c.record(finalState, session.epoch, shipped ?? session.noResult), { force: args.force, shownAs: args.out, network: det?.network });
   try {
     if (fs.existsSync(o.ckpt)) fs.unlinkSync(o.ckpt);
   } catch {
@@ -400,7 +406,8 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
     validationRows: data.validation ? data.validation.labels.length : 0,
     ...errors,
     keptEpoch: kept ? kept.epoch : null,
-    ...(result?.modes ? { modes: result.modes, bestMode: result.bestMode } : {}),
+    ...(shipped?.modes ? { modes: shipped.modes, bestMode: shipped.bestMode } : {}),
+    ...(det ? { determinised: det.record } : {}),
     trainSeconds: Math.round(totalSeconds * 1000) / 1000,
     samplesPerSecond: Math.round((samples / Math.max(totalSeconds, 1e-9)) * 10) / 10,
     resumed: Boolean(c.resumed),
@@ -409,11 +416,11 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else io.stdout(`model written to ${args.out} (${bytes} bytes)` + (result ? `; validation error: ${text}` : '') + '\n');
   const v = result && !ste ? (errors as { testErrorP: number; testErrorD: number }) : undefined;
-  const note = args.json || args.quiet || v === undefined ? null : ebpDNote(v.testErrorP, v.testErrorD, result?.bestMode);
+  const note = args.json || args.quiet || v === undefined || det ? null : ebpDNote(v.testErrorP, v.testErrorD, result?.bestMode);
   if (note) io.stderr(note + '\n');
   if (!args.json && !args.quiet && kept) io.stderr(keptLine(kept, session.epoch) + '\n');
-  if (!args.json && !args.quiet && result?.modes) io.stderr(servedModeLine(result.modes, result.bestMode) + '\n');
-  const single = data.validation && result ? singleClassWarning(session, model, data, result) : null;
+  if (!args.json && !args.quiet && shipped?.modes) io.stderr(servedModeLine(shipped.modes, shipped.bestMode) + '\n');
+  const single = data.validation && shipped ? singleClassWarning(source, data, shipped) : null;
   if (single && !args.json) io.stderr(single + '\n');
   return 0;
 }
@@ -427,9 +434,9 @@ function keptLine(kept: Kept, epochs: number): string {
  * A model that gives every validation row one class has learnt the majority rate at best: say so (unscaled
  * columns of very different ranges, a label that is not the target, or too few epochs are the usual causes).
  */
-function singleClassWarning(session: TrainingSession, model: ReturnType<TrainingSession['snapshotModel']>, data: RunData, result: Partial<TrainingResult>): string | null {
+function singleClassWarning(source: PredictorSource, data: RunData, result: Partial<TrainingResult>): string | null {
   const mode = (result.bestMode ?? 'deterministic') as PredictorMode;
-  const check = checkMode(session.predictorSource(model), mode, data.validation!, VALIDATION_ENSEMBLE);
+  const check = checkMode(source, mode, data.validation!, VALIDATION_ENSEMBLE);
   const used = [...check.predicted].map((n, k) => [n, k]).filter(([n]) => n > 0);
   if (used.length !== 1) return null;
   const cls = data.spec.label.classes[used[0][1]];
