@@ -66,6 +66,7 @@ export {
 export { parseCsvText, splitCsvText, type ParseCsvOptions } from './data/csv';
 export { detectDelimiter, CsvError, type CsvReason, type Delimiter } from './data/csv-cells';
 export { type RawTable, type ColumnPlan, type ColumnOptions, type FeatureKind } from './data/csv-table';
+export { resolveColumn, splitColumnList, type ColumnRef, type ResolvedColumn } from './data/columns';
 export {
   fitPreprocess, encodeTable, RowEncoder, featureWidth, encodedFeatureNames, sortClassNames, validatePreprocessSpec,
   type PreprocessSpec, type ColumnSpec, type NumericColumnSpec, type CategoricalColumnSpec, type Scaling, type ImputeMethod, type Encoded,
