@@ -28,13 +28,12 @@ export {
 export { makeDataset, signTargets, subset, splitDataset, type Dataset } from './data/dataset';
 export { parseIdx, type IdxArray, type IdxDtype, type IdxTypedArray, type ParseIdxOptions } from './data/idx';
 export {
-  EbpTrainer, evaluateErrors, DIVERGENCE_NEG_LOG_Z, type FitOptions, type FitAsyncOptions, type EpochReport, type TrainReport, type EbpTrainerConfig,
+  EbpTrainer, evaluateErrors, DIVERGENCE_NEG_LOG_Z, type FitOptions, type FitAsyncOptions, type EpochReport, type TrainReport, type EbpTrainerConfig, type EbpTrainerOptions,
 } from './ebp/trainer';
 export { ternary, normalizeWeightKind, weightKindName, type DiscreteWeights } from './ebp/weights';
 export {
-  XnorNetwork, packedKindOf, type XnorLayer, type XnorLayerSpec, type XnorLayerType, type XnorOptions, type XnorInput,
+  XnorNetwork, XnorEnsemble, packedKindOf, type XnorLayer, type XnorLayerSpec, type XnorLayerType, type XnorOptions, type XnorInput, type EnsembleOptions,
 } from './xnor/network';
-export { XnorEnsemble, type EnsembleOptions } from './xnor/network';
 export {
   determinise, type DeterminiseOptions, type DeterminiseReport, type DeterminiseResult, type DeterminiseEpoch, type DeterminiseMethod,
   type UpperStart, type FixMethod,
@@ -67,6 +66,7 @@ export {
 export { parseCsvText, splitCsvText, type ParseCsvOptions } from './data/csv';
 export { detectDelimiter, CsvError, type CsvReason, type Delimiter } from './data/csv-cells';
 export { type RawTable, type ColumnPlan, type ColumnOptions, type FeatureKind } from './data/csv-table';
+export { resolveColumn, splitColumnList, type ColumnRef, type ResolvedColumn } from './data/columns';
 export {
   fitPreprocess, encodeTable, RowEncoder, featureWidth, encodedFeatureNames, sortClassNames, validatePreprocessSpec,
   type PreprocessSpec, type ColumnSpec, type NumericColumnSpec, type CategoricalColumnSpec, type Scaling, type ImputeMethod, type Encoded,

@@ -5,7 +5,11 @@
  * Every pointer is a byte offset into the imported memory, where the JavaScript side keeps the
  * posterior arrays and the minibatch workspace. The loops mirror src/kernels/ebp-js.ts line for line;
  * the moment refresh gives bit-identical results, the sums differ only by summation order (2 lanes).
- * No libc, no static data, no shadow stack: every function works on its arguments only.
+ * No libc, no static data, no shadow stack: every function works on its arguments only, so one module
+ * built with --shared-memory (src/kernels/ebp-shared-wasm.generated.ts) runs in several threads on one
+ * shared memory. Row kernels take the range [k0, k1) of output units they compute, backward_hidden the
+ * range [j0, j1) of input units: a unit's value is computed by the same loop whatever the range, so a
+ * split over threads gives the bytes of one call over all units (docs/threads.md).
  */
 #include <wasm_simd128.h>
 #include <stdint.h>
@@ -210,8 +214,8 @@ static inline void axpy(f64 *y, const f64 *x, f64 a, i32 n) {
 /* first layer, sparse rows: ubar = (sum m x + b)/sqrt(K+1), var = (sum Var W x^2 + 1)/(K+1) */
 EXPORT(input_sparse)
 void input_sparse(const f64 *mean, const f64 *wvar, const f64 *b, i32 K, i32 Kout, const i32 *nzStart, const i32 *nzIdx,
-                  const f64 *nzVal, const f64 *nzVal2, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1) {
-  for (i32 k = 0; k < Kout; k++) {
+                  const f64 *nzVal, const f64 *nzVal2, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1, i32 k0, i32 kEnd) {
+  for (i32 k = k0; k < kEnd; k++) {
     const f64 *m = mean + (long)k * K, *v = wvar + (long)k * K;
     for (i32 n = 0; n < B; n++) {
       f64 s = 0, sv = 0;
@@ -230,8 +234,8 @@ void input_sparse(const f64 *mean, const f64 *wvar, const f64 *b, i32 K, i32 Kou
  * hidden (mu, nu = Var v, a = 1): var = (sum Var W + sum m^2 nu + 1)/(K+1) */
 EXPORT(dense_layer)
 void dense_layer(const f64 *mean, const f64 *wvar, const f64 *b, i32 K, i32 Kout, const f64 *mu, const f64 *second,
-                 i32 hidden, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1) {
-  for (i32 k = 0; k < Kout; k++) {
+                 i32 hidden, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1, i32 k0, i32 kEnd) {
+  for (i32 k = k0; k < kEnd; k++) {
     const f64 *m = mean + (long)k * K, *v = wvar + (long)k * K;
     f64 rowVar = 0;
     if (hidden) {
@@ -271,8 +275,8 @@ void dense_layer(const f64 *mean, const f64 *wvar, const f64 *b, i32 K, i32 Kout
 
 /* EBP-D layer: out = W x + b (last) or sign(W x + b) with sign(0) = +1 */
 EXPORT(sign_dense)
-void sign_dense(const f64 *w, const f64 *b, i32 K, i32 Kout, const f64 *x, i32 B, f64 *out, i32 last) {
-  for (i32 k = 0; k < Kout; k++) {
+void sign_dense(const f64 *w, const f64 *b, i32 K, i32 Kout, const f64 *x, i32 B, f64 *out, i32 last, i32 k0, i32 kEnd) {
+  for (i32 k = k0; k < kEnd; k++) {
     const f64 *wr = w + (long)k * K;
     for (i32 n = 0; n < B; n++) {
       f64 s = dot(wr, x + (long)n * K, K) + b[k];
@@ -283,8 +287,8 @@ void sign_dense(const f64 *w, const f64 *b, i32 K, i32 Kout, const f64 *x, i32 B
 
 EXPORT(sign_sparse)
 void sign_sparse(const f64 *w, const f64 *b, i32 K, i32 Kout, const i32 *nzStart, const i32 *nzIdx, const f64 *nzVal, i32 B,
-                 f64 *out, i32 last) {
-  for (i32 k = 0; k < Kout; k++) {
+                 f64 *out, i32 last, i32 k0, i32 kEnd) {
+  for (i32 k = k0; k < kEnd; k++) {
     const f64 *wr = w + (long)k * K;
     for (i32 n = 0; n < B; n++) {
       f64 s = 0;
@@ -296,19 +300,27 @@ void sign_sparse(const f64 *w, const f64 *b, i32 K, i32 Kout, const i32 *nzStart
 }
 
 /* ---------------------------------------------------------------- backward */
-/* below[n, j] = (sum_k mean[k, j] delta[n, k]) / c * dmu[n, j], the sum over k in increasing order */
+/* below[n, j] = (sum_k mean[k, j] delta[n, k]) / c * dmu[n, j] for j in [j0, j1), the sum over k in
+ * increasing order (each j on its own: the lanes of axpy never mix columns) */
 EXPORT(backward_hidden)
-void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f64 *dmu, f64 *below, i32 B, f64 c) {
+void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f64 *dmu, f64 *below, i32 B, f64 c, i32 j0,
+                     i32 j1) {
   /* rows of the weight matrix outer, samples inner: each row is read once per batch, not once per sample */
-  for (i32 i = 0; i < B * K; i++) below[i] = 0;
+  i32 w = j1 - j0;
+  for (i32 n = 0; n < B; n++)
+    for (i32 j = j0; j < j1; j++) below[(long)n * K + j] = 0;
   for (i32 k = 0; k < Kout; k++) {
-    const f64 *row = mean + (long)k * K;
+    const f64 *row = mean + (long)k * K + j0;
     for (i32 n = 0; n < B; n++) {
       f64 d = delta[n * Kout + k];
-      if (d != 0) axpy(below + (long)n * K, row, d, K);
+      if (d != 0) axpy(below + (long)n * K + j0, row, d, w);
     }
   }
-  for (i32 i = 0; i < B * K; i++) below[i] = (below[i] / c) * dmu[i];
+  for (i32 n = 0; n < B; n++)
+    for (i32 j = j0; j < j1; j++) {
+      long i = (long)n * K + j;
+      below[i] = (below[i] / c) * dmu[i];
+    }
 }
 
 /* ---------------------------------------------------------------- update */
@@ -316,20 +328,34 @@ void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f
  * caller), binary (tanh), ternary (with the prior constants `prior`, as ternary_moments). */
 enum { REFRESH_NONE = 0, REFRESH_BINARY = 1, REFRESH_TERNARY = 2 };
 
-/* h[k, :] += scale * (g / c) with g = sum_n delta[n, k] mu_in[n, :]; then refresh the row's moments */
+/* h[k, :] += scale * (g / c) with g = sum_n delta[n, k] mu_in[n, :] (0 + d_0 x_0 + d_1 x_1 ..., rows with
+ * d = 0 skipped: the sums of ebp-js.ts's scratch row, kept in registers two columns at a time); then refresh
+ * the row's moments. Rows k in [k0, k1). */
 EXPORT(update_dense)
-void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const f64 *muIn, i32 B, f64 *g,
-                  f64 c, f64 scale, i32 refresh, const f64 *prior) {
+void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const f64 *muIn, i32 B, f64 c,
+                  f64 scale, i32 refresh, const f64 *prior, i32 k0, i32 kEnd) {
   ternary_prior t;
   if (refresh == REFRESH_TERNARY) t = ternary_splat(prior);
-  for (i32 k = 0; k < Kout; k++) {
-    for (i32 j = 0; j < K; j++) g[j] = 0;
-    for (i32 n = 0; n < B; n++) {
-      f64 d = delta[n * Kout + k];
-      if (d != 0) axpy(g, muIn + (long)n * K, d, K);
-    }
+  v128_t vscale = SPLAT(scale), vc = SPLAT(c);
+  for (i32 k = k0; k < kEnd; k++) {
     f64 *hr = h + (long)k * K;
-    for (i32 j = 0; j < K; j++) hr[j] += scale * (g[j] / c);
+    i32 j = 0;
+    for (; j + 2 <= K; j += 2) {
+      v128_t g = SPLAT(0.0);
+      for (i32 n = 0; n < B; n++) {
+        f64 d = delta[n * Kout + k];
+        if (d != 0) g = wasm_f64x2_add(g, wasm_f64x2_mul(SPLAT(d), wasm_v128_load(muIn + (long)n * K + j)));
+      }
+      wasm_v128_store(hr + j, wasm_f64x2_add(wasm_v128_load(hr + j), wasm_f64x2_mul(vscale, wasm_f64x2_div(g, vc))));
+    }
+    for (; j < K; j++) {
+      f64 g = 0;
+      for (i32 n = 0; n < B; n++) {
+        f64 d = delta[n * Kout + k];
+        if (d != 0) g += d * muIn[(long)n * K + j];
+      }
+      hr[j] += scale * (g / c);
+    }
     if (refresh == REFRESH_BINARY) moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
     else if (refresh == REFRESH_TERNARY) ternary_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K, &t);
   }
@@ -341,10 +367,10 @@ void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const 
 EXPORT(update_sparse)
 void update_sparse(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const i32 *nzStart,
                    const i32 *nzIdx, const f64 *nzVal, i32 B, const i32 *uni, i32 count, f64 c, f64 scale, i32 refresh,
-                   const f64 *prior) {
+                   const f64 *prior, i32 k0, i32 kEnd) {
   ternary_prior t;
   if (refresh == REFRESH_TERNARY) t = ternary_splat(prior);
-  for (i32 k = 0; k < Kout; k++) {
+  for (i32 k = k0; k < kEnd; k++) {
     f64 *hr = h + (long)k * K;
     for (i32 n = 0; n < B; n++) {
       f64 d = scale * (delta[n * Kout + k] / c);

@@ -3,6 +3,7 @@
 // definition for \`train\` and \`cv\`, which shares train's options.
 import { InvalidArgumentError } from 'commander';
 import { parseDelimiter, type Delimiter } from '../data/csv-cells';
+import { splitColumnList } from '../data/columns';
 import type { ImputeMethod } from '../data/preprocess';
 import type { SteLoss } from '../ste/loss';
 import { MAX_THREADS } from '../node/xnor-threads';
@@ -31,12 +32,15 @@ export function csvTrainSettings(file: string, opts: Record<string, unknown>, ex
     standardize: opts.standardize !== false,
     binarize: opts.binarize as number | undefined,
     categorical: opts.categorical as string[],
+    drop: opts.drop as string[],
     impute: (opts.impute as ImputeMethod | undefined) ?? 'none',
     delimiter: opts.delimiter as Delimiter | undefined,
     checkpointEvery: opts.checkpointEvery as number,
+    threads: opts.threads as number | undefined,
     resume: opts.resume as string | undefined,
     prior: opts.prior as string | undefined,
     allowUnfinishedPrior: Boolean(opts.allowUnfinishedPrior),
+    determinise: opts.determinise !== false,
     force: Boolean(opts.force),
     quiet: Boolean(opts.quiet),
     json: Boolean(opts.json),
@@ -121,8 +125,9 @@ export function parseDelimiterArg(v: string): Delimiter {
   return d;
 }
 
+/** `--categorical`, `--drop`: comma-separated names or 0-based indices, a name holding a comma in double quotes (src/data/columns.ts). */
 export function collectColumns(v: string, prev: string[]): string[] {
-  const cols = v.split(',').map((s) => s.trim());
-  if (cols.some((c) => c === '')) throw new InvalidArgumentError(`expected comma-separated column names, got '${v}'.`);
+  const cols = splitColumnList(v);
+  if (cols === null) throw new InvalidArgumentError(`expected comma-separated column names or 0-based indices (a name holding a comma in double quotes: '"a, b",c'), got '${v}'.`);
   return [...prev, ...cols];
 }

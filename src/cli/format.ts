@@ -136,3 +136,14 @@ export function divergedError(epoch: number, detail: string, opts: { kept?: stri
 export function negLogZDetail(r: EpochReport): string {
   return `its mean -log Z is ${r.meanNegLogZ}, expected a finite number (the posterior gives some training labels probability 0)`;
 }
+
+/**
+ * The line that reports imputation: how many missing cells of `file` were filled, in which columns
+ * (`counts`, in file order); null when none were.
+ */
+export function imputationNote(counts: readonly { name: string; count: number }[], method: string, file: string): string | null {
+  const total = counts.reduce((a, c) => a + c.count, 0);
+  if (total === 0) return null;
+  const list = counts.slice(0, 8).map((c) => `${JSON.stringify(c.name)} ${c.count}`).join(', ') + (counts.length > 8 ? `, and ${counts.length - 8} more columns` : '');
+  return `imputed ${plural(total, 'missing cell')} of ${file} with the training ${method} (categorical columns: the most frequent category): ${list}.`;
+}

@@ -9,6 +9,8 @@ export interface CliIo {
   interrupted?: () => boolean;
   /** The terminal stream behind stderr, for the progress bar (absent in tests). */
   stderrStream?: NodeJS.WritableStream;
+  /** What an input named `-` reads (process.stdin; a test's stream). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export function processIo(): CliIo {
@@ -39,11 +41,12 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     interrupted: () => stop,
     stderrStream: process.stderr,
+    stdin: process.stdin,
   };
 }
 
 /** An io that records everything (tests). */
-export function memoryIo(opts: { cwd?: string; interrupted?: () => boolean } = {}): CliIo & { out: string[]; err: string[]; stdoutText(): string; stderrText(): string } {
+export function memoryIo(opts: { cwd?: string; interrupted?: () => boolean; stdin?: NodeJS.ReadableStream } = {}): CliIo & { out: string[]; err: string[]; stdoutText(): string; stderrText(): string } {
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -54,6 +57,7 @@ export function memoryIo(opts: { cwd?: string; interrupted?: () => boolean } = {
     isTTY: false,
     cwd: opts.cwd ?? process.cwd(),
     interrupted: opts.interrupted,
+    stdin: opts.stdin,
     stdoutText: () => out.join(''),
     stderrText: () => err.join(''),
   };

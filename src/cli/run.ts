@@ -8,12 +8,15 @@ import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
 import { inspectCommand } from './commands/inspect';
 import { registerCv } from './commands/cv';
+import { registerExport } from './commands/export';
 import {
   collectColumns, csvTrainSettings, flagName, parseDelimiterArg, parseFraction, parseNonNegativeInt, parseNumber, parseNumberList,
   parsePositiveInt, parsePositiveNumber, parseSeeds, parseSizes, parseThreads,
 } from './flags';
 import { PREDICTOR_MODES, type PredictorMode } from '../model/predictor';
 import type { WeightsName } from '../train/record';
+import type { Delimiter } from '../data/csv-cells';
+import { ON_ROW_ERROR, type OnRowError } from './row-errors';
 
 const VERSION = '0.1.0';
 
@@ -30,9 +33,33 @@ Exit codes:
 
 /** CSV-training options that make no sense with --dataset. */
 const CSV_ONLY = [
-  'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'impute', 'delimiter',
+  'test', 'split', 'label', 'trainer', 'lrStart', 'lrEnd', 'batchNorm', 'loss', 'standardize', 'binarize', 'categorical', 'drop', 'impute', 'delimiter',
   'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior',
 ];
+
+/** The flags eval and predict share: how the loaded model predicts, and how its CSV is read. */
+function addPredictionOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--mode <mode>', 'deterministic (the file\'s deterministic network: determinised, or EBP-D), map (EBP-D, most probable weights), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training')
+        .choices(PREDICTOR_MODES),
+    )
+    .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
+    .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
+    .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
+    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg);
+}
+
+/** The parsed values of {@link addPredictionOptions}' flags. */
+function predictionSettings(opts: Record<string, unknown>) {
+  return {
+    mode: opts.mode as PredictorMode | undefined,
+    members: opts.members as number,
+    seed: opts.seed as number,
+    threads: opts.threads as number | undefined,
+    delimiter: opts.delimiter as Delimiter | undefined,
+  };
+}
 
 /**
  * Run the `ebp` command line with `argv` (without the node and script names). Returns the exit code:
@@ -57,6 +84,7 @@ Examples:
   ebp eval model.ebpb test.csv --mode probabilistic
   ebp predict model.ebpb new.csv --out predictions.csv --proba
   ebp inspect model.ebpb
+  ebp export model.ebpb --out net.ebpb
   ebp train --dataset mnist --hidden 200 --epochs 20 --seed 1
   ebp bench --quick --out-dir results
   ebp train new.csv --prior model.ebpb --out next.ebpb
@@ -65,7 +93,29 @@ ${EXIT_HELP}
 See docs/cli.md for every flag.`,
     );
 
-  const train = program
+  const done = (c: number) => (code = c);
+  const train = registerTrain(program, io, done);
+  registerCv(program, train, argv, io, done);
+  registerEval(program, io, done);
+  registerPredict(program, io, done);
+  registerInspect(program, io, done);
+  registerExport(program, io, done);
+  registerMerge(program, io, done);
+  registerBench(program, argv, io, done);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    return exitCodeOf(e, io, debug, json);
+  }
+}
+
+type Done = (code: number) => void;
+
+/** `ebp train`: EBP or STE on a CSV file or a built-in dataset. */
+function registerTrain(program: Command, io: CliIo, done: Done): Command {
+  return program
     .command('train')
     .description('train a binary network with EBP (or STE) on a CSV file (or a built-in dataset) and write a model file')
     .argument('[train.csv]', 'training data: CSV with a header row; the label column is "label" or the last one')
@@ -87,13 +137,16 @@ See docs/cli.md for every flag.`,
     .addOption(new Option('--standardize', 'scale numeric columns to mean 0, std 1 with the training statistics (the default)').conflicts('binarize'))
     .option('--no-standardize', 'use numeric columns as they are (unscaled columns of very different ranges train poorly)')
     .addOption(new Option('--binarize <threshold>', 'numeric columns become +1 (x >= threshold) or -1').argParser(parseNumber))
-    .option('--categorical <columns>', 'one-hot encode these text columns (comma separated, repeatable)', collectColumns, [] as string[])
+    .option('--categorical <columns>', 'one-hot encode these text columns: names or 0-based indices, comma separated, repeatable (a name holding a comma in double quotes: \'"a, b"\')', collectColumns, [] as string[])
+    .option('--drop <columns>', 'leave these columns out (ID columns): names or 0-based indices as for --categorical', collectColumns, [] as string[])
     .addOption(new Option('--impute <method>', 'fill missing cells from the training data (default: missing cells are errors)').choices(['mean', 'median']))
     .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
     .option('--checkpoint-every <n>', 'write a checkpoint (<out>.ckpt) every n epochs', parsePositiveInt, 1)
+    .option('--threads <n>', 'EBP: threads a minibatch is split over, 1 to 256 (default: the available cores, at most 8); the same model bytes for any count (STE: one thread)', parseThreads)
     .option('--resume <file>', 'continue from a checkpoint or a model written by train (same data, same seed)')
     .addOption(new Option('--prior <file>', "start from this model's posterior (new data; its network and preprocessing are kept)").conflicts('resume'))
     .option('--allow-unfinished-prior', 'accept a --prior checkpoint of a run that has not finished its epochs')
+    .option('--no-determinise', 'binary EBP: ship plain EBP-D as the deterministic network instead of the determinised one (docs/algorithm.md)')
     .option('--force', 'overwrite existing output files')
     .option('--json', 'print one JSON object per epoch and a summary on stdout')
     .option('--quiet', 'print only the final result')
@@ -115,42 +168,42 @@ Examples:
         if (file !== undefined) throw new ArgumentError(`give either a CSV file or --dataset, not both (got ${file} and --dataset ${opts.dataset}).`);
         const stray = CSV_ONLY.filter((k) => explicit.has(k));
         if (stray.length > 0) throw new ArgumentError(`${stray.map(flagName).join(', ')} only appl${stray.length === 1 ? 'ies' : 'y'} to CSV training, not to --dataset.`);
-        code = await trainBuiltin(
-          {
-            dataset: opts.dataset as string,
-            hidden: opts.hidden as number[],
-            weights: opts.weights as WeightsName,
-            epochs: opts.epochs as number,
-            batch: (opts.batch as number | undefined) ?? 10,
-            seed: opts.seed as number,
-            // --out has a default for CSV training; built-in data writes a model only when asked to.
-            out: explicit.has('out') ? (opts.out as string) : undefined,
-            force: Boolean(opts.force),
-            json: Boolean(opts.json),
-            quiet: Boolean(opts.quiet),
-          },
-          io,
+        done(
+          await trainBuiltin(
+            {
+              dataset: opts.dataset as string,
+              hidden: opts.hidden as number[],
+              weights: opts.weights as WeightsName,
+              epochs: opts.epochs as number,
+              batch: (opts.batch as number | undefined) ?? 10,
+              seed: opts.seed as number,
+              threads: opts.threads as number | undefined,
+              // --out has a default for CSV training; built-in data writes a model only when asked to.
+              out: explicit.has('out') ? (opts.out as string) : undefined,
+              determinise: opts.determinise !== false,
+              force: Boolean(opts.force),
+              json: Boolean(opts.json),
+              quiet: Boolean(opts.quiet),
+            },
+            io,
+          ),
         );
         return;
       }
       if (file === undefined) throw new ArgumentError('train needs a CSV file (ebp train data.csv) or a built-in dataset (--dataset mnist).');
-      code = await trainCsv(csvTrainSettings(file, opts, explicit), io);
+      done(await trainCsv(csvTrainSettings(file, opts, explicit), io));
     });
-  registerCv(program, train, argv, io, (c) => (code = c));
+}
 
-  const modeOption = () =>
-    new Option('--mode <mode>', 'deterministic (EBP-D), probabilistic (EBP-P) or ensemble (sampled networks); default: the mode the model validated best in at training').choices(PREDICTOR_MODES);
-
-  program
-    .command('eval')
-    .description('evaluate a model on a labelled CSV file: error, confusion matrix, NLL / Brier / ECE')
-    .argument('<model.ebpb>', 'model file written by ebp train')
-    .argument('<test.csv>', 'CSV with the training columns and the label column')
-    .addOption(modeOption())
-    .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
-    .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
-    .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
-    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
+/** `ebp eval`: a model's metrics on a labelled CSV file. */
+function registerEval(program: Command, io: CliIo, done: Done): void {
+  addPredictionOptions(
+    program
+      .command('eval')
+      .description('evaluate a model on a labelled CSV file: error, confusion matrix, NLL / Brier / ECE')
+      .argument('<model.ebpb>', 'model file written by ebp train')
+      .argument('<test.csv>', 'CSV with the training columns and the label column'),
+  )
     .option('--json', 'print the result as one JSON object')
     .addHelpText(
       'after',
@@ -162,33 +215,22 @@ Examples:
 `,
     )
     .action(async (model: string, file: string, opts: Record<string, unknown>) => {
-      code = await evalCommand(
-        {
-          model,
-          file,
-          mode: opts.mode as PredictorMode | undefined,
-          members: opts.members as number,
-          seed: opts.seed as number,
-          threads: opts.threads as number | undefined,
-          json: Boolean(opts.json),
-          delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
-        },
-        io,
-      );
+      done(await evalCommand({ model, file, ...predictionSettings(opts), json: Boolean(opts.json) }, io));
     });
+}
 
-  program
-    .command('predict')
-    .description('predict the class of every row of a CSV file (streamed; the label column may be absent)')
-    .argument('<model.ebpb>', 'model file written by ebp train')
-    .argument('<input.csv>', 'CSV with the training feature columns (matched by name)')
-    .option('--out <file>', 'write predictions here (default: stdout)')
-    .option('--proba', 'add one probability column per class (implies --mode probabilistic unless --mode ensemble)')
-    .addOption(modeOption())
-    .option('--members <n>', 'networks sampled from the posterior in ensemble mode', parsePositiveInt, 16)
-    .option('--seed <n>', 'seed of the ensemble draws', parseNonNegativeInt, 1)
-    .option('--threads <n>', 'threads of packed inference, 1 to 256 (default: the available cores, at most 8); same results for any count', parseThreads)
-    .option('--delimiter <char>', "field delimiter: ',' ';' or tab (default: detected)", parseDelimiterArg)
+/** `ebp predict`: a model's classes (and probabilities) for the rows of a CSV file. */
+function registerPredict(program: Command, io: CliIo, done: Done): void {
+  addPredictionOptions(
+    program
+      .command('predict')
+      .description('predict the class of every row of a CSV file (streamed; the label column may be absent)')
+      .argument('<model.ebpb>', 'model file written by ebp train')
+      .argument('<input.csv>', 'CSV with the training feature columns (matched by name)')
+      .option('--out <file>', 'write predictions here (default: stdout)')
+      .option('--proba', 'add one probability column per class (implies --mode probabilistic unless --mode ensemble)'),
+  )
+    .addOption(new Option('--on-error <policy>', 'a row that cannot be read or encoded: fail (exit 2), skip (leave it out) or empty (an empty prediction)').choices(ON_ROW_ERROR).default('fail'))
     .option('--force', 'overwrite an existing --out file')
     .option('--quiet', 'no summary on stderr')
     .addHelpText(
@@ -201,24 +243,26 @@ Examples:
 `,
     )
     .action(async (model: string, file: string, opts: Record<string, unknown>) => {
-      code = await predictCommand(
-        {
-          model,
-          file,
-          out: opts.out as string | undefined,
-          proba: Boolean(opts.proba),
-          mode: opts.mode as PredictorMode | undefined,
-          members: opts.members as number,
-          seed: opts.seed as number,
-          threads: opts.threads as number | undefined,
-          force: Boolean(opts.force),
-          quiet: Boolean(opts.quiet),
-          delimiter: opts.delimiter as ReturnType<typeof parseDelimiterArg> | undefined,
-        },
-        io,
+      done(
+        await predictCommand(
+          {
+            model,
+            file,
+            out: opts.out as string | undefined,
+            proba: Boolean(opts.proba),
+            ...predictionSettings(opts),
+            force: Boolean(opts.force),
+            quiet: Boolean(opts.quiet),
+            onError: opts.onError as OnRowError,
+          },
+          io,
+        ),
       );
     });
+}
 
+/** `ebp inspect`: what a model file holds. */
+function registerInspect(program: Command, io: CliIo, done: Done): void {
   program
     .command('inspect')
     .description('show a model: layers, bits, bytes, compression, preprocessing, classes, training metadata')
@@ -226,9 +270,12 @@ Examples:
     .option('--json', 'print the summary as one JSON object')
     .addHelpText('after', '\nExamples:\n  ebp inspect model.ebpb\n  ebp inspect model.ebpb --json\n')
     .action((model: string, opts: Record<string, unknown>) => {
-      code = inspectCommand({ model, json: Boolean(opts.json) }, io);
+      done(inspectCommand({ model, json: Boolean(opts.json) }, io));
     });
+}
 
+/** `ebp merge`: shard posteriors into one. */
+function registerMerge(program: Command, io: CliIo, done: Done): void {
   program
     .command('merge')
     .description('combine shard models trained from one base (ebp train --prior BASE) into one posterior (docs/scaling.md)')
@@ -241,12 +288,17 @@ Examples:
     .addHelpText('after', '\nExamples:\n  ebp merge r0_s0.ebpb r0_s1.ebpb --base round0.ebpb --combine average --out round1.ebpb\n')
     .action(async (shards: string[], opts: Record<string, unknown>) => {
       const { mergeCommand } = await import('./commands/merge');
-      code = mergeCommand(
-        { shards, base: opts.base as string, out: opts.out as string, combine: opts.combine as 'product' | 'average', force: Boolean(opts.force), json: Boolean(opts.json) },
-        io,
+      done(
+        mergeCommand(
+          { shards, base: opts.base as string, out: opts.out as string, combine: opts.combine as 'product' | 'average', force: Boolean(opts.force), json: Boolean(opts.json) },
+          io,
+        ),
       );
     });
+}
 
+/** `ebp bench`: the EBP-vs-STE comparison harness. */
+function registerBench(program: Command, argv: string[], io: CliIo, done: Done): void {
   program
     .command('bench')
     .description('compare EBP (EBP-P, EBP-D, packed ensemble) with STE over a learning-rate sweep: error, NLL, Brier, ECE, time, memory, model size')
@@ -284,57 +336,57 @@ Examples:
     )
     .action(async (opts: Record<string, unknown>) => {
       const { benchCommand } = await import('./commands/bench');
-      code = await benchCommand(
-        {
-          dataset: opts.dataset as 'mnist' | 'fashion-mnist' | 'all',
-          train: opts.train as string | undefined,
-          test: opts.test as string | undefined,
-          name: opts.name as string | undefined,
-          label: opts.label as string | undefined,
-          standardize: opts.standardize !== false,
-          fashionDir: opts.fashionDir as string | undefined,
-          quick: Boolean(opts.quick),
-          seeds: opts.seeds as number | number[] | undefined,
-          epochs: opts.epochs as number | undefined,
-          lrs: opts.lrs as number[] | undefined,
-          hidden: opts.hidden as number[] | undefined,
-          members: opts.members as number | undefined,
-          bn: opts.bn as 'on' | 'off' | 'both',
-          jobs: opts.jobs as number | undefined,
-          inProcess: Boolean(opts.inProcess),
-          speed: opts.speed !== false,
-          speedRounds: opts.speedRounds as number | undefined,
-          outDir: opts.outDir as string,
-          docs: opts.docs as string | undefined,
-          reportOnly: Boolean(opts.reportOnly),
-          json: Boolean(opts.json),
-          quiet: Boolean(opts.quiet),
-          command: ['ebp', ...argv].join(' '),
-        },
-        io,
+      done(
+        await benchCommand(
+          {
+            dataset: opts.dataset as 'mnist' | 'fashion-mnist' | 'all',
+            train: opts.train as string | undefined,
+            test: opts.test as string | undefined,
+            name: opts.name as string | undefined,
+            label: opts.label as string | undefined,
+            standardize: opts.standardize !== false,
+            fashionDir: opts.fashionDir as string | undefined,
+            quick: Boolean(opts.quick),
+            seeds: opts.seeds as number | number[] | undefined,
+            epochs: opts.epochs as number | undefined,
+            lrs: opts.lrs as number[] | undefined,
+            hidden: opts.hidden as number[] | undefined,
+            members: opts.members as number | undefined,
+            bn: opts.bn as 'on' | 'off' | 'both',
+            jobs: opts.jobs as number | undefined,
+            inProcess: Boolean(opts.inProcess),
+            speed: opts.speed !== false,
+            speedRounds: opts.speedRounds as number | undefined,
+            outDir: opts.outDir as string,
+            docs: opts.docs as string | undefined,
+            reportOnly: Boolean(opts.reportOnly),
+            json: Boolean(opts.json),
+            quiet: Boolean(opts.quiet),
+            command: ['ebp', ...argv].join(' '),
+          },
+          io,
+        ),
       );
     });
+}
 
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return code;
-  } catch (e) {
-    if (e instanceof CommanderError && !(e instanceof InvalidArgumentError)) {
-      // commander has already printed its message (and a suggestion for an unknown flag or command).
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' || e.exitCode === 0) return 0;
-      if (json) io.stdout(JSON.stringify({ error: { code: e.code, exitCode: EXIT_CODES.usage, message: e.message.replace(/^error: /, '') } }) + '\n');
-      return EXIT_CODES.usage;
-    }
-    if (e instanceof EbpError || e instanceof InvalidArgumentError) {
-      const exitCode = e instanceof EbpError ? e.exitCode : EXIT_CODES.usage;
-      const errCode = e instanceof EbpError ? e.code : 'ebp.usage';
-      io.stderr(`error: ${e.message}\n`);
-      if (debug && e.stack) io.stderr(e.stack + '\n');
-      if (json) io.stdout(JSON.stringify({ error: { code: errCode, exitCode, message: e.message } }) + '\n');
-      return exitCode;
-    }
-    const err = e as Error;
-    io.stderr(`internal error: ${err?.message ?? String(e)}\n${debug ? (err?.stack ?? '') + '\n' : 'run with --debug for details\n'}`);
-    return 70;
+/** The exit code of an error thrown by a command (or by commander), after printing it. */
+function exitCodeOf(e: unknown, io: CliIo, debug: boolean, json: boolean): number {
+  if (e instanceof CommanderError && !(e instanceof InvalidArgumentError)) {
+    // commander has already printed its message (and a suggestion for an unknown flag or command).
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' || e.exitCode === 0) return 0;
+    if (json) io.stdout(JSON.stringify({ error: { code: e.code, exitCode: EXIT_CODES.usage, message: e.message.replace(/^error: /, '') } }) + '\n');
+    return EXIT_CODES.usage;
   }
+  if (e instanceof EbpError || e instanceof InvalidArgumentError) {
+    const exitCode = e instanceof EbpError ? e.exitCode : EXIT_CODES.usage;
+    const errCode = e instanceof EbpError ? e.code : 'ebp.usage';
+    io.stderr(`error: ${e.message}\n`);
+    if (debug && e.stack) io.stderr(e.stack + '\n');
+    if (json) io.stdout(JSON.stringify({ error: { code: errCode, exitCode, message: e.message } }) + '\n');
+    return exitCode;
+  }
+  const err = e as Error;
+  io.stderr(`internal error: ${err?.message ?? String(e)}\n${debug ? (err?.stack ?? '') + '\n' : 'run with --debug for details\n'}`);
+  return 70;
 }

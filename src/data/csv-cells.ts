@@ -1,4 +1,5 @@
 import { DataError, type DataLocation } from '../errors';
+import { columnFlagValue } from './columns';
 
 /**
  * The words of a CSV file: delimiters (given or detected), cells (missing, numeric) and the {@link CsvError}s
@@ -155,7 +156,8 @@ export function numberCellError(kind: 'missing' | 'nonFinite' | 'invalid', cell:
   }
   return new CsvError(
     'nonNumeric',
-    `column ${q(name)} holds ${q(cell)}, expected a number. If ${q(name)} holds categories, pass --categorical ${name.includes(' ') ? q(name) : name} to one-hot encode it.`,
+    `column ${q(name)} holds ${q(cell)}, expected a number. If ${q(name)} holds categories, pass --categorical ${columnFlagValue(name)}` +
+      `${typeof loc.column === 'number' && /[",]/.test(name) ? ` (or its index, --categorical ${loc.column - 1})` : ''} to one-hot encode it.`,
     loc,
   );
 }

@@ -1,3 +1,4 @@
+import { resolveColumn, showColumnRef, type ColumnRef } from './columns';
 import { CsvError, delimiterHint, isMissingCell, missingCategoryError, numberCellError, parseNumberCell, q, type Delimiter } from './csv-cells';
 
 /**
@@ -11,9 +12,11 @@ export interface ColumnOptions {
    * Label column: a header name, or a 0-based index given as a number or a string of digits (negative counts
    * from the end). A name that exists in the header wins over an index. Default: `label`, else the last column.
    */
-  label?: string | number;
-  /** Feature columns holding text categories (one-hot encoded). */
-  categorical?: readonly string[];
+  label?: ColumnRef;
+  /** Feature columns holding text categories (one-hot encoded): names or indices as for `label` (src/data/columns.ts). */
+  categorical?: readonly ColumnRef[];
+  /** Columns to leave out (an ID column, a leak): names or indices as for `label`. */
+  drop?: readonly ColumnRef[];
   /** Whether the label column must be there (training, eval) or may be absent (predict). Default true. */
   requireLabel?: boolean;
   /** Whether missing cells are allowed in feature columns (filled later by imputation). Default false. */
@@ -32,7 +35,7 @@ export interface ColumnPlan {
   /** Column index of the label, -1 when absent. */
   labelIndex: number;
   labelName: string;
-  /** Feature columns in file order (everything but the label). */
+  /** Feature columns in file order (everything but the label and the dropped columns). */
   features: { index: number; name: string; kind: FeatureKind }[];
   allowMissing: boolean;
 }
@@ -67,41 +70,56 @@ export function checkHeader(cells: string[], file?: string, requireLabel = true,
   return names;
 }
 
-/** Work out which column is the label and which are features. */
+/** Work out which column is the label, which are features, and which are dropped. */
 export function planColumns(header: string[], opts: ColumnOptions = {}): ColumnPlan {
   const file = opts.file;
   const ncol = header.length;
-  const byName = new Map(header.map((h, j) => [h, j] as const));
   const requireLabel = opts.requireLabel ?? true;
   const list = header.map(q).join(', ');
+  const range = `0..${ncol - 1}, or -${ncol}..-1`;
   let labelIndex = -1;
   let labelName = '';
   const label = opts.label;
   if (label === undefined) {
-    labelIndex = byName.get('label') ?? (requireLabel ? ncol - 1 : -1);
-  } else if (typeof label === 'string' && byName.has(label)) {
-    labelIndex = byName.get(label)!;
-  } else if (typeof label === 'number' || /^-?\d+$/.test(label)) {
-    const k = Number(label);
-    if (!Number.isInteger(k) || k >= ncol || k < -ncol) {
-      throw new CsvError('labelColumn', `label column index ${label} is out of range for ${ncol} columns (0..${ncol - 1}, or -${ncol}..-1); the columns are ${list}.`, { file, line: 1 });
+    labelIndex = header.indexOf('label') >= 0 ? header.indexOf('label') : requireLabel ? ncol - 1 : -1;
+  } else {
+    const r = resolveColumn(header, label);
+    if ('index' in r) labelIndex = r.index;
+    else if (r.error === 'range') {
+      throw new CsvError('labelColumn', `label column ${showColumnRef(label)} is out of range for ${ncol} columns (${range}); the columns are ${list}.`, { file, line: 1 });
+    } else if (requireLabel) {
+      throw new CsvError('labelColumn', `no column named ${showColumnRef(label)} for the label; the columns are ${list}.`, { file, line: 1 });
     }
-    labelIndex = k < 0 ? ncol + k : k;
-  } else if (requireLabel) {
-    throw new CsvError('labelColumn', `no column named ${q(label)} for the label; the columns are ${list}.`, { file, line: 1 });
   }
   if (labelIndex >= 0) labelName = header[labelIndex];
   else if (typeof label === 'string') labelName = label;
-  const cats = new Set<string>();
-  for (const c of opts.categorical ?? []) {
-    if (!byName.has(c)) throw new CsvError('categorical', `--categorical names ${q(c)}, but there is no such column; the columns are ${list}.`, { file, line: 1 });
-    if (byName.get(c) === labelIndex) throw new CsvError('categorical', `--categorical names ${q(c)}, which is the label column.`, { file, line: 1 });
-    cats.add(c);
+  const columnsOf = (flag: string, refs: readonly ColumnRef[] | undefined): Set<number> => {
+    const out = new Set<number>();
+    for (const ref of refs ?? []) {
+      const r = resolveColumn(header, ref);
+      if ('error' in r) {
+        throw new CsvError(
+          'categorical',
+          r.error === 'range'
+            ? `${flag} names column ${showColumnRef(ref)}, out of range for ${ncol} columns (${range}); the columns are ${list}.`
+            : `${flag} names ${showColumnRef(ref)}, but there is no such column; the columns are ${list} (a 0-based index works too).`,
+          { file, line: 1 },
+        );
+      }
+      if (r.index === labelIndex) throw new CsvError('categorical', `${flag} names ${q(header[r.index])}, which is the label column.`, { file, line: 1 });
+      out.add(r.index);
+    }
+    return out;
+  };
+  const cats = columnsOf('--categorical', opts.categorical);
+  const dropped = columnsOf('--drop', opts.drop);
+  for (const j of cats) {
+    if (dropped.has(j)) throw new CsvError('categorical', `${q(header[j])} is both dropped (--drop) and categorical (--categorical); give one.`, { file, line: 1 });
   }
   const features = header
-    .map((name, index) => ({ index, name, kind: (cats.has(name) ? 'categorical' : 'numeric') as FeatureKind }))
-    .filter((f) => f.index !== labelIndex);
-  if (features.length === 0) throw new CsvError('header', 'there are no feature columns besides the label.', { file, line: 1 });
+    .map((name, index) => ({ index, name, kind: (cats.has(index) ? 'categorical' : 'numeric') as FeatureKind }))
+    .filter((f) => f.index !== labelIndex && !dropped.has(f.index));
+  if (features.length === 0) throw new CsvError('header', `there are no feature columns besides the label${dropped.size > 0 ? ' and the dropped columns' : ''}.`, { file, line: 1 });
   return { file, header, labelIndex, labelName, features, allowMissing: opts.allowMissing ?? false };
 }
 
@@ -132,6 +150,18 @@ export interface RawTable {
   lines: Int32Array;
   /** The delimiter used. */
   delimiter: Delimiter;
+}
+
+/** Missing cells per feature column of a table (what imputation fills), in file order; columns without any are left out. */
+export function missingCounts(raw: RawTable): { name: string; count: number }[] {
+  const counts = new Map<number, number>();
+  const nn = raw.numericCols.length;
+  for (let k = 0; k < raw.numeric.length; k++) if (Number.isNaN(raw.numeric[k])) counts.set(raw.numericCols[k % nn], (counts.get(raw.numericCols[k % nn]) ?? 0) + 1);
+  raw.categoricalCols.forEach((fi, i) => {
+    const m = raw.categorical[i].filter((c) => c === '').length;
+    if (m > 0) counts.set(fi, m);
+  });
+  return [...counts.keys()].sort((a, b) => a - b).map((fi) => ({ name: raw.plan.features[fi].name, count: counts.get(fi)! }));
 }
 
 /** Collects records into a {@link RawTable}, checking every cell as it comes. */

@@ -122,6 +122,15 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): IdxA
   return { dtype: info.dtype, shape, data: readElements(info.dtype, view, headerSize, count, bytes) };
 }
 
+/** A typed array of n elements filled with get(i), the big-endian element i of the data section. */
+function readBigEndian<T extends Int16Array | Int32Array | Float32Array | Float64Array>(
+  make: new (n: number) => T, n: number, get: (i: number) => number,
+): T {
+  const out = new make(n);
+  for (let i = 0; i < n; i++) out[i] = get(i);
+  return out;
+}
+
 function readElements(dtype: IdxDtype, view: DataView, off: number, n: number, bytes: Uint8Array): IdxTypedArray {
   switch (dtype) {
     case 'uint8':
@@ -131,25 +140,13 @@ function readElements(dtype: IdxDtype, view: DataView, off: number, n: number, b
       out.set(new Int8Array(bytes.buffer, bytes.byteOffset + off, n));
       return out;
     }
-    case 'int16': {
-      const out = new Int16Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt16(off + 2 * i, false);
-      return out;
-    }
-    case 'int32': {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt32(off + 4 * i, false);
-      return out;
-    }
-    case 'float32': {
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getFloat32(off + 4 * i, false);
-      return out;
-    }
-    case 'float64': {
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getFloat64(off + 8 * i, false);
-      return out;
-    }
+    case 'int16':
+      return readBigEndian(Int16Array, n, (i) => view.getInt16(off + 2 * i, false));
+    case 'int32':
+      return readBigEndian(Int32Array, n, (i) => view.getInt32(off + 4 * i, false));
+    case 'float32':
+      return readBigEndian(Float32Array, n, (i) => view.getFloat32(off + 4 * i, false));
+    case 'float64':
+      return readBigEndian(Float64Array, n, (i) => view.getFloat64(off + 8 * i, false));
   }
 }

@@ -78,18 +78,7 @@ export function sortClassNames(names: Iterable<string>): string[] {
 export function fitPreprocess(raw: RawTable, opts: PreprocessFitOptions = {}): PreprocessSpec {
   const scaling = opts.scaling ?? { kind: 'none' };
   const impute = opts.impute ?? 'none';
-  const sk = (scaling as { kind?: unknown } | null)?.kind;
-  if (typeof scaling !== 'object' || (sk !== 'none' && sk !== 'standardize' && sk !== 'binarize')) {
-    throw new ArgumentError(
-      `invalid argument. \`scaling\` must be { kind: 'none' }, { kind: 'standardize' } or { kind: 'binarize', threshold }. Value: \`${JSON.stringify(scaling)}\`.`,
-    );
-  }
-  if (scaling.kind === 'binarize' && !Number.isFinite(scaling.threshold)) {
-    throw new ArgumentError(`invalid argument. \`scaling.threshold\` must be a finite number. Value: \`${scaling.threshold}\`.`);
-  }
-  if (impute !== 'none' && impute !== 'mean' && impute !== 'median') {
-    throw new ArgumentError(`invalid argument. \`impute\` must be 'none', 'mean' or 'median'. Value: \`${JSON.stringify(impute)}\`.`);
-  }
+  checkFitOptions(scaling, impute);
   const plan = raw.plan;
   const rows = opts.rows ?? Int32Array.from({ length: raw.rows }, (_, i) => i);
   if (plan.labelIndex < 0) throw new CsvError('labelColumn', 'training data needs a label column.', { file: plan.file, line: 1 });
@@ -102,71 +91,89 @@ export function fitPreprocess(raw: RawTable, opts: PreprocessFitOptions = {}): P
     );
   }
   const columns: ColumnSpec[] = plan.features.map((f) => (f.kind === 'numeric' ? { name: f.name, kind: 'numeric' } : { name: f.name, kind: 'categorical', categories: [] }));
-  const nn = raw.numericCols.length;
   const vals = new Float64Array(rows.length);
-  raw.numericCols.forEach((fi, i) => {
-    const col = columns[fi] as NumericColumnSpec;
-    let m = 0;
-    for (let r = 0; r < rows.length; r++) {
-      const v = raw.numeric[rows[r] * nn + i];
-      if (!Number.isNaN(v)) vals[m++] = v;
-    }
-    const present = vals.subarray(0, m);
-    if (impute !== 'none') {
-      if (m === 0) {
-        throw new CsvError('missing', `column ${q(col.name)} has no values in the training rows, so missing values cannot be imputed.`, {
-          file: plan.file,
-          column: plan.features[fi].index + 1,
-        });
-      }
-      let fill = 0;
-      if (impute === 'mean') {
-        for (let k = 0; k < m; k++) fill += present[k];
-        fill /= m;
-      } else fill = median(present);
-      col.fill = fill;
-    }
-    if (scaling.kind === 'standardize') {
-      const { mean, std } = meanAndStd(present, rows.length - m, col.fill ?? 0);
-      if (!Number.isFinite(mean) || !Number.isFinite(std)) {
-        throw new CsvError('nonNumeric', `column ${q(col.name)}: its mean or standard deviation is not a finite number (mean ${mean}, std ${std}), so it cannot be standardized.`, {
-          file: plan.file,
-          column: plan.features[fi].index + 1,
-        });
-      }
-      col.mean = mean;
-      col.std = std > 0 ? std : 1;
-    }
-  });
-  raw.categoricalCols.forEach((fi, i) => {
-    const col = columns[fi] as CategoricalColumnSpec;
-    const cells = raw.categorical[i];
-    col.categories = [...new Set(cells.filter((c) => c !== ''))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (impute !== 'none') {
-      const counts = new Map<string, number>();
-      for (let r = 0; r < rows.length; r++) {
-        const c = cells[rows[r]];
-        if (c !== '') counts.set(c, (counts.get(c) ?? 0) + 1);
-      }
-      let best = '';
-      let bc = 0;
-      for (const c of col.categories) {
-        const k = counts.get(c) ?? 0;
-        if (k > bc) {
-          bc = k;
-          best = c;
-        }
-      }
-      if (bc === 0) {
-        throw new CsvError('missing', `column ${q(col.name)} has no values in the training rows, so missing values cannot be imputed.`, {
-          file: plan.file,
-          column: plan.features[fi].index + 1,
-        });
-      }
-      col.fill = best;
-    }
-  });
+  raw.numericCols.forEach((fi, i) => fitNumericColumn(raw, rows, i, fi, columns[fi] as NumericColumnSpec, scaling, impute, vals));
+  raw.categoricalCols.forEach((fi, i) => fitCategoricalColumn(raw, rows, i, fi, columns[fi] as CategoricalColumnSpec, impute));
   return { version: 1, label: { name: plan.labelName, classes }, columns, scaling, impute };
+}
+
+function checkFitOptions(scaling: Scaling, impute: ImputeMethod): void {
+  const sk = (scaling as { kind?: unknown } | null)?.kind;
+  if (typeof scaling !== 'object' || (sk !== 'none' && sk !== 'standardize' && sk !== 'binarize')) {
+    throw new ArgumentError(
+      `invalid argument. \`scaling\` must be { kind: 'none' }, { kind: 'standardize' } or { kind: 'binarize', threshold }. Value: \`${JSON.stringify(scaling)}\`.`,
+    );
+  }
+  if (scaling.kind === 'binarize' && !Number.isFinite(scaling.threshold)) {
+    throw new ArgumentError(`invalid argument. \`scaling.threshold\` must be a finite number. Value: \`${scaling.threshold}\`.`);
+  }
+  if (impute !== 'none' && impute !== 'mean' && impute !== 'median') {
+    throw new ArgumentError(`invalid argument. \`impute\` must be 'none', 'mean' or 'median'. Value: \`${JSON.stringify(impute)}\`.`);
+  }
+}
+
+/** A feature column with no value in the training rows, so that its missing values cannot be imputed. */
+function nothingToImpute(raw: RawTable, fi: number, name: string): CsvError {
+  return new CsvError('missing', `column ${q(name)} has no values in the training rows, so missing values cannot be imputed.`, {
+    file: raw.plan.file,
+    column: raw.plan.features[fi].index + 1,
+  });
+}
+
+/** The fill value and scaling of numeric column i (feature fi) from the training rows; `vals` is scratch of rows.length. */
+function fitNumericColumn(
+  raw: RawTable, rows: ArrayLike<number>, i: number, fi: number, col: NumericColumnSpec, scaling: Scaling, impute: ImputeMethod, vals: Float64Array,
+): void {
+  const nn = raw.numericCols.length;
+  let m = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const v = raw.numeric[rows[r] * nn + i];
+    if (!Number.isNaN(v)) vals[m++] = v;
+  }
+  const present = vals.subarray(0, m);
+  if (impute !== 'none') {
+    if (m === 0) throw nothingToImpute(raw, fi, col.name);
+    let fill = 0;
+    if (impute === 'mean') {
+      for (let k = 0; k < m; k++) fill += present[k];
+      fill /= m;
+    } else fill = median(present);
+    col.fill = fill;
+  }
+  if (scaling.kind === 'standardize') {
+    const { mean, std } = meanAndStd(present, rows.length - m, col.fill ?? 0);
+    if (!Number.isFinite(mean) || !Number.isFinite(std)) {
+      throw new CsvError('nonNumeric', `column ${q(col.name)}: its mean or standard deviation is not a finite number (mean ${mean}, std ${std}), so it cannot be standardized.`, {
+        file: raw.plan.file,
+        column: raw.plan.features[fi].index + 1,
+      });
+    }
+    col.mean = mean;
+    col.std = std > 0 ? std : 1;
+  }
+}
+
+/** The categories of categorical column i (feature fi), from all rows, and its fill (the most frequent in the training rows). */
+function fitCategoricalColumn(raw: RawTable, rows: ArrayLike<number>, i: number, fi: number, col: CategoricalColumnSpec, impute: ImputeMethod): void {
+  const cells = raw.categorical[i];
+  col.categories = [...new Set(cells.filter((c) => c !== ''))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (impute === 'none') return;
+  const counts = new Map<string, number>();
+  for (let r = 0; r < rows.length; r++) {
+    const c = cells[rows[r]];
+    if (c !== '') counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let best = '';
+  let bc = 0;
+  for (const c of col.categories) {
+    const k = counts.get(c) ?? 0;
+    if (k > bc) {
+      bc = k;
+      best = c;
+    }
+  }
+  if (bc === 0) throw nothingToImpute(raw, fi, col.name);
+  col.fill = best;
 }
 
 /** Number of network inputs the spec produces. */
@@ -202,6 +209,18 @@ function scaleNumeric(spec: PreprocessSpec, col: NumericColumnSpec, v: number): 
   }
   if (s.kind === 'binarize') return v >= s.threshold ? 1 : -1;
   return v;
+}
+
+/** {@link scaleNumeric}, where a result beyond float64 (a value far outside the training range) is a data error naming the cell. */
+function scaledCell(spec: PreprocessSpec, col: NumericColumnSpec, v: number, loc: { file?: string; line?: number; column?: number }): number {
+  const x = scaleNumeric(spec, col, v);
+  if (Number.isFinite(x)) return x;
+  throw new CsvError(
+    'nonFinite',
+    `column ${q(col.name)} holds ${v}, which is ${x} after standardization with the training mean ${col.mean?.toPrecision(3)} and std ${col.std?.toPrecision(3)}: ` +
+      `too far outside the training values, expected a value within ${((col.std ?? 1) * Number.MAX_VALUE).toPrecision(3)} of the mean.`,
+    loc,
+  );
 }
 
 function oneHot(spec: PreprocessSpec, col: CategoricalColumnSpec, index: Map<string, number>, value: string, out: Float64Array, o: number): boolean {
@@ -248,6 +267,8 @@ export class RowEncoder {
   /** Rows read while training (a `--test` file): messages may suggest --impute. */
   private readonly training: boolean;
   unknownCategories = 0;
+  /** Missing cells filled from the training data (imputation), per spec column. */
+  readonly imputed: number[];
 
   constructor(spec: PreprocessSpec, header: string[], opts: { file?: string; requireLabel: boolean; training?: boolean }) {
     this.spec = spec;
@@ -268,6 +289,7 @@ export class RowEncoder {
       );
     }
     this.sources = spec.columns.map((c) => byName.get(c.name)!);
+    this.imputed = spec.columns.map(() => 0);
     this.catIndex = spec.columns.map((c) => (c.kind === 'categorical' ? new Map(c.categories.map((v, j) => [v, j] as const)) : null));
     this.classIndex = new Map(spec.label.classes.map((c, k) => [c, k] as const));
     this.labelIndex = byName.get(spec.label.name) ?? -1;
@@ -294,14 +316,18 @@ export class RowEncoder {
       const cell = cells[j];
       if (col.kind === 'numeric') {
         let v = parseNumberCell(cell);
-        if (v === 'missing' && col.fill !== undefined) v = col.fill;
+        if (v === 'missing' && col.fill !== undefined) {
+          v = col.fill;
+          this.imputed[i]++;
+        }
         if (typeof v !== 'number') throw numberCellError(v, cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
-        out[o++] = scaleNumeric(spec, col, v);
+        out[o++] = scaledCell(spec, col, v, { file: this.file, line, column: j + 1 });
       } else {
         let value = cell.trim();
         if (isMissingCell(value)) {
           if (col.fill === undefined) throw missingCategoryError(cell, col.name, { file: this.file, line, column: j + 1 }, this.training);
           value = col.fill;
+          this.imputed[i]++;
         }
         if (!oneHot(spec, col, this.catIndex[i]!, value, out, o)) this.unknownCategories++;
         o += col.categories.length;
@@ -367,7 +393,7 @@ export function encodeTable(spec: PreprocessSpec, raw: RawTable, rows?: ArrayLik
           }
           v = col.fill;
         }
-        X[o++] = scaleNumeric(spec, col, v);
+        X[o++] = scaledCell(spec, col, v, { file: plan.file, line: raw.lines[row], column: plan.features[src.fi].index + 1 });
       } else {
         let value = raw.categorical[src.p][row];
         if (value === '') {

@@ -90,14 +90,17 @@ export function forwardBatch(store: PosteriorStore, ws: Workspace, B: number, ba
       const prev = ws.layers[l - 1];
       kern.denseLayer(mean, variance, b, K, Kout, prev.muOut, prev.nuOut, true, B, buf.ubar, buf.sigma2, c, k1);
     }
-    activate(buf, B * Kout, backward && l < L - 1);
+    activate(buf, 0, B * Kout, backward && l < L - 1);
   }
 }
 
-/** Sign-neuron moments from (μ̄, σ̄²): ⟨v⟩ = erf(z/√2), Var v = 4Φ(z)Φ(−z), z = μ̄/σ̄ (spec §3, §11.5). */
-function activate(buf: LayerBuffers, count: number, withDerivative: boolean): void {
+/**
+ * @internal Sign-neuron moments from (μ̄, σ̄²) of the entries [from, to): ⟨v⟩ = erf(z/√2), Var v = 4Φ(z)Φ(−z),
+ * z = μ̄/σ̄ (spec §3, §11.5); the threaded step (./parallel.ts) runs it on each thread's units.
+ */
+export function activate(buf: LayerBuffers, from: number, to: number, withDerivative: boolean): void {
   const { ubar, sigma2, muOut, nuOut, pPlus, dmu } = buf;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const sigma = Math.sqrt(sigma2[i]);
     const z = ubar[i] / sigma;
     const p = 0.5 * erfc(-z * SQRT1_2);

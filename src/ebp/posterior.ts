@@ -3,7 +3,7 @@ import { ArgumentError, ShapeError, NumericError } from '../errors';
 import type { Matrix } from '../tensor/matrix';
 import { createRng, type Rng } from '../util/random';
 import {
-  REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, createEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels, type Refresh,
+  REFRESH_BINARY, REFRESH_NONE, REFRESH_TERNARY, createEbpHeap, createSharedEbpHeap, jsKernels, wasmKernels, type EbpHeap, type EbpKernels, type Refresh,
 } from '../kernels/ebp';
 import { heapBytes } from '../kernels/wasm-heap';
 import { invalid, requireFinite, requireOneOf } from '../util/validate';
@@ -83,7 +83,7 @@ export class PosteriorStore {
   readonly ternaryPrior: Float64Array;
 
   private constructor(
-    weights: WeightKind, weightVariance: number, sizes: number[], h: ArrayLike<number>[], b: ArrayLike<number>[], backend: Backend,
+    weights: WeightKind, weightVariance: number, sizes: number[], h: ArrayLike<number>[], b: ArrayLike<number>[], backend: Backend, shared = false,
   ) {
     this.weights = weights;
     this.weightVariance = weightVariance;
@@ -103,8 +103,8 @@ export class PosteriorStore {
         f64.push(n, sizes[l + 1], n);
         if (!gaussian) f64.push(n, n);
       }
-      heap = createEbpHeap(heapBytes(f64, ws.i32));
-      if (heap === null && backend === 'wasm') {
+      heap = shared ? createSharedEbpHeap(heapBytes(f64, ws.i32)) : createEbpHeap(heapBytes(f64, ws.i32));
+      if (heap === null && backend === 'wasm' && !shared) {
         throw new ArgumentError("backend 'wasm' was requested but WebAssembly SIMD is not available here (or EBP_BNN_WASM=0).");
       }
     }
@@ -142,6 +142,25 @@ export class PosteriorStore {
   /** `'wasm'` when the store's arrays live in a WebAssembly heap run by the SIMD kernels, else `'js'`. */
   get backend(): 'wasm' | 'js' {
     return this.heap ? 'wasm' : 'js';
+  }
+
+  /** @internal The store's WebAssembly heap (null on the JS backend). */
+  get wasmHeap(): EbpHeap | null {
+    return this.heap;
+  }
+
+  /** Whether the store's arrays live in a shared WebAssembly memory (threaded training; see EbpTrainer's `threads`). */
+  get shared(): boolean {
+    return this.heap !== null && typeof SharedArrayBuffer === 'function' && this.heap.memory.buffer instanceof SharedArrayBuffer;
+  }
+
+  /**
+   * @internal A copy on a shared WebAssembly memory, the same bytes as this store (its moments are a function
+   * of h); null where shared memory is unavailable (no SharedArrayBuffer, WebAssembly disabled).
+   */
+  sharedClone(): PosteriorStore | null {
+    const copy = new PosteriorStore(this.weights, this.weightVariance, this.sizes.slice(), this.layers.map((L) => L.h), this.layers.map((L) => L.b), 'wasm', true);
+    return copy.shared ? copy : null;
   }
 
   /** A randomly initialised posterior for layer widths `sizes` = [K_0, K_1, ..., K_L] (spec §7). */

@@ -6,9 +6,10 @@ import { rowMajor } from '../tensor/matrix';
 import { driveAsync, driveSync } from '../util/drive';
 import { check, requireNonNegativeInteger, requireOneOf, requirePositiveInteger } from '../util/validate';
 import { forEachChunk, workspaceFor } from './batch';
-import { deterministicBatch, forwardBatch } from './forward';
+import { teamCapable } from './parallel';
 import { PosteriorStore, type Backend, type InitOptions } from './posterior';
-import { stepBatch } from './update';
+import { serialRunner, teamRunner, teamWorthwhile, type StepRunner } from './runner';
+import { EbpTeam, ebpThreadsAvailable, requireThreads } from './team';
 import type { Workspace } from './workspace';
 
 /** {@link EbpTrainer.fit} options. */
@@ -89,8 +90,21 @@ export interface TrainReport {
  */
 export const DIVERGENCE_NEG_LOG_Z = 1e4;
 
+/** Options of an {@link EbpTrainer}: how many threads it trains on. */
+export interface EbpTrainerOptions {
+  /**
+   * Threads a minibatch's passes are split over, 1 to 256 (default 1). The model bytes are the same for any
+   * count. Above 1 it needs worker threads (Node: import `ebp-bnn/node` once, which provides them) and the
+   * WebAssembly backend; the trainer then trains a copy of the store on a shared WebAssembly memory (read
+   * {@link EbpTrainer.store}). JS-backend stores, discrete weights other than binary and ternary, and batches
+   * larger than the store's workspace run on one thread. Call {@link EbpTrainer.close} to end the workers
+   * early; idle workers never keep a process alive.
+   */
+  threads?: number;
+}
+
 /** {@link EbpTrainer.create} settings: the layer widths and the posterior's initialisation options. */
-export interface EbpTrainerConfig extends Omit<InitOptions, 'rng'> {
+export interface EbpTrainerConfig extends Omit<InitOptions, 'rng'>, EbpTrainerOptions {
   /** Input width K_0. */
   inputs: number;
   hidden?: number[];
@@ -118,8 +132,24 @@ export class EbpTrainer {
   /** Completed epochs. */
   epoch = 0;
   private rng: Rng;
+  private readonly requestedThreads: number;
+  private team: EbpTeam | null = null;
+  private runnerCache: StepRunner | null = null;
 
-  constructor(store: PosteriorStore, seed = 0) {
+  /**
+   * @param store the posterior to train (with `threads` above 1, a copy of it on shared memory: see {@link EbpTrainer.store})
+   * @param seed seed of the data order
+   * @throws {ArgumentError} a thread count outside 1..256, or above 1 where worker threads are unavailable
+   */
+  constructor(store: PosteriorStore, seed = 0, options: EbpTrainerOptions = {}) {
+    if (!(store instanceof PosteriorStore)) throw new ArgumentError('invalid argument. `store` must be a PosteriorStore.');
+    this.requestedThreads = requireThreads(options.threads ?? 1);
+    if (this.requestedThreads > 1) {
+      if (!ebpThreadsAvailable()) {
+        throw new ArgumentError(`invalid argument. \`threads\` is ${this.requestedThreads}, but worker threads are unavailable here (Node: import 'ebp-bnn/node' once; browsers: threads 1).`);
+      }
+      if (store.backend === 'wasm' && !store.shared) store = store.sharedClone() ?? store;
+    }
     this.store = store;
     this.rng = createRng(seed);
   }
@@ -127,10 +157,11 @@ export class EbpTrainer {
   /** A trainer with a freshly initialised posterior of widths [inputs, ...hidden, outputs]. */
   static create(cfg: EbpTrainerConfig): EbpTrainer {
     check(cfg.hidden === undefined || Array.isArray(cfg.hidden), 'hidden', 'an array of layer widths, e.g. [200]', cfg.hidden);
+    const threads = requireThreads(cfg.threads ?? 1);
     const sizes = [cfg.inputs, ...(cfg.hidden ?? []), cfg.outputs];
     const seed = cfg.seed ?? 0;
     const store = PosteriorStore.init(sizes, { ...cfg, seed });
-    return new EbpTrainer(store, seed + 1);
+    return new EbpTrainer(store, seed + 1, { threads });
   }
 
   /**
@@ -138,9 +169,40 @@ export class EbpTrainer {
    * sharded training; docs/algorithm.md). The prior is copied: it stays as it was, e.g. as the base of a
    * later merge. Trained on the same rows in the same order, this continues the run that made the prior.
    */
-  static fromPrior(prior: PosteriorStore, seed = 0, backend?: Backend): EbpTrainer {
+  static fromPrior(prior: PosteriorStore, seed = 0, backend?: Backend, options: EbpTrainerOptions = {}): EbpTrainer {
     if (!(prior instanceof PosteriorStore)) throw new ArgumentError('invalid argument. `prior` must be a PosteriorStore.');
-    return new EbpTrainer(prior.clone(backend), seed);
+    return new EbpTrainer(prior.clone(backend), seed, options);
+  }
+
+  /** Threads the last fit's minibatches ran on (1 before a fit, and where threads fall back to one). */
+  get threads(): number {
+    return this.runnerCache?.threads ?? 1;
+  }
+
+  /** End the worker threads (a later fit starts new ones). Safe to call at any time, and twice. */
+  close(): void {
+    teams.unregister(this);
+    this.team?.close();
+    this.team = null;
+    this.runnerCache = null;
+  }
+
+  /**
+   * The passes of a fit's minibatches of `batch` rows: on a team when threads were asked for, the store allows
+   * it and a step has enough work to split ({@link teamWorthwhile}); else on the calling thread (same bytes).
+   */
+  private runner(ws: Workspace, batch: number): StepRunner {
+    const home = this.store.heapWorkspace;
+    if (this.requestedThreads > 1 && home !== null && ws === home && teamCapable(this.store) && teamWorthwhile(this.store, batch)) {
+      if (this.team === null) {
+        this.team = EbpTeam.start(this.store, home, this.requestedThreads);
+        teams.register(this, this.team, this);
+      }
+      this.runnerCache = teamRunner(this.store, home, this.team);
+    } else {
+      this.runnerCache = serialRunner(this.store);
+    }
+    return this.runnerCache;
   }
 
   /** The data-order generator's state (for checkpoints). */
@@ -171,6 +233,7 @@ export class EbpTrainer {
     const plan = planRun(this.store, data, opts);
     if (opts.seed !== undefined) this.rng = createRng(opts.seed);
     const ws = workspaceFor(this.store, plan.batchSize);
+    const runner = this.runner(ws, plan.batchSize);
     const order = new Int32Array(plan.n);
     const reports: EpochReport[] = [];
     let startBatch = plan.startBatch;
@@ -184,14 +247,14 @@ export class EbpTrainer {
           reports.push(this.epochReport(this.epoch + 1, tally, null, true));
           return { epochs: reports, interrupted: true, batchesDone: bi, epochStartRng };
         }
-        this.trainBatch(plan, ws, order, bi, tally);
+        this.trainBatch(runner, plan, ws, order, bi, tally);
         opts.onBatch?.({ epoch: this.epoch + 1, batch: bi + 1, batches: plan.batches, samples: tally.seen });
         yield;
       }
       startBatch = 0;
       this.store.assertFinite(`after epoch ${this.epoch + 1}`);
       this.epoch++;
-      const report = this.epochReport(this.epoch, tally, opts.validation ?? null, false);
+      const report = this.epochReport(this.epoch, tally, opts.validation ?? null, false, runner);
       reports.push(report);
       if (opts.onEpoch?.(report) === false) break;
     }
@@ -202,8 +265,7 @@ export class EbpTrainer {
    * Minibatch `bi` of the epoch's order: its rows into the workspace, then the one EBP step (the same as
    * ebpStep's), with the online EBP-P / EBP-D errors counted on the pre-update posterior (spec §7 step 2).
    */
-  private trainBatch(plan: RunPlan, ws: Workspace, order: Int32Array, bi: number, t: Tally): void {
-    const store = this.store;
+  private trainBatch(runner: StepRunner, plan: RunPlan, ws: Workspace, order: Int32Array, bi: number, t: Tally): void {
     const t0 = performance.now();
     const { K0, KL, X, xo, Y, labels } = plan;
     const start = bi * plan.batchSize;
@@ -216,17 +278,17 @@ export class EbpTrainer {
     const observe = (w: Workspace, nb: number): void => {
       const last = w.layers[w.layers.length - 1];
       t.errP += countErrors(last.muOut, labels, order, start, nb, KL);
-      deterministicBatch(store, w, nb, true);
+      runner.deterministic(w, nb, true);
       t.errD += countErrors(last.signOut, labels, order, start, nb, KL);
     };
-    t.negLogZ -= stepBatch(store, ws, B, t.online ? observe : undefined);
+    t.negLogZ -= runner.step(ws, B, t.online ? observe : undefined);
     t.seen += B;
     t.seconds += (performance.now() - t0) / 1000;
   }
 
-  private epochReport(epoch: number, t: Tally, validation: Dataset | null, interrupted: boolean): EpochReport {
+  private epochReport(epoch: number, t: Tally, validation: Dataset | null, interrupted: boolean, runner?: StepRunner): EpochReport {
     const t1 = performance.now();
-    const val = validation ? evaluateErrors(this.store, validation) : { errorP: NaN, errorD: NaN };
+    const val = validation ? evaluateWith(this.store, validation, runner ?? serialRunner(this.store)) : { errorP: NaN, errorD: NaN };
     const seen = Math.max(t.seen, 1);
     const report: EpochReport = {
       epoch,
@@ -247,9 +309,12 @@ export class EbpTrainer {
   /** EBP-P and EBP-D error on a dataset. */
   evaluate(data: Dataset): { errorP: number; errorD: number } {
     checkDataset(this.store, data, 'evaluation');
-    return evaluateErrors(this.store, data);
+    return evaluateWith(this.store, data, this.runnerCache ?? serialRunner(this.store));
   }
 }
+
+/** Ends the workers of a trainer that was dropped without close(). */
+const teams = new FinalizationRegistry<EbpTeam>((team) => team.close());
 
 /** Running sums of one epoch. */
 interface Tally {
@@ -297,13 +362,18 @@ function planRun(store: PosteriorStore, data: Dataset, opts: FitOptions): RunPla
 
 /** Error fractions of EBP-P and EBP-D over a dataset (chunked, allocation-free per chunk). */
 export function evaluateErrors(store: PosteriorStore, data: Dataset): { errorP: number; errorD: number } {
+  return evaluateWith(store, data, serialRunner(store));
+}
+
+/** {@link evaluateErrors} with the passes of `runner` (a trainer's threads: the same results). */
+function evaluateWith(store: PosteriorStore, data: Dataset, runner: StepRunner): { errorP: number; errorD: number } {
   const KL = store.sizes[store.sizes.length - 1];
   let errP = 0;
   let errD = 0;
   forEachChunk(store, data.X, (ws: Workspace, start, nb) => {
-    forwardBatch(store, ws, nb, false);
+    runner.forward(ws, nb, false);
     errP += countErrors(ws.layers[ws.layers.length - 1].muOut, data.labels, null, start, nb, KL);
-    deterministicBatch(store, ws, nb, true);
+    runner.deterministic(ws, nb, true);
     errD += countErrors(ws.layers[ws.layers.length - 1].signOut, data.labels, null, start, nb, KL);
   });
   const n = data.labels.length;

@@ -7,6 +7,7 @@ import type { Matrix } from '../tensor/matrix';
 import { REFRESH_NONE } from '../kernels/ebp';
 import { loadStep } from './batch';
 import { forwardBatch } from './forward';
+import { biasUpdate } from './parallel';
 import type { PosteriorStore } from './posterior';
 import type { Workspace } from './workspace';
 
@@ -46,6 +47,19 @@ export function stepBatch(store: PosteriorStore, ws: Workspace, B: number, obser
  * of every layer into ws.layers[l].delta, with the means from before the update.
  */
 export function backward(store: PosteriorStore, ws: Workspace, B: number): number {
+  const logZ = outputDeltas(store, ws, B);
+  const L = store.layers.length;
+  // δ_{l−1} = 2N(0|μ̄,σ̄²) · (Σ_k ⟨W_kj⟩ δ_k) / √(K+1) (§5).
+  for (let l = L - 1; l >= 1; l--) {
+    const { mean, inputs: K, outputs: Kout } = store.layers[l];
+    const below = ws.layers[l - 1];
+    ws.kernels.backwardHidden(mean, K, Kout, ws.layers[l].delta, below.dmu, below.delta, B, Math.sqrt(K + 1));
+  }
+  return logZ;
+}
+
+/** @internal §4 and the output deltas δ_L of the first B rows (after a forwardBatch); returns log Z. */
+export function outputDeltas(store: PosteriorStore, ws: Workspace, B: number): number {
   const L = store.layers.length;
   const { ubar, sigma2, delta } = ws.layers[L - 1];
   const y = ws.y;
@@ -56,12 +70,6 @@ export function backward(store: PosteriorStore, ws: Workspace, B: number): numbe
     logZ += logNormCdf(zy); // §4
     // δ_L = y N(0|μ̄,σ̄²)/Φ(y z) = y φ(zy)/Φ(zy)/σ̄, in a form that stays finite for zy → −∞ (§11.1).
     delta[i] = (y[i] * normPdfOverCdf(zy)) / sigma;
-  }
-  // δ_{l−1} = 2N(0|μ̄,σ̄²) · (Σ_k ⟨W_kj⟩ δ_k) / √(K+1) (§5).
-  for (let l = L - 1; l >= 1; l--) {
-    const { mean, inputs: K, outputs: Kout } = store.layers[l];
-    const below = ws.layers[l - 1];
-    ws.kernels.backwardHidden(mean, K, Kout, ws.layers[l].delta, below.dmu, below.delta, B, Math.sqrt(K + 1));
   }
   return logZ;
 }
@@ -80,11 +88,7 @@ function update(store: PosteriorStore, ws: Workspace, B: number): void {
     const { h, b, mean, variance, map, inputs: K, outputs: Kout } = store.layers[l];
     const c = Math.sqrt(K + 1);
     const d = ws.layers[l].delta;
-    for (let k = 0; k < Kout; k++) {
-      let s = 0;
-      for (let n = 0; n < B; n++) s += d[n * Kout + k];
-      b[k] += s / c; // bias variance 1
-    }
+    biasUpdate(b, d, B, Kout, c, 0, Kout);
     if (l === 0 && ws.sparse) {
       const count = ws.unionOfColumns(B);
       kern.updateSparse(h, mean, variance, map, K, Kout, d, ws.nzStart, ws.nzIdx, ws.nzVal, B, ws.union, count, c, scale, refreshKind, ternaryPrior);

@@ -40,30 +40,21 @@ export function gemmF32(
   }
 }
 
-/** float64 panel GEMM (inference); see the module comment. */
+/**
+ * float64 panel GEMM (inference); see the module comment. One lane (output column) at a time, each a plain
+ * dot product over p in order: the same sums, in the same order, as the eight running sums of gemmF32's form.
+ */
 export function gemmF64(
   A: Float64Array, ais: number, aps: number, B: Float64Array, bqs: number, C: Float64Array, cis: number, cqs: number,
   rows: number, panels: number, depth: number,
 ): void {
   for (let i = 0; i < rows; i++) {
-    const ai = i * ais;
     for (let q = 0; q < panels; q++) {
-      const bq = q * bqs;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-      for (let p = 0, a = ai, b = bq; p < depth; p++, a += aps, b += 8) {
-        const x = A[a];
-        s0 += x * B[b];
-        s1 += x * B[b + 1];
-        s2 += x * B[b + 2];
-        s3 += x * B[b + 3];
-        s4 += x * B[b + 4];
-        s5 += x * B[b + 5];
-        s6 += x * B[b + 6];
-        s7 += x * B[b + 7];
+      for (let l = 0; l < 8; l++) {
+        let s = 0;
+        for (let p = 0; p < depth; p++) s += A[i * ais + p * aps] * B[q * bqs + p * 8 + l];
+        C[i * cis + q * cqs + l] = s;
       }
-      const c = i * cis + q * cqs;
-      C[c] = s0; C[c + 1] = s1; C[c + 2] = s2; C[c + 3] = s3;
-      C[c + 4] = s4; C[c + 5] = s5; C[c + 6] = s6; C[c + 7] = s7;
     }
   }
 }

@@ -65,6 +65,17 @@ export class WasmHeap<E extends WebAssembly.Exports = WebAssembly.Exports> {
     return own === null ? null : new WasmHeap<E>(own.memory, own.exports as E, own.base, own.memory.buffer.byteLength);
   }
 
+  /**
+   * A heap on its own shared memory (a SharedArrayBuffer): `mod` must be built for a shared memory
+   * (`--shared-memory`), and other threads may instantiate it on {@link memory}. Null where WebAssembly
+   * threads are unavailable (no SharedArrayBuffer, e.g. a page that is not cross-origin isolated) or disabled.
+   */
+  static createShared<E extends WebAssembly.Exports>(mod: WebAssembly.Module | null, bytes: number): WasmHeap<E> | null {
+    if (mod === null || !enabled || typeof SharedArrayBuffer !== 'function') return null;
+    const own = instantiate(mod, bytes, true);
+    return own === null ? null : new WasmHeap<E>(own.memory, own.exports as E, own.base, own.memory.buffer.byteLength);
+  }
+
   f64(n: number): Float64Array {
     return new Float64Array(this.memory.buffer, this.take(n * 8), n);
   }
@@ -94,12 +105,12 @@ const ARENA_BYTES = 16 << 20;
 const arenas = new Map<WebAssembly.Module, { memory: WebAssembly.Memory; exports: WebAssembly.Exports; top: number; limit: number }>();
 
 /** A fixed-size memory with an instance of `mod` on it and room for `bytes` above __heap_base, or null. */
-function instantiate(mod: WebAssembly.Module, bytes: number): { memory: WebAssembly.Memory; exports: WebAssembly.Exports; base: number; limit: number } | null {
+function instantiate(mod: WebAssembly.Module, bytes: number, shared = false): { memory: WebAssembly.Memory; exports: WebAssembly.Exports; base: number; limit: number } | null {
   const reserve = 64 * 1024; // module stack and data below __heap_base
   const pages = Math.ceil((reserve + bytes) / 65536) + 1;
   if (pages > 32768) return null; // > 2 GiB: leave it to the JS kernels
   try {
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, ...(shared ? { shared: true } : {}) });
     const exports = new WebAssembly.Instance(mod, { env: { memory } }).exports;
     const base = (exports as unknown as { __heap_base: WebAssembly.Global }).__heap_base.value as number;
     if (base > reserve) return null;

@@ -127,108 +127,101 @@ function storePanel(pre: Float64Array, o: number, N: number, p: number, s0: numb
 }
 
 /**
- * Mirrors tern_real_pre in wasm/xnor_kernels.c: the first layer of a ternary network on real inputs,
- * Σ_{j ∈ P} x_j − Σ_{j ∈ M} x_j. Zero inputs and zero weights are skipped. With fewer than
- * LUT_MIN_ROWS outputs: direct sums in input order over the non-zero inputs. Otherwise per-sample
- * tables of the 256 subset sums of each group of 8 inputs with a non-zero input (groupTables), and
- * s += T[g][P byte] − T[g][M byte] over those groups in increasing g.
+ * Mirrors real_pre and tern_real_pre in wasm/xnor_kernels.c: the first layer on real inputs, zero inputs
+ * skipped. Binary rows: Σ_j w_j x_j with w = ±1 (bit 1 = −1); ternary rows: Σ_{j ∈ P} x_j − Σ_{j ∈ M} x_j,
+ * zero weights skipped too. With fewer than LUT_MIN_ROWS outputs: direct sums in input order over the
+ * non-zero inputs. Otherwise per-sample tables of each group of 8 inputs with a non-zero input
+ * (groupTables: the ±1 sums for binary rows, the 256 subset sums for ternary rows), summed over those
+ * groups in increasing g: s += T[g][sign byte], or s += T[g][P byte] − T[g][M byte].
  */
-export function realPreTernary(X: Float64Array, xo: number, L: PanelLayer, B: number, buf: FirstLayerBuffers): void {
-  const { K, KW, P, panels, N } = L;
-  const { pre, table: T, list } = buf;
-  const stride = KW * 8;
+export function realPre(X: Float64Array, xo: number, L: PanelLayer, B: number, buf: FirstLayerBuffers, ternary: boolean): void {
+  const { K, N, P } = L;
+  const { pre, table, list } = buf;
   for (let n = 0; n < B; n++) {
     const xr = xo + n * K;
     const o = n * N;
     if (N < LUT_MIN_ROWS) {
       const count = nonZeroInputs(X, xr, K, list);
-      for (let k = 0; k < N; k++) {
-        const wo = (k >>> 2) * stride + (k & 3);
-        let s = 0;
-        for (let i = 0; i < count; i++) {
-          const j = list[i];
-          const at = wo + (j >>> 5) * 8;
-          const sh = j & 31;
-          if ((panels[at + 4] >>> sh) & 1) {
-            const v = X[xr + j];
-            s += (panels[at] >>> sh) & 1 ? -v : v;
-          }
-        }
-        pre[o + k] = s;
+      for (let k = 0; k < N; k++) pre[o + k] = ternary ? directTernary(X, xr, L, list, count, k) : directBinary(X, xr, L, list, count, k);
+    } else {
+      const count = groupTables(X, xr, K, table, list, ternary);
+      for (let p = 0; p < P; p++) {
+        if (ternary) tablePanelTernary(L, table, list, count, p, pre, o);
+        else tablePanelBinary(L, table, list, count, p, pre, o);
       }
-      continue;
-    }
-    const count = groupTables(X, xr, K, T, list, true);
-    for (let p = 0; p < P; p++) {
-      const wo = p * stride;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let i = 0; i < count; i++) {
-        const g = list[i];
-        const wk = wo + (g >>> 2) * 8;
-        const sh = 8 * (g & 3);
-        const t = g * 256;
-        let m = (panels[wk] >>> sh) & 255;
-        s0 += T[t + (((panels[wk + 4] >>> sh) & 255) & ~m)] - T[t + m];
-        m = (panels[wk + 1] >>> sh) & 255;
-        s1 += T[t + (((panels[wk + 5] >>> sh) & 255) & ~m)] - T[t + m];
-        m = (panels[wk + 2] >>> sh) & 255;
-        s2 += T[t + (((panels[wk + 6] >>> sh) & 255) & ~m)] - T[t + m];
-        m = (panels[wk + 3] >>> sh) & 255;
-        s3 += T[t + (((panels[wk + 7] >>> sh) & 255) & ~m)] - T[t + m];
-      }
-      storePanel(pre, o, N, p, s0, s1, s2, s3);
     }
   }
 }
 
-/**
- * Mirrors real_pre in wasm/xnor_kernels.c: Σ_j w_j x_j with w = ±1 (bit 1 = −1), zero inputs skipped.
- * Fewer than LUT_MIN_ROWS outputs: direct sums in input order; otherwise the ±1 byte tables of
- * groupTables, s += T[g][sign byte] over the groups in increasing g.
- */
-export function realPre(X: Float64Array, xo: number, L: PanelLayer, B: number, buf: FirstLayerBuffers): void {
-  const { K, KW, P, panels, N } = L;
-  const { pre, table: T, list } = buf;
-  for (let n = 0; n < B; n++) {
-    const xr = xo + n * K;
-    const o = n * N;
-    if (N < LUT_MIN_ROWS) {
-      const count = nonZeroInputs(X, xr, K, list);
-      for (let k = 0; k < N; k++) {
-        const wo = (k >>> 2) * KW * 4 + (k & 3);
-        let s = 0;
-        for (let i = 0; i < count; i++) {
-          const j = list[i];
-          const v = X[xr + j];
-          s += (panels[wo + (j >>> 5) * 4] >>> (j & 31)) & 1 ? -v : v;
-        }
-        pre[o + k] = s;
-      }
-      continue;
-    }
-    const count = groupTables(X, xr, K, T, list, false);
-    for (let p = 0; p < P; p++) {
-      const wo = p * KW * 4;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let i = 0; i < count; i++) {
-        const g = list[i];
-        const wk = wo + (g >>> 2) * 4;
-        const sh = 8 * (g & 3);
-        const t = g * 256;
-        s0 += T[t + ((panels[wk] >>> sh) & 255)];
-        s1 += T[t + ((panels[wk + 1] >>> sh) & 255)];
-        s2 += T[t + ((panels[wk + 2] >>> sh) & 255)];
-        s3 += T[t + ((panels[wk + 3] >>> sh) & 255)];
-      }
-      storePanel(pre, o, N, p, s0, s1, s2, s3);
+/** Binary row k against the non-zero inputs list[0 .. count) of the row at X[xr ..]: Σ ±x_j in input order. */
+function directBinary(X: Float64Array, xr: number, L: PanelLayer, list: Int32Array, count: number, k: number): number {
+  const panels = L.panels;
+  const wo = (k >>> 2) * L.KW * 4 + (k & 3);
+  let s = 0;
+  for (let i = 0; i < count; i++) {
+    const j = list[i];
+    const v = X[xr + j];
+    s += (panels[wo + (j >>> 5) * 4] >>> (j & 31)) & 1 ? -v : v;
+  }
+  return s;
+}
+
+/** Ternary row k likewise: the inputs at its non-zero weights, negated at its −1 weights. */
+function directTernary(X: Float64Array, xr: number, L: PanelLayer, list: Int32Array, count: number, k: number): number {
+  const panels = L.panels;
+  const wo = (k >>> 2) * L.KW * 8 + (k & 3);
+  let s = 0;
+  for (let i = 0; i < count; i++) {
+    const j = list[i];
+    const at = wo + (j >>> 5) * 8;
+    const sh = j & 31;
+    if ((panels[at + 4] >>> sh) & 1) {
+      const v = X[xr + j];
+      s += (panels[at] >>> sh) & 1 ? -v : v;
     }
   }
+  return s;
+}
+
+/** The 4 binary rows of panel p from the ±1 byte tables T of the groups list[0 .. count), into pre[o ..]. */
+function tablePanelBinary(L: PanelLayer, T: Float64Array, list: Int32Array, count: number, p: number, pre: Float64Array, o: number): void {
+  const panels = L.panels;
+  const wo = p * L.KW * 4;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = 0; i < count; i++) {
+    const g = list[i];
+    const wk = wo + (g >>> 2) * 4;
+    const sh = 8 * (g & 3);
+    const t = g * 256;
+    s0 += T[t + ((panels[wk] >>> sh) & 255)];
+    s1 += T[t + ((panels[wk + 1] >>> sh) & 255)];
+    s2 += T[t + ((panels[wk + 2] >>> sh) & 255)];
+    s3 += T[t + ((panels[wk + 3] >>> sh) & 255)];
+  }
+  storePanel(pre, o, L.N, p, s0, s1, s2, s3);
+}
+
+// Two table loops on purpose, as xorCounts4/maskedCounts4: a branch per group in one loop costs the hot path.
+/** The 4 ternary rows of panel p from the subset-sum tables: T[P byte] − T[M byte], P = NZ ∧ ¬M. */
+function tablePanelTernary(L: PanelLayer, T: Float64Array, list: Int32Array, count: number, p: number, pre: Float64Array, o: number): void {
+  const panels = L.panels;
+  const wo = p * L.KW * 8;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = 0; i < count; i++) {
+    const g = list[i];
+    const wk = wo + (g >>> 2) * 8;
+    const sh = 8 * (g & 3);
+    const t = g * 256;
+    let m = (panels[wk] >>> sh) & 255;
+    s0 += T[t + (((panels[wk + 4] >>> sh) & 255) & ~m)] - T[t + m];
+    m = (panels[wk + 1] >>> sh) & 255;
+    s1 += T[t + (((panels[wk + 5] >>> sh) & 255) & ~m)] - T[t + m];
+    m = (panels[wk + 2] >>> sh) & 255;
+    s2 += T[t + (((panels[wk + 6] >>> sh) & 255) & ~m)] - T[t + m];
+    m = (panels[wk + 3] >>> sh) & 255;
+    s3 += T[t + (((panels[wk + 7] >>> sh) & 255) & ~m)] - T[t + m];
+  }
+  storePanel(pre, o, L.N, p, s0, s1, s2, s3);
 }
 
 /** Output layer on real inputs: scores = pre·scale + bias. */

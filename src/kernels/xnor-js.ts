@@ -9,9 +9,9 @@
  * not in result: the exact integer dot Σ w_j q_j of bit-plane inputs is computed here with the byte
  * tables of the real-input path (exact on integers), which is faster in JS than popcounts of 8 planes.
  */
-import { LUT_MIN_ROWS, chunkRowsFor, layerCuts, panelTile, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
+import { LUT_MIN_ROWS, chunkRowsFor, panelGeometry, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
 import { maskedCounts4, toPanels32, toTernaryPanels32, xorCounts4 } from './xnor-counts';
-import { addBias, packBinarize, quantizeRows, realPre, realPreTernary, signPack, type FirstLayerBuffers, type PanelLayer } from './xnor-input';
+import { addBias, packBinarize, quantizeRows, realPre, signPack, type FirstLayerBuffers, type PanelLayer } from './xnor-input';
 import { firstNonFinite } from '../tensor/matrix';
 
 interface JsLayer extends PanelLayer {
@@ -48,13 +48,11 @@ export class JsXnorEngine implements XnorEngine {
     const CH = chunkRowsFor(K0);
     this.chunkRows = CH;
     this.layers = plan.layers.map((L, l) => {
-      const KW = (L.K + 31) >>> 5;
-      const P = (L.N + 3) >>> 2;
-      const tern = L.nz !== null;
-      const { counts: kc, cut, flip, rowc } = layerCuts(plan, l);
+      const { KW, P, tern, cuts, tile } = panelGeometry(plan, l, 32);
       const panels = L.nz ? toTernaryPanels32(L.words, L.nz, L.K, L.N) : toPanels32(L.words, L.K, L.N);
       const scale = L.scale ? L.scale : new Float64Array(L.N).fill(1);
-      return { K: L.K, N: L.N, KW, P, tern, kc, panels, cut, flip, thr: L.thr, scale, bias: L.bias, rowc, tile: panelTile(KW * (tern ? 32 : 16)) };
+      const { counts: kc, cut, flip, rowc } = cuts;
+      return { K: L.K, N: L.N, KW, P, tern, kc, panels, cut, flip, thr: L.thr, scale, bias: L.bias, rowc, tile };
     });
     let maxKW = 1;
     for (const L of this.layers) maxKW = Math.max(maxKW, L.KW, (L.N + 31) >>> 5);
@@ -87,15 +85,12 @@ export class JsXnorEngine implements XnorEngine {
         // sums are integers below 2^53, so exact): faster in JS than popcounts of 8 planes, and equal to the
         // WebAssembly bit-plane result, so the scale·dot + offset·Σw that follows is the same operation.
         quantizeRows(X, xo, B, L0.K, inp.scale, inp.offset, inp.bits, this.q);
-        if (L0.tern) realPreTernary(this.q, 0, L0, B, this.buf);
-        else realPre(this.q, 0, L0, B, this.buf);
+        realPre(this.q, 0, L0, B, this.buf, L0.tern);
         const pre = this.buf.pre;
         const { N, rowc } = L0;
         for (let n = 0; n < B; n++) for (let k = 0; k < N; k++) pre[n * N + k] = inp.scale * pre[n * N + k] + rowc[k];
-      } else if (L0.tern) {
-        realPreTernary(X, xo, L0, B, this.buf);
       } else {
-        realPre(X, xo, L0, B, this.buf);
+        realPre(X, xo, L0, B, this.buf, L0.tern);
       }
       if (last === 0) {
         addBias(this.buf.pre, B, L0.N, L0.scale, L0.bias, out, oo);

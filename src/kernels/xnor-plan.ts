@@ -2,6 +2,7 @@
  * What a packed-network engine runs: a backend-neutral description built by src/xnor/network.ts from
  * the network's layers, and the small integer helpers both engines share.
  */
+import { rowPopcounts } from './xnor-popcount';
 
 /** How the first layer sees the real input rows. */
 export type PlanInput =
@@ -66,20 +67,7 @@ export interface XnorEngine {
  * {@link popcountCut} apply with K = n.
  */
 export function ternaryRowCounts(words: Int32Array, nz: Int32Array, K: number, N: number): Int32Array {
-  const KW = (K + 31) >>> 5;
-  const out = new Int32Array(N);
-  for (let k = 0; k < N; k++) {
-    let c = 0;
-    for (let w = 0; w < KW; w++) {
-      let v = nz[k * KW + w];
-      v = v - ((v >>> 1) & 0x55555555);
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      v = (v + (v >>> 4)) & 0x0f0f0f0f;
-      c += Math.imul(v, 0x01010101) >>> 24;
-    }
-    out[k] = c;
-  }
-  return out;
+  return rowPopcounts(nz, N, (K + 31) >>> 5);
 }
 
 /** Σ_j w_kj of every row (an integer): K − 2·popcount(row) for binary rows, n_k − 2·popcount(−1 mask) for ternary rows. */
@@ -153,6 +141,18 @@ function clamp(v: number, lo: number, hi: number): number {
 export function panelTile(bytesPerPanel: number): number {
   const t = Math.floor(131072 / Math.max(1, bytesPerPanel));
   return Math.max(16, t - (t % 16));
+}
+
+/**
+ * What both engines derive for layer l before laying it out in their words of `wordBits` bits: words per row
+ * (KW), panels of 4 rows (P), whether the rows are ternary, the cuts of {@link layerCuts}, and the panel tile
+ * (a panel is 4 rows of KW words; a ternary panel twice that, the sign words and the non-zero masks).
+ */
+export function panelGeometry(plan: XnorPlan, l: number, wordBits: 32 | 64) {
+  const L = plan.layers[l];
+  const KW = wordBits === 32 ? (L.K + 31) >>> 5 : (L.K + 63) >>> 6;
+  const tern = L.nz !== null;
+  return { KW, P: (L.N + 3) >>> 2, tern, cuts: layerCuts(plan, l), tile: panelTile(KW * (wordBits >>> 3) * 4 * (tern ? 2 : 1)) };
 }
 
 /** Rows per engine call: up to 256, fewer for very wide inputs (about 2 MiB of input doubles). */

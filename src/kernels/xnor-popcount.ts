@@ -15,6 +15,17 @@ export function popcount32(v: number): number {
   return (v + (v >>> 16)) & 63;
 }
 
+/** The set bits of each row of a rows × wordsPerRow word matrix: out[r] = Σ_w popcount(words[r·wordsPerRow + w]). */
+export function rowPopcounts(words: Int32Array, rows: number, wordsPerRow: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (let w = 0; w < wordsPerRow; w++) c += popcount32(words[r * wordsPerRow + w]);
+    out[r] = c;
+  }
+  return out;
+}
+
 /** Σ_w popcount(a[oa + w] ⊕ b[ob + w]) over `words` words. */
 export function xorPopcount(a: Int32Array, oa: number, b: Int32Array, ob: number, words: number): number {
   let s = 0;

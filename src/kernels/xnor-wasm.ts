@@ -6,7 +6,7 @@
  */
 import { XNOR_WASM_BASE64 } from './xnor-wasm.generated';
 import { compileModule, heapBytes, WasmHeap } from './wasm-heap';
-import { LUT_MIN_ROWS, chunkRowsFor, layerCuts, panelTile, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
+import { LUT_MIN_ROWS, chunkRowsFor, panelGeometry, type PlanInput, type XnorEngine, type XnorPlan } from './xnor-plan';
 
 type P = number;
 interface XnorWasmExports extends WebAssembly.Exports {
@@ -91,10 +91,7 @@ export class WasmXnorEngine implements XnorEngine {
     const CH = chunkRowsFor(K0);
     this.chunkRows = CH;
     this.layers = plan.layers.map((L, l) => {
-      const KW = (L.K + 63) >>> 6;
-      const Pn = (L.N + 3) >>> 2;
-      const tern = L.nz !== null;
-      const c = layerCuts(plan, l);
+      const { KW, P: Pn, tern, cuts: c, tile } = panelGeometry(plan, l, 64);
       const panels = heap.i32(Pn * KW * (tern ? 16 : 8));
       interleave64(L.words, L.K, L.N, panels, tern ? 8 : 4, 0);
       if (L.nz) interleave64(L.nz, L.K, L.N, panels, 8, 4);
@@ -113,7 +110,7 @@ export class WasmXnorEngine implements XnorEngine {
       bias.set(L.bias);
       const rowc = heap.f64(L.N);
       rowc.set(c.rowc);
-      return { K: L.K, N: L.N, KW, P: Pn, tern, nnz, panels, cut, flip, thr, scale, bias, rowc, tile: panelTile(KW * (tern ? 64 : 32)) };
+      return { K: L.K, N: L.N, KW, P: Pn, tern, nnz, panels, cut, flip, thr, scale, bias, rowc, tile };
     });
     const s = WasmXnorEngine.workspaceSizes(plan);
     this.x = heap.f64(s.x);

@@ -1,9 +1,12 @@
 /**
- * Class decisions and probabilities of a model, batch by batch, in one of three modes (what `ebp eval` and
+ * Class decisions and probabilities of a model, batch by batch, in one of four modes (what `ebp eval` and
  * `ebp predict` run; the probability rules are src/eval/probability.ts):
- * - `deterministic` (EBP-D): the sign network with the most probable weights, run by the packed XNOR
- *   engine (the model's `XnorNetwork`, binary or ternary, or the ensemble it holds); posteriors without a
- *   packed network (Gaussian, other levels) run the float EBP-D network of src/ebp. No probabilities.
+ * - `deterministic`: the model's one deterministic network, run by the packed XNOR engine (the model's
+ *   `XnorNetwork`, binary or ternary, or the ensemble it holds): the determinised network of a deep binary
+ *   model that `ebp train` wrote (src/train/determinised.ts), else EBP-D; posteriors without a packed network
+ *   (Gaussian, other levels) run the float EBP-D network of src/ebp. No probabilities.
+ * - `map` (EBP-D): the sign network of the posterior's most probable weights, whatever network the file
+ *   holds (packed when the weights allow, else the float EBP-D network). Needs the posterior. No probabilities.
  * - `probabilistic` (EBP-P): the mean-field output ⟨v_k⟩ = 2Φ(z_k) − 1; class probabilities
  *   p_k ∝ P(v_k = +1) = (1 + ⟨v_k⟩)/2, normalised over the classes (one output: p_1 = (1 + ⟨v⟩)/2).
  * - `ensemble`: `members` networks with weights drawn from the posterior (seeded, src/ebp/sample.ts),
@@ -24,13 +27,13 @@ import { meanOutputProbabilities, smoothedVoteShares } from '../eval/probability
 import { matrix } from '../tensor/matrix';
 import { decideRows } from '../util/decide';
 import { argumentError, requireOneOf, requirePositiveInteger } from '../util/validate';
-import { XnorNetwork, packedKindOf } from '../xnor/network';
+import { XnorEnsemble, XnorNetwork, packedKindOf } from '../xnor/network';
 import type { PackedModel } from './encode';
 
-/** The three prediction modes of `ebp eval` and `ebp predict` (see the module notes). */
-export type PredictorMode = 'deterministic' | 'probabilistic' | 'ensemble';
+/** The four prediction modes of `ebp eval` and `ebp predict` (see the module notes). */
+export type PredictorMode = 'deterministic' | 'map' | 'probabilistic' | 'ensemble';
 /** Every {@link PredictorMode}, in the CLI's order. */
-export const PREDICTOR_MODES: readonly PredictorMode[] = ['deterministic', 'probabilistic', 'ensemble'];
+export const PREDICTOR_MODES: readonly PredictorMode[] = ['deterministic', 'map', 'probabilistic', 'ensemble'];
 
 /** What a predictor runs: the layer widths, and the packed network and/or the posterior (e.g. `{ sizes: store.sizes, store }`). */
 export interface PredictorSource {
@@ -71,12 +74,27 @@ export interface Predictor {
 export function createPredictor(source: PredictorSource, mode: PredictorMode, opts: PredictorOptions = {}): Predictor {
   requireOneOf(mode, 'mode', PREDICTOR_MODES);
   const shape = { mode, numClasses: numClassesOf(source.sizes), inputs: source.sizes[0] };
-  if (mode === 'deterministic') {
-    const net = source.network;
-    const inputs = shape.inputs;
+  const inputs = shape.inputs;
+  if (mode === 'deterministic' || mode === 'map') {
+    const store = mode === 'map' ? requireStore(source, mode) : source.store;
+    const net = mode === 'map' ? (packedKindOf(store!) ? XnorNetwork.fromPosterior(store!) : null) : source.network;
     if (net) return { ...shape, run: (X, rows) => ({ classes: net.predict(X.subarray(0, rows * inputs)), proba: null }) };
-    const store = requireStore(source, mode);
-    return { ...shape, run: (X, rows) => ({ classes: predict(store, matrix(X.subarray(0, rows * inputs), rows, inputs), 'deterministic').classes, proba: null }) };
+    const s = requireStore(source, mode);
+    return { ...shape, run: (X, rows) => ({ classes: predict(s, matrix(X.subarray(0, rows * inputs), rows, inputs), 'deterministic').classes, proba: null }) };
+  }
+  // A packed ensemble without its posterior (a file `ebp export --mode ensemble` wrote) runs its own members.
+  if (mode === 'ensemble' && !source.store && source.network instanceof XnorEnsemble) {
+    const ens = source.network;
+    const KL = ens.sizes[ens.sizes.length - 1];
+    const M = ens.members.length;
+    return {
+      ...shape,
+      run: (X, rows) => {
+        const s = ens.scores(X.subarray(0, rows * inputs));
+        const sbar = s.data.subarray(s.offset, s.offset + rows * KL) as Float64Array;
+        return { classes: decideRows(sbar, rows, KL), proba: smoothedVoteShares(sbar, rows, KL, M) };
+      },
+    };
   }
   const store = requireStore(source, mode);
   if (mode === 'probabilistic') return { ...shape, run: meanFieldRun(store) };

@@ -45,8 +45,11 @@ function describe(e: unknown, dir?: { path: string; shown: string }): string {
       return 'it is a directory';
     case 'EROFS':
       return 'read-only file system';
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a directory';
     default:
-      return err?.message ?? String(e);
+      // Without the syscall's path: it names the hidden temporary file, which the user never asked for.
+      return (err?.message ?? String(e)).replace(/, \w+ '[^']*'$/, '');
   }
 }
 

@@ -3,13 +3,13 @@ import type { Delimiter } from '../data/csv-cells';
 import { makeDataset, type Dataset } from '../data/dataset';
 import { encodedFeatureNames, featureWidth, RowEncoder, type PreprocessSpec } from '../data/preprocess';
 import { matrix } from '../tensor/matrix';
-import { streamCsv } from './csv-stream';
+import { streamCsv, type CsvSource } from './csv-stream';
 
 /**
  * A labelled CSV file encoded by a fitted spec, as `eval` reads it (RowEncoder): columns matched to the model's
  * by name, extra columns ignored, missing cells filled as in training, labels required. `ebp train --test`.
  */
-export async function readEncodedCsv(spec: PreprocessSpec, file: string, shown: string, delimiter: Delimiter | undefined): Promise<{ ds: Dataset; unknown: number }> {
+export async function readEncodedCsv(spec: PreprocessSpec, file: CsvSource, shown: string, delimiter: Delimiter | undefined): Promise<{ ds: Dataset; unknown: number }> {
   const width = featureWidth(spec);
   let encoder: RowEncoder | null = null;
   let X = new Float64Array(256 * width);

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { Writable } from 'stream';
+import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { parse } from 'csv-parse';
@@ -48,7 +48,11 @@ function ioError(file: string, e: unknown, exitCode?: number): IoError {
         ? 'it is a directory, expected a file'
         : err.code === 'EACCES' || err.code === 'EPERM'
           ? 'permission denied'
-          : (err.message ?? String(e));
+          : err.code === 'ENOTDIR'
+            ? 'a part of its path is a file, not a directory'
+            : err.code === 'ENXIO'
+            ? 'it is a socket or a device that cannot be opened by name (to read standard input, give -)'
+            : (err.message ?? String(e));
   return new IoError(`cannot read ${file}: ${why}.`, exitCode);
 }
 
@@ -56,37 +60,76 @@ function isGzip(b: Buffer): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
-/** The first bytes of a file (gunzipped when compressed), as text, for delimiter detection. */
-function sampleFile(file: string, shown: string, exitCode?: number): { text: string; gzip: boolean; bytes: number } {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw ioError(shown, e, exitCode);
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw ioError(shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }), exitCode);
-    const buf = Buffer.alloc(SAMPLE_BYTES);
-    let n: number;
+/**
+ * Where CSV text comes from: a file path (a regular file, a FIFO, `/dev/stdin`, a shell's `<(…)`) or an open
+ * stream (standard input). Either is read once, front to back: nothing seeks, so pipes work.
+ */
+export type CsvSource = string | NodeJS.ReadableStream;
+
+/** An opened source: its first bytes (for gzip and delimiter detection) and the whole text again as a stream. */
+interface OpenedSource {
+  head: Buffer;
+  /** The head is the whole input. */
+  ended: boolean;
+  body: Readable;
+}
+
+/** Open a source and read its first SAMPLE_BYTES (or all of it when shorter); the body replays them, then the rest. */
+async function openSource(src: CsvSource, shown: string, exitCode?: number): Promise<OpenedSource> {
+  let stream: NodeJS.ReadableStream;
+  if (typeof src === 'string') {
+    let st: fs.Stats;
     try {
-      n = fs.readSync(fd, buf, 0, SAMPLE_BYTES, 0);
+      st = fs.statSync(src);
     } catch (e) {
       throw ioError(shown, e, exitCode);
     }
-    const head = buf.subarray(0, n);
-    if (isGzip(head)) {
-      let text: Buffer;
-      try {
-        text = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-      } catch {
-        throw new CsvError('syntax', 'the file starts like gzip but is not valid gzip data.', { file: shown });
+    if (st.isDirectory()) throw ioError(shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }), exitCode);
+    stream = fs.createReadStream(src, { highWaterMark: 1 << 20 });
+  } else stream = src;
+  const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  try {
+    while (size < SAMPLE_BYTES) {
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
       }
-      return { text: text.toString('utf8'), gzip: true, bytes: st.size };
+      const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      chunks.push(b);
+      size += b.length;
     }
-    return { text: head.toString('utf8'), gzip: false, bytes: st.size };
-  } finally {
-    fs.closeSync(fd);
+  } catch (e) {
+    throw ioError(shown, e, exitCode);
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      yield* chunks;
+      if (ended) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      }
+    } finally {
+      // A file opened here is closed when the reader stops early; a given stream is the caller's.
+      if (typeof src === 'string') (stream as fs.ReadStream).destroy();
+    }
+  }
+  return { head: Buffer.concat(chunks), ended, body: Readable.from(replay(), { objectMode: false }) };
+}
+
+/** The first bytes of a source (gunzipped when compressed) as text, for delimiter detection. */
+function sampleText(head: Buffer, shown: string): { text: string; gzip: boolean } {
+  const sample = head.subarray(0, SAMPLE_BYTES);
+  if (!isGzip(sample)) return { text: sample.toString('utf8'), gzip: false };
+  try {
+    return { text: zlib.gunzipSync(sample, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8'), gzip: true };
+  } catch {
+    throw new CsvError('syntax', 'the file starts like gzip but is not valid gzip data.', { file: shown });
   }
 }
 
@@ -96,11 +139,13 @@ class Stop extends Error {}
  * Stream the records of a CSV file. Resolves with the number of data rows seen (and whether a handler
  * stopped early). The header must be followed by at least one data row.
  */
-export async function streamCsv(file: string, opts: CsvStreamOptions, handlers: CsvHandlers): Promise<{ rows: number; stopped: boolean; delimiter: Delimiter }> {
-  const shown = opts.displayName ?? file;
-  const sample = sampleFile(file, shown, opts.ioExitCode);
+export async function streamCsv(file: CsvSource, opts: CsvStreamOptions, handlers: CsvHandlers): Promise<{ rows: number; stopped: boolean; delimiter: Delimiter }> {
+  const shown = opts.displayName ?? (typeof file === 'string' ? file : 'stdin');
+  const source = await openSource(file, shown, opts.ioExitCode);
+  const sample = sampleText(source.head, shown);
   const text = sample.text.charCodeAt(0) === 0xfeff ? sample.text.slice(1) : sample.text;
-  if (text.trim() === '' && sample.bytes <= SAMPLE_BYTES) {
+  if (text.trim() === '' && source.ended && !sample.gzip) {
+    source.body.destroy();
     throw new CsvError('empty', 'the file is empty, expected a header row and at least one data row.', { file: shown, line: 1 });
   }
   const delimiter = opts.delimiter ?? detectDelimiter(text);
@@ -141,11 +186,10 @@ export async function streamCsv(file: string, opts: CsvStreamOptions, handlers: 
       }
     },
   });
-  const source = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   const parser = parse(csvParseOptions(delimiter));
   try {
-    if (sample.gzip) await pipeline(source, zlib.createGunzip(), parser, sink);
-    else await pipeline(source, parser, sink);
+    if (sample.gzip) await pipeline(source.body, zlib.createGunzip(), parser, sink);
+    else await pipeline(source.body, parser, sink);
   } catch (e) {
     if (e instanceof Stop) return { rows, stopped: true, delimiter };
     if (e instanceof EbpError) throw e;
@@ -170,10 +214,10 @@ export interface ReadCsvTableOptions extends ColumnOptions, CsvStreamOptions {
 }
 
 /** Read a whole CSV file into a {@link RawTable} (training data). */
-export async function readCsvTable(file: string, opts: ReadCsvTableOptions = {}): Promise<RawTable> {
+export async function readCsvTable(file: CsvSource, opts: ReadCsvTableOptions = {}): Promise<RawTable> {
   let builder: TableBuilder | null = null;
   let rows = 0;
-  const shown = opts.displayName ?? opts.file ?? file;
+  const shown = opts.displayName ?? opts.file ?? (typeof file === 'string' ? file : 'stdin');
   const { delimiter } = await streamCsv(file, { ...opts, displayName: shown }, {
     header: (names) => {
       builder = new TableBuilder(planColumns(names, { ...opts, file: shown }));

@@ -14,7 +14,7 @@ export {
 } from './mnist';
 export { readNumericCsv, type NumericCsvOptions } from './csv-numeric';
 export { saveModel, loadModel, type SaveModelOptions } from './model-file';
-export { readCsvTable, streamCsv, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';
+export { readCsvTable, streamCsv, type CsvSource, type ReadCsvTableOptions, type CsvStreamOptions, type CsvHandlers } from './csv-stream';
 export {
   XnorThreadPool,
   threadedScores,
@@ -26,3 +26,5 @@ export {
   type ThreadPoolOptions,
 } from './xnor-threads';
 export { threadedPredictor, type AsyncPredictor, type ThreadedPredictorOptions } from './threaded-predictor';
+// Installs the worker launcher of threaded EBP training (EbpTrainer's `threads`; docs/threads.md).
+import './ebp-threads';

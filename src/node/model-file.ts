@@ -11,6 +11,7 @@ import type { PosteriorStore } from '../ebp/posterior';
 import type { SteTrainer } from '../ste/trainer';
 import { decodeTrainedModel, encodeTrainedModel, type LoadedModel } from '../train/trained-model';
 import type { TrainingRecord } from '../train/record';
+import type { XnorNetwork } from '../xnor/network';
 import { writeFileAtomic } from './atomic';
 
 /** {@link saveModel} options. */
@@ -43,7 +44,7 @@ export function readModelBytes(file: string, shownAs: string = file): Uint8Array
   } catch (e) {
     if (e instanceof EbpError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new IoError(`cannot read model ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}.`, EXIT_CODES.model);
+    throw new IoError(`cannot read model ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of its path is a file, not a directory' : (e as Error).message}.`, EXIT_CODES.model);
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -65,8 +66,10 @@ export function loadModel(file: string, opts: DecodeOptions = {}): DecodedModel 
 }
 
 /** Write a trained model (or checkpoint) with its training record atomically; returns its size in bytes. */
-export function saveTrainedModel(file: string, model: PosteriorStore | SteTrainer, record: TrainingRecord, opts: { force: boolean; what?: string; shownAs?: string }): number {
-  const bytes = encodeTrainedModel(model, record);
+export function saveTrainedModel(
+  file: string, model: PosteriorStore | SteTrainer, record: TrainingRecord, opts: { force: boolean; what?: string; shownAs?: string; network?: XnorNetwork },
+): number {
+  const bytes = encodeTrainedModel(model, record, { network: opts.network });
   writeFileAtomic(file, bytes, { force: opts.force, what: opts.what ?? 'model file', shownAs: opts.shownAs });
   return bytes.length;
 }

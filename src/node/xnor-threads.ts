@@ -16,7 +16,7 @@ import ndarray from 'ndarray';
 import { ArgumentError, EbpError, NumericError, ShapeError } from '../errors';
 import type { Matrix } from '../tensor/matrix';
 import { decideRows } from '../util/decide';
-import { requireInteger } from '../util/validate';
+import { MAX_THREADS, requireThreads } from '../ebp/team';
 import { voteShares } from '../eval/probability';
 import { XnorEnsemble, XnorNetwork, type XnorInput, type XnorLayerSpec } from '../xnor/network';
 import type { InputEncoding } from '../xnor/input';
@@ -24,8 +24,8 @@ import type { XnorLayer } from '../xnor/layers';
 
 /** Threads used when none are given: the available cores, at most this many. */
 export const DEFAULT_THREADS_CAP = 8;
-/** The most threads a caller may ask for. */
-export const MAX_THREADS = 256;
+/** The most threads a caller may ask for (one limit for training and inference: src/ebp/team.ts). */
+export { MAX_THREADS };
 /** Batches with fewer rows than this per thread run on fewer threads (a worker round trip costs ~0.1 ms). */
 export const MIN_ROWS_PER_THREAD = 32;
 
@@ -38,7 +38,7 @@ export function defaultThreads(): number {
 /** A validated thread count: an integer from 1 to 256, or the default when undefined. */
 export function resolveThreads(threads: unknown, name = 'threads'): number {
   if (threads === undefined) return defaultThreads();
-  return requireInteger(threads, name, { min: 1, max: MAX_THREADS });
+  return requireThreads(threads, name);
 }
 
 /** @internal What a worker needs to rebuild a network or an ensemble. */

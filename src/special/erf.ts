@@ -39,6 +39,7 @@ const XHUGE = 6.71e7;
 // erfcx(x) for x < −26.6290 is 2·exp(x²) > DBL_MAX; past −27 it overflows for certain.
 const ERFCX_NEG_OVERFLOW = -27;
 
+// Cody's three coefficient tables (data, not code: their same-shape lines are what `duplicates` reports).
 // Coefficients for erf on |x| ≤ 0.46875.
 const A0 = 3.1611237438705656;
 const A1 = 113.864154151050156;

@@ -72,6 +72,21 @@ function unkey(k: bigint): number {
   return view.getFloat64(0);
 }
 
+/**
+ * The smallest finite double a with holds(a), for a predicate that is false at −MAX and true at MAX and changes
+ * once in between: bisection over the ordered doubles, invariant !holds(lo), holds(hi).
+ */
+function firstHolding(holds: (a: number) => boolean): bigint {
+  let lo = key(-Number.MAX_VALUE);
+  let hi = key(Number.MAX_VALUE);
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) >> 1n;
+    if (holds(unkey(mid))) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 /** The folded rule of one neuron (see the module comment). */
 export function foldNeuron(scale: number, shift: number): { threshold: number; flip: 0 | 1 } {
   if (Number.isNaN(scale) || Number.isNaN(shift)) throw new RangeError(`foldNeuron: scale ${scale} and shift ${shift} must not be NaN.`);
@@ -81,27 +96,13 @@ export function foldNeuron(scale: number, shift: number): { threshold: number; f
   if (scale > 0) {
     if (fires(-MAX)) return { threshold: -Infinity, flip: 0 };
     if (!fires(MAX)) return { threshold: Infinity, flip: 0 };
-    // Smallest a with fires(a): invariant !fires(lo), fires(hi).
-    let lo = key(-MAX);
-    let hi = key(MAX);
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) >> 1n;
-      if (fires(unkey(mid))) hi = mid;
-      else lo = mid;
-    }
-    return { threshold: unkey(hi), flip: 0 };
+    // Smallest a with fires(a).
+    return { threshold: unkey(firstHolding(fires)), flip: 0 };
   }
   if (fires(MAX)) return { threshold: Infinity, flip: 1 };
   if (!fires(-MAX)) return { threshold: -Infinity, flip: 1 };
-  // Largest a with fires(a): invariant fires(lo), !fires(hi).
-  let lo = key(-MAX);
-  let hi = key(MAX);
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) >> 1n;
-    if (fires(unkey(mid))) lo = mid;
-    else hi = mid;
-  }
-  return { threshold: unkey(lo), flip: 1 };
+  // Largest a with fires(a): the double just below the smallest a that does not fire.
+  return { threshold: unkey(firstHolding((a) => !fires(a)) - 1n), flip: 1 };
 }
 
 /** The folded decision: (flip ? −1 : 1)·(a − threshold) ≥ 0. */

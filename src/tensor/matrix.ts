@@ -1,8 +1,10 @@
 import ndarray from 'ndarray';
+// The type by a named import, so the emitted declarations need no esModuleInterop in a consumer (node10 + commonjs).
+import type { Data, NdArray } from 'ndarray';
 import { ArgumentError, NumericError, ShapeError } from '../errors';
 
 /** The public matrix type: a 2-D ndarray over a Float64Array, shape [rows, cols], row-major. */
-export type Matrix = ndarray.NdArray<Float64Array>;
+export type Matrix = NdArray<Float64Array>;
 
 /** Anything {@link matrix} accepts. */
 export type MatrixLike = Matrix | readonly (readonly number[])[] | ArrayLike<number>[];
@@ -128,6 +130,6 @@ export function assertFiniteRows(data: ArrayLike<number>, offset: number, rows: 
   }
 }
 
-export function isNdArray(x: unknown): x is ndarray.NdArray<ndarray.Data<number>> {
+export function isNdArray(x: unknown): x is NdArray<Data<number>> {
   return typeof x === 'object' && x !== null && 'shape' in x && 'stride' in x && 'data' in x && 'offset' in x;
 }

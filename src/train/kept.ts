@@ -1,6 +1,8 @@
 import { ModelFormatError } from '../errors';
 import type { Dataset } from '../data/dataset';
 import { createPredictor, type PredictorMode, type PredictorSource } from '../model/predictor';
+import type { PackedModel } from '../model/encode';
+import { XnorEnsemble } from '../xnor/network';
 import type { KeptSoFar, ModeErrors, TrainingRecord, TrainingResult, TrainingState } from './record';
 import type { Resumed } from './resume';
 import type { Snapshot, TrainingSession } from './session';
@@ -11,8 +13,11 @@ import type { Snapshot, TrainingSession } from './session';
  * deterministic network) joins by validating under its own name and taking its place in MODE_PREFERENCE.
  */
 
-/** Among modes of equal validation error, the first of this list (the cheaper to run) is served. */
-export const MODE_PREFERENCE: readonly string[] = ['deterministic', 'probabilistic', 'ensemble'];
+/**
+ * Among modes of equal validation error, the first of this list (the cheaper to run) is served: the file's
+ * deterministic network (determinised, src/train/determinised.ts) before plain EBP-D (`map`).
+ */
+export const MODE_PREFERENCE: readonly string[] = ['deterministic', 'map', 'probabilistic', 'ensemble'];
 
 /** The ensemble `ebp train` validates (eval's and predict's defaults, so the recorded error is the one they give). */
 export const VALIDATION_ENSEMBLE = Object.freeze({ members: 16, seed: 1 });
@@ -73,22 +78,51 @@ export function validatedModes(source: PredictorSource, perEpoch: ModeErrors, da
   return { modes, ...(best ? { bestMode: best.mode } : {}), ...('ensemble' in modes ? { ensemble: { ...VALIDATION_ENSEMBLE } } : {}) };
 }
 
-/** What a model file can run: deterministic always; the posterior's modes when it holds one. */
-function runnable(model: { store: unknown }, mode: string): mode is PredictorMode {
-  return mode === 'deterministic' || ((mode === 'probabilistic' || mode === 'ensemble') && Boolean(model.store));
+/** What a model file can serve: a packed network, or a posterior, or both. */
+export interface ServableModel {
+  store: unknown;
+  network?: PackedModel | null;
+  meta: TrainingRecord;
+}
+
+/** What a model file can run: deterministic always; the posterior's modes when it holds one; a packed ensemble's own. */
+export function runnable(model: ServableModel, mode: string): mode is PredictorMode {
+  if (mode === 'deterministic') return true;
+  if (mode === 'ensemble' && model.network instanceof XnorEnsemble) return true;
+  return (mode === 'map' || mode === 'probabilistic' || mode === 'ensemble') && Boolean(model.store);
 }
 
 /**
  * The mode `eval` and `predict` run without `--mode`: the one of lowest recorded validation error among
- * those this model (and this version) can run, else deterministic (no validation data, older files).
+ * those this model (and this version) can run, else deterministic (no validation data, older files), or the
+ * ensemble of a packed-ensemble file.
  */
-export function servedMode(model: { store: unknown; meta: TrainingRecord }): { mode: PredictorMode; validated: ModeErrors | null } {
+export function servedMode(model: ServableModel): { mode: PredictorMode; validated: ModeErrors | null } {
   const recorded = model.meta.training?.result.modes;
-  if (!recorded) return { mode: 'deterministic', validated: null };
+  const fallback: PredictorMode = !model.store && model.network instanceof XnorEnsemble ? 'ensemble' : 'deterministic';
+  if (!recorded) return { mode: fallback, validated: null };
   const usable: ModeErrors = {};
   for (const [m, e] of Object.entries(recorded)) if (runnable(model, m) && typeof e === 'number') usable[m] = e;
   const best = bestMode(usable);
-  return { mode: best ? (best.mode as PredictorMode) : 'deterministic', validated: best ? usable : null };
+  return { mode: best ? (best.mode as PredictorMode) : fallback, validated: best ? usable : null };
+}
+
+/** An explicit mode is warned about when its recorded validation error exceeds the best's by this factor. */
+export const WORSE_MODE_FACTOR = 1.3;
+
+/**
+ * The better mode to name when `mode` (asked for explicitly) validated much worse than the model's best
+ * (more than {@link WORSE_MODE_FACTOR} times its error, and by two validation rows at least: one row is noise); null when
+ * it did not, or nothing was recorded.
+ */
+export function muchWorseMode(model: ServableModel, mode: PredictorMode): { mode: string; error: number; best: { mode: string; error: number } } | null {
+  const s = servedMode(model);
+  if (!s.validated || !(mode in s.validated)) return null;
+  const best = bestMode(s.validated);
+  const error = s.validated[mode];
+  const rows = model.meta.training?.result.validationRows ?? 0;
+  if (!best || best.mode === mode || !(error > WORSE_MODE_FACTOR * best.error) || (rows > 0 && (error - best.error) * rows < 1.5)) return null;
+  return { mode, error, best };
 }
 
 /** The epoch a run keeps so far, with a copy of its network. */

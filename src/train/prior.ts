@@ -48,7 +48,7 @@ export function priorOf(model: LoadedModel, shown: string, allowUnfinished: bool
 /** Flags a run from a prior takes from the prior's file, by attribute name: they cannot be given. */
 const FROM_PRIOR: readonly [keyof CsvTrainSettings, string][] = [
   ['hidden', '--hidden'], ['weights', '--weights'], ['trainer', '--trainer'], ['standardize', '--standardize'], ['binarize', '--binarize'],
-  ['categorical', '--categorical'], ['impute', '--impute'], ['label', '--label'],
+  ['categorical', '--categorical'], ['drop', '--drop'], ['impute', '--impute'], ['label', '--label'],
 ];
 
 /**

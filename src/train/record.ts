@@ -31,6 +31,8 @@ export interface TrainingConfig {
   epochs: number;
   label: string;
   categorical: string[];
+  /** Columns left out (`--drop`), as given; absent when none. */
+  drop?: string[];
   impute: ImputeMethod;
   scaling: Scaling;
   validation: ValidationSource;
@@ -38,6 +40,8 @@ export interface TrainingConfig {
   trainFile: string;
   /** Built-in data (`ebp train --dataset NAME`) instead of a CSV file; the validation data is its test set. */
   dataset?: string;
+  /** Training rows held out (not trained on) for the choices of determinise (src/train/determinised.ts). */
+  determiniseHoldout?: HoldoutRecord;
   /** STE only: lr of the first epoch and the lr reached after `epochs` epochs (exponential decay per epoch). */
   lrStart?: number;
   lrEnd?: number;
@@ -71,6 +75,27 @@ export interface TrainingResult {
   bestMode?: string;
   /** The ensemble `modes.ensemble` was measured with. */
   ensemble?: { members: number; seed: number };
+  /** Binary EBP models: the file's packed network is the determinised one (src/train/determinised.ts). */
+  determinised?: DeterminisedRecord;
+}
+
+/** The training rows a run without validation rows held out for determinise: the fraction asked for and the rows it gave. */
+export interface HoldoutRecord {
+  fraction: number;
+  rows: number;
+}
+
+/** What a model file records of its determinised network (no timings: a resumed run gives the same bytes). */
+export interface DeterminisedRecord {
+  /** Hidden layers fixed (0: plain EBP-D validated best and is the network). */
+  layersFixed: number;
+  /** Epochs of EBP on the layers above the fixed ones. */
+  epoch: number;
+  /** Where its choices were made: the run's validation rows, or a split of its training rows held out for them. */
+  choices: { kind: 'validation' } | { kind: 'holdout'; rows: number };
+  /** The packed network's error on those rows, and plain EBP-D's. */
+  validationError: number;
+  plainErrorD: number;
 }
 
 /**

@@ -52,6 +52,7 @@ export function adoptCheckpoint(args: CsvTrainSettings, cfg: TrainingConfig, fil
   check('batch', '--batch', cfg.batch);
   check('seed', '--seed', cfg.seed);
   check('categorical', '--categorical', cfg.categorical);
+  check('drop', '--drop', cfg.drop ?? []);
   check('impute', '--impute', cfg.impute);
   if (args.explicit.has('label') && args.label !== cfg.label && !/^-?\d+$/.test(args.label ?? '')) throw conflict('--label', args.label, cfg.label);
   a.label = cfg.label;

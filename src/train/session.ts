@@ -59,6 +59,8 @@ export interface SessionSettings {
   loss?: SteLoss;
   lrStart?: number;
   lrEnd?: number;
+  /** EBP: threads a minibatch is split over (default 1; the same bytes for any count). */
+  threads?: number;
 }
 
 /**
@@ -78,13 +80,13 @@ export function epochState(session: TrainingSession, hash: string, batchesDone =
 function ebpSession(s: SessionSettings, sizes: number[], resumed: Resumed | null, prior: PosteriorStore | undefined): TrainingSession {
   let trainer: EbpTrainer;
   if (prior) {
-    trainer = EbpTrainer.fromPrior(prior, s.seed + 1);
+    trainer = EbpTrainer.fromPrior(prior, s.seed + 1, undefined, { threads: s.threads });
   } else if (resumed) {
-    trainer = new EbpTrainer(resumed.model.store!, 0);
+    trainer = new EbpTrainer(resumed.model.store!, 0, { threads: s.threads });
     trainer.epoch = resumed.state.epochsDone;
     trainer.setRngState(decodeRngState(resumed.state.rngState));
   } else {
-    trainer = EbpTrainer.create({ inputs: sizes[0], hidden: s.hidden, outputs: sizes[sizes.length - 1], weights: weightKind(s.weights), seed: s.seed });
+    trainer = EbpTrainer.create({ inputs: sizes[0], hidden: s.hidden, outputs: sizes[sizes.length - 1], weights: weightKind(s.weights), seed: s.seed, threads: s.threads });
   }
   return {
     trainer: 'ebp',

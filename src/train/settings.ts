@@ -28,13 +28,19 @@ export interface CsvTrainSettings {
   standardize: boolean;
   binarize?: number;
   categorical: string[];
+  /** Columns left out (`--drop`): names or 0-based indices as given. */
+  drop: string[];
   impute: ImputeMethod;
   delimiter?: Delimiter;
   checkpointEvery: number;
+  /** EBP: threads a minibatch is split over (undefined: one; the CLI passes its default). */
+  threads?: number;
   resume?: string;
   /** Start from this model's posterior (`--prior`); `allowUnfinishedPrior`: also a checkpoint of an unfinished run. */
   prior?: string;
   allowUnfinishedPrior?: boolean;
+  /** Binary EBP: ship the determinised network (src/train/determinised.ts); false: `--no-determinise`. */
+  determinise: boolean;
   force: boolean;
   quiet: boolean;
   json: boolean;

@@ -7,7 +7,7 @@ import { readModelContainer } from '../model/container';
 import { decodeCheckpoint, decodeModel } from '../model/decode';
 import type { MetaValue, ModelMeta as FileMeta } from '../model/format';
 import { lineageEntries, lineageOf } from '../model/lineage';
-import { XnorNetwork, packedKindOf, type XnorLayer } from '../xnor/network';
+import { XnorEnsemble, XnorNetwork, packedKindOf, type XnorLayer } from '../xnor/network';
 import { SteTrainer } from '../ste/trainer';
 import { createRng } from '../util/random';
 import { decodeRngState, type KeptSoFar, type SteCheckpoint, type TrainingConfig, type TrainingRecord, type TrainingResult, type TrainingState } from './record';
@@ -15,9 +15,10 @@ import { decodeRngState, type KeptSoFar, type SteCheckpoint, type TrainingConfig
 /**
  * A trained model as `.ebpb` bytes, and back (pure: the files are read and written by src/node/model-file.ts;
  * the container is src/model: JSON header, little-endian payload, CRC-32). What `ebp train` writes:
- * - the packed network (`XnorNetwork.fromPosterior`: EBP-D) when the weights are ±1 (binary: `binaryDense`
- *   layers) or ternary (`ternaryDense` layers, two masks); Gaussian posteriors have no packed form, so their
- *   files hold the posterior only;
+ * - the packed network when the weights are ±1 (binary: `binaryDense` layers; the determinised network of
+ *   src/train/determinised.ts where `ebp train` made one, else `XnorNetwork.fromPosterior`: EBP-D) or ternary
+ *   (`ternaryDense` layers, two masks; EBP-D); Gaussian posteriors have no packed form, so their files hold the
+ *   posterior only (`ebp export` files, {@link encodePackedModel}: the packed network without the posterior);
  * - the posterior group (h and b, float64): probabilistic and ensemble modes and `--resume` need it;
  * - `classNames`, `featureNames` (the network inputs, one-hot inputs as `column=category`);
  * - `preprocess`: the CLI's {@link PreprocessSpec} (columns, statistics, categories, imputation values);
@@ -54,9 +55,34 @@ function fail(file: string, what: string): never {
 
 /**
  * Encode a posterior (EBP) or an STE trainer (its folded packed network) and its training record as `.ebpb`
- * bytes. For an STE trainer, `meta.ste` (checkpoints) is stored as well.
+ * bytes. For an STE trainer, `meta.ste` (checkpoints) is stored as well. `opts.network`: the packed network
+ * the file holds beside a binary posterior (the determinised one, src/train/determinised.ts) instead of EBP-D.
  */
-export function encodeTrainedModel(model: PosteriorStore | SteTrainer, meta: TrainingRecord): Uint8Array {
+export function encodeTrainedModel(model: PosteriorStore | SteTrainer, meta: TrainingRecord, opts: { network?: XnorNetwork } = {}): Uint8Array {
+  const fileMeta = fileMetaOf(model instanceof SteTrainer ? 'ste' : 'ebp', meta);
+  if (model instanceof SteTrainer) return encodeModel(XnorNetwork.fromSte(model), fileMeta);
+  if (packedKindOf(model)) return encodeModel(opts.network ?? XnorNetwork.fromPosterior(model), fileMeta, { posterior: model });
+  return encodeCheckpoint(model, fileMeta);
+}
+
+/**
+ * Encode a packed network or ensemble alone (`ebp export`): preprocessing, class and feature names and the
+ * training record, no posterior and no resume state.
+ */
+export function encodePackedModel(network: PackedModel, trainer: 'ebp' | 'ste', meta: TrainingRecord): Uint8Array {
+  return encodeModel(network, fileMetaOf(trainer, { preprocess: meta.preprocess, ...(meta.training ? { training: meta.training } : {}), ...(meta.lineage ? { lineage: meta.lineage } : {}) }));
+}
+
+/** What a model file is: a posterior model (EBP: every mode), or a packed network or ensemble alone. */
+export type ModelFileKind = 'posterior' | 'packed-deterministic' | 'packed-ensemble';
+
+export function modelFileKind(m: Pick<LoadedModel, 'store' | 'network'>): ModelFileKind {
+  if (m.store) return 'posterior';
+  return m.network instanceof XnorEnsemble ? 'packed-ensemble' : 'packed-deterministic';
+}
+
+/** The file metadata of a training record. */
+function fileMetaOf(trainer: 'ebp' | 'ste', meta: TrainingRecord): FileMeta {
   const spec = meta.preprocess;
   const fileMeta: FileMeta = {
     classNames: spec.label.classes.slice(),
@@ -68,7 +94,7 @@ export function encodeTrainedModel(model: PosteriorStore | SteTrainer, meta: Tra
     const t = meta.training;
     const s = meta.state;
     fileMeta.training = {
-      trainer: model instanceof SteTrainer ? 'ste' : 'ebp',
+      trainer,
       ...lineage,
       ...(t ? { epochs: t.result.epochsDone, seed: t.config.seed } : {}),
       ...(s ? { rngState: s.rngState.map((x) => (x === null ? NaN : x)) } : {}),
@@ -78,9 +104,7 @@ export function encodeTrainedModel(model: PosteriorStore | SteTrainer, meta: Tra
       ...(meta.kept ? { kept: meta.kept as unknown as MetaValue } : {}),
     };
   }
-  if (model instanceof SteTrainer) return encodeModel(XnorNetwork.fromSte(model), fileMeta);
-  if (packedKindOf(model)) return encodeModel(XnorNetwork.fromPosterior(model), fileMeta, { posterior: model });
-  return encodeCheckpoint(model, fileMeta);
+  return fileMeta;
 }
 
 /**

@@ -11,6 +11,7 @@
  * Uint32Array word ≥ 2^31 would give a double).
  */
 import { ArgumentError, ShapeError } from '../errors';
+import { rowPopcounts } from '../kernels/xnor-popcount';
 
 /** Bits per packed word. */
 export const WORD_BITS = 32;
@@ -37,14 +38,7 @@ export function packedWords(n: number): number {
  * @example packSigns([1, -1, -0.5, 0], 1, 4).data[0] // returns 6 (bits 1 and 2)
  */
 export function packSigns(src: ArrayLike<number>, rows: number, cols: number, offset = 0): PackedMatrix {
-  checkDims('packSigns', rows, cols);
-  if (src.length < offset + rows * cols) {
-    throw new ShapeError(
-      `packSigns: source has ${src.length} values but offset ${offset} + rows ${rows} × cols ${cols} needs ${offset + rows * cols}.`,
-      [src.length],
-      [offset + rows * cols],
-    );
-  }
+  checkSource('packSigns', src, rows, cols, offset);
   for (let i = offset, e = offset + rows * cols; i < e; i++) {
     const v = src[i];
     if (!(v < 0 || v >= 0)) {
@@ -71,14 +65,17 @@ export function packSignsRow(src: ArrayLike<number>, so: number, n: number, out:
 
 /** Unpack to ±1 doubles, row-major rows × cols (bit 1 → −1, bit 0 → +1). */
 export function unpackSigns(p: PackedMatrix, out?: Float64Array): Float64Array {
-  const n = p.rows * p.cols;
+  return unpackEach('unpackSigns', p, out, (i, s) => ((p.data[i] >>> s) & 1 ? -1 : 1));
+}
+
+/** Row-major rows × cols doubles from the layout of `m`: entry (r, j) is value(word index, bit) of bit j of row r. */
+function unpackEach(fn: string, m: PackedMatrix, out: Float64Array | undefined, value: (word: number, bit: number) => number): Float64Array {
+  const n = m.rows * m.cols;
   const dst = out ?? new Float64Array(n);
-  if (dst.length < n) throw new ShapeError(`unpackSigns: output has ${dst.length} entries, needs ${n}.`, [dst.length], [n]);
-  const W = p.wordsPerRow;
-  for (let r = 0; r < p.rows; r++) {
-    for (let j = 0; j < p.cols; j++) {
-      dst[r * p.cols + j] = (p.data[r * W + (j >>> 5)] >>> (j & 31)) & 1 ? -1 : 1;
-    }
+  if (dst.length < n) throw new ShapeError(`${fn}: output has ${dst.length} entries, needs ${n}.`, [dst.length], [n]);
+  const W = m.wordsPerRow;
+  for (let r = 0; r < m.rows; r++) {
+    for (let j = 0; j < m.cols; j++) dst[r * m.cols + j] = value(r * W + (j >>> 5), j & 31);
   }
   return dst;
 }
@@ -123,6 +120,18 @@ function checkDims(fn: string, rows: number, cols: number): void {
   }
 }
 
+/** The dimensions of a pack call, and a source long enough for rows × cols values from `offset`. */
+function checkSource(fn: string, src: ArrayLike<number>, rows: number, cols: number, offset: number): void {
+  checkDims(fn, rows, cols);
+  if (src.length < offset + rows * cols) {
+    throw new ShapeError(
+      `${fn}: source has ${src.length} values but offset ${offset} + rows ${rows} × cols ${cols} needs ${offset + rows * cols}.`,
+      [src.length],
+      [offset + rows * cols],
+    );
+  }
+}
+
 /**
  * A row-major matrix of ternary weights {−1, 0, +1} as two masks with the layout of {@link PackedMatrix}
  * (LSB first, rows packed on their own, padding bits zero): `plus` has bit 1 where the weight is +1,
@@ -141,14 +150,7 @@ export interface TernaryMasks {
  * @example packTernary([1, 0, -1, 2], 1, 4) // plus.data[0] = 0b1001, minus.data[0] = 0b0100
  */
 export function packTernary(src: ArrayLike<number>, rows: number, cols: number, offset = 0): TernaryMasks {
-  checkDims('packTernary', rows, cols);
-  if (src.length < offset + rows * cols) {
-    throw new ShapeError(
-      `packTernary: source has ${src.length} values but offset ${offset} + rows ${rows} × cols ${cols} needs ${offset + rows * cols}.`,
-      [src.length],
-      [offset + rows * cols],
-    );
-  }
+  checkSource('packTernary', src, rows, cols, offset);
   const W = packedWords(cols);
   const plus = new Int32Array(rows * W);
   const minus = new Int32Array(rows * W);
@@ -175,18 +177,7 @@ export function packTernary(src: ArrayLike<number>, rows: number, cols: number, 
 /** Unpack ternary masks to doubles −1, 0, +1, row-major rows × cols. */
 export function unpackTernary(t: TernaryMasks, out?: Float64Array): Float64Array {
   const { plus, minus } = t;
-  const n = plus.rows * plus.cols;
-  const dst = out ?? new Float64Array(n);
-  if (dst.length < n) throw new ShapeError(`unpackTernary: output has ${dst.length} entries, needs ${n}.`, [dst.length], [n]);
-  const W = plus.wordsPerRow;
-  for (let r = 0; r < plus.rows; r++) {
-    for (let j = 0; j < plus.cols; j++) {
-      const i = r * W + (j >>> 5);
-      const s = j & 31;
-      dst[r * plus.cols + j] = (plus.data[i] >>> s) & 1 ? 1 : (minus.data[i] >>> s) & 1 ? -1 : 0;
-    }
-  }
-  return dst;
+  return unpackEach('unpackTernary', plus, out, (i, s) => ((plus.data[i] >>> s) & 1 ? 1 : (minus.data[i] >>> s) & 1 ? -1 : 0));
 }
 
 /** The first row where `a` and `b` (rows × packedWords(cols) words each) share a set bit, or −1. */
@@ -200,18 +191,7 @@ export function firstOverlapRow(a: Int32Array, b: Int32Array, rows: number, cols
 
 /** Number of non-zero weights in each row of ternary masks (popcount of plus | minus). */
 export function nonZeroPerRow(plus: Int32Array, minus: Int32Array, rows: number, cols: number): Int32Array {
-  const W = packedWords(cols);
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let c = 0;
-    for (let w = 0; w < W; w++) {
-      let v = plus[r * W + w] | minus[r * W + w];
-      v = v - ((v >>> 1) & 0x55555555);
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      v = (v + (v >>> 4)) & 0x0f0f0f0f;
-      c += Math.imul(v, 0x01010101) >>> 24;
-    }
-    out[r] = c;
-  }
-  return out;
+  const nz = new Int32Array(rows * packedWords(cols));
+  for (let i = 0; i < nz.length; i++) nz[i] = plus[i] | minus[i];
+  return rowPopcounts(nz, rows, packedWords(cols));
 }

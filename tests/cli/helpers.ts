@@ -17,9 +17,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `ebp argv` in-process with cwd `cwd`; `interrupted` simulates Ctrl-C. */
-export async function cli(argv: string[], opts: { cwd: string; interrupted?: () => boolean }): Promise<CliResult> {
-  const io = memoryIo({ cwd: opts.cwd, interrupted: opts.interrupted });
+/** Run `ebp argv` in-process with cwd `cwd`; `interrupted` simulates Ctrl-C; `stdin` is what `-` reads. */
+export async function cli(argv: string[], opts: { cwd: string; interrupted?: () => boolean; stdin?: NodeJS.ReadableStream }): Promise<CliResult> {
+  const io = memoryIo({ cwd: opts.cwd, interrupted: opts.interrupted, stdin: opts.stdin });
   const code = await run(argv, io);
   return { code, stdout: io.stdoutText(), stderr: io.stderrText() };
 }

@@ -4,15 +4,18 @@ import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ArgumentError, IoError } from '../../errors';
 import { readCsvTable } from '../../node/csv-stream';
+import { csvSource, shownName } from '../stdin';
 import { CV_METRICS, crossValidate, summarizeFolds, type CrossValidationSettings, type CvEpoch, type CvFold } from '../../train/cv';
 import { contiguousBlocks } from '../../train/folds';
 import { resolveTrainer, scalingOf, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
 import { plural, resultPct } from '../format';
 import { csvTrainSettings, parsePositiveInt } from '../flags';
+import '../../node/ebp-threads'; // the worker threads of --threads
+import { defaultThreads } from '../../node/xnor-threads';
 
 /** `train` flags that have no meaning in cross-validation (no model file, no held-out file: the folds are the test). */
-const NOT_IN_CV = new Set(['dataset', 'test', 'split', 'out', 'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior', 'force', 'json', 'quiet']);
+const NOT_IN_CV = new Set(['dataset', 'test', 'split', 'out', 'checkpointEvery', 'resume', 'prior', 'allowUnfinishedPrior', 'determinise', 'force', 'json', 'quiet']);
 
 /**
  * Register `ebp cv` on `program`, with every flag of `train` (the same Option objects, so one definition)
@@ -67,7 +70,7 @@ async function cvCommand(file: string, opts: Record<string, unknown>, explicit: 
 /** The settings of the library runner. */
 function cvSettings(a: CvArgs): CrossValidationSettings {
   const s = a.settings;
-  return { ...s, folds: a.folds, shuffle: a.shuffle, batch: s.batch, scaling: scalingOf(s), impute: s.impute, members: a.members };
+  return { ...s, threads: s.threads ?? defaultThreads(), folds: a.folds, shuffle: a.shuffle, batch: s.batch, scaling: scalingOf(s), impute: s.impute, members: a.members };
 }
 
 /** One JSON object of a fold's epoch (the same bytes whichever process ran the fold, timings aside). */
@@ -96,7 +99,7 @@ function fixed(x: number | null): string {
 
 async function readTable(a: CvArgs, io: CliIo) {
   const s = a.settings;
-  return readCsvTable(path.resolve(io.cwd, a.file), { label: s.label, categorical: s.categorical, allowMissing: s.impute !== 'none', delimiter: s.delimiter, file: a.file });
+  return readCsvTable(csvSource(io, a.file), { label: s.label, categorical: s.categorical, drop: s.drop, allowMissing: s.impute !== 'none', delimiter: s.delimiter, file: shownName(a.file) });
 }
 
 /** Run the folds here; null when interrupted. */

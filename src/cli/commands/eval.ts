@@ -7,6 +7,8 @@ import type { PredictorMode } from '../../model/predictor';
 import { chooseMode, modelThreadedPredictor } from '../predictor';
 import { refuseSwappedArguments } from '../paths';
 import { streamEncoded } from './rows';
+import { imputationNote } from '../format';
+import { csvSource, shownName } from '../stdin';
 
 export interface EvalArgs {
   model: string;
@@ -29,12 +31,13 @@ function fmt(x: number | null, digits = 4): string {
 export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   refuseSwappedArguments('eval', args.model, args.file);
   const model = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
-  const { mode, note } = chooseMode(model, args.mode);
+  const { mode, note, warning } = chooseMode(model, args.mode);
+  if (warning) io.stderr(warning + '\n');
   const predictor = modelThreadedPredictor(model, mode, { members: args.members, seed: args.seed, threads: args.threads });
   const classes = model.meta.preprocess.label.classes;
   const acc = new MetricsAccumulator(classes);
   const t0 = performance.now();
-  const res = await streamEncoded(model, path.resolve(io.cwd, args.file), args.file, { requireLabel: true, delimiter: args.delimiter, io }, async (b) => {
+  const res = await streamEncoded(model, csvSource(io, args.file), shownName(args.file), { requireLabel: true, delimiter: args.delimiter, io }, async (b) => {
     const r = await predictor.run(b.X, b.rows);
     acc.add(b.labels, r.classes, r.proba, b.rows);
   });
@@ -46,6 +49,8 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
   if (note && !args.json) io.stderr(note + '\n');
   const rep = acc.report();
   const seconds = (performance.now() - t0) / 1000;
+  const imputed = imputationNote(res.imputed, model.meta.preprocess.impute, shownName(args.file));
+  if (imputed && !args.json) io.stderr(imputed + '\n');
   if (res.unknownCategories > 0) io.stderr(`warning: ${res.unknownCategories} cells hold categories not seen in training (encoded as no category).\n`);
   if (args.json) {
     io.stdout(
@@ -70,7 +75,7 @@ export async function evalCommand(args: EvalArgs, io: CliIo): Promise<number> {
     return 0;
   }
   const lines = [
-    `${args.file}: ${rep.rows} rows, mode ${mode}${mode === 'ensemble' ? ` (${args.members} members, seed ${args.seed})` : ''}`,
+    `${shownName(args.file)}: ${rep.rows} rows, mode ${mode}${mode === 'ensemble' ? ` (${args.members} members, seed ${args.seed})` : ''}`,
     `error ${(100 * rep.error).toFixed(2)}% (${rep.errors} of ${rep.rows}), accuracy ${(100 * rep.accuracy).toFixed(2)}%`,
   ];
   if (rep.nll !== null) lines.push(`NLL ${fmt(rep.nll)}  Brier ${fmt(rep.brier)}  ECE ${fmt(rep.ece)}`);

@@ -1,10 +1,12 @@
 import * as path from 'path';
 import { encodedFeatureNames } from '../../data/preprocess';
 import { isDiscrete, type WeightKind } from '../../ebp/weights';
-import { plural, resultPct } from '../format';
+import { plural, resultPct, servedModeLine } from '../format';
 import type { CliIo } from '../io';
 import { loadTrainedModel } from '../../node/model-file';
-import type { LoadedModel } from '../../train/trained-model';
+import { modelFileKind, type LoadedModel } from '../../train/trained-model';
+import type { XnorEnsemble } from '../../xnor/network';
+import { determinisedLine } from '../determinise';
 
 function weightsName(w: WeightKind): string {
   if (!isDiscrete(w)) return w;
@@ -64,6 +66,7 @@ export function modelSummary(m: LoadedModel, shownAs: string): Record<string, un
     bytes: m.fileBytes,
     formatVersion: m.formatVersion,
     kind: m.kind,
+    fileKind: modelFileKind(m),
     createdBy: m.createdBy,
     sizes: m.sizes,
     weights: weightsName(m.weights),
@@ -100,6 +103,14 @@ function list(xs: string[], max = 12): string {
 }
 
 
+/** Which of the three kinds of file this is, and the modes it serves. */
+function fileKindLine(m: LoadedModel): string {
+  const k = modelFileKind(m);
+  if (k === 'posterior') return 'kind: posterior model (modes deterministic, map, probabilistic, ensemble; --resume, --prior)';
+  if (k === 'packed-ensemble') return `kind: packed ensemble of ${(m.network as XnorEnsemble).members.length} members (ebp export --mode ensemble; mode ensemble, no posterior)`;
+  return `kind: packed deterministic network${m.meta.training?.result.determinised ? ' (determinised)' : ''} (mode deterministic only)`;
+}
+
 /** `ebp inspect model.ebpb`: layers, bits, bytes, compression, preprocessing, classes, training metadata. */
 export function inspectCommand(args: { model: string; json: boolean }, io: CliIo): number {
   const m = loadTrainedModel(path.resolve(io.cwd, args.model), args.model);
@@ -115,6 +126,7 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
   // The format's kind: 'checkpoint' files carry the posterior (every EBP model `train` writes), 'inference' files do not.
   const kind = m.kind === 'checkpoint' ? 'model file with its posterior (checkpoint format)' : 'inference file';
   out.push(`${args.model}: ebp-bnn ${kind}, format version ${m.formatVersion}, ${m.fileBytes} bytes (${m.createdBy})`);
+  out.push(fileKindLine(m));
   out.push(`network ${m.sizes.join('-')}, ${s.weights} weights, sign activations, ${s.parameters} parameters`);
   out.push('');
   if (packed && packed.zeroFraction !== undefined) {
@@ -180,6 +192,8 @@ export function inspectCommand(args: { model: string; json: boolean }, io: CliIo
           (c.trainer === 'ste' ? `error STE ${resultPct(r.validationError)}` : `error EBP-P ${resultPct(r.validationErrorP)}, EBP-D ${resultPct(r.validationErrorD)}`),
       );
     }
+    if (r.determinised) out.push(determinisedLine(r.determinised));
+    if (r.modes) out.push(servedModeLine(r.modes, r.bestMode));
   }
   const lin = m.meta.lineage;
   if (lin?.prior) out.push(`trained from a prior: posterior ${lin.prior.slice(0, 12)}… (ebp merge checks it against --base)`);

@@ -5,6 +5,7 @@ import { ArgumentError, EXIT_CODES, IoError, NumericError } from '../../errors';
 import { subset, type Dataset } from '../../data/dataset';
 import { featureWidth, fitPreprocess, type PreprocessSpec } from '../../data/preprocess';
 import { readCsvTable } from '../../node/csv-stream';
+import { missingCounts } from '../../data/csv-table';
 import { readEncodedCsv } from '../../node/csv-dataset';
 import { checkWritable } from '../../node/atomic';
 import { loadTrainedModel, saveTrainedModel } from '../../node/model-file';
@@ -15,16 +16,21 @@ import { adoptCheckpoint, checkResumedData, dataHash, resumable, type Resumed } 
 import { adoptPrior, priorOf, type Prior } from '../../train/prior';
 import { posteriorHash } from '../../ebp/merge';
 import { createSession, epochState, type SessionEpoch, type TrainingSession } from '../../train/session';
+import '../../node/ebp-threads'; // the worker threads of --threads
+import { defaultThreads } from '../../node/xnor-threads';
 import {
   bestMode, checkMode, keptRecord, modeErrorsOf, replacesKept, resultOf, resumedKept, validatedModes, VALIDATION_ENSEMBLE, type Kept,
 } from '../../train/kept';
-import type { PredictorMode } from '../../model/predictor';
+import type { PredictorMode, PredictorSource } from '../../model/predictor';
+import { withDeterminised } from '../../train/determinised';
+import { determiniseRun } from '../determinise';
 import { checkpointPath, resolveTrainer, scalingOf, type CsvTrainSettings, type ResolvedSettings } from '../../train/settings';
 import type { CliIo } from '../io';
 import { TrainProgress } from '../progress';
 import { refuseInputAsOutput, type InputFile } from '../paths';
+import { csvSource, refuseStdinTwice, shownName } from '../stdin';
 import {
-  divergedError, divergenceWarning, ebpDNote, epochJson, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
+  divergedError, divergenceWarning, ebpDNote, epochJson, imputationNote, servedModeLine, formatEpoch, formatSteEpoch, negLogZDetail, plural, progressErrors, resultPct, steEpochJson,
 } from '../format';
 
 export type TrainCsvArgs = CsvTrainSettings;
@@ -65,7 +71,7 @@ export async function trainCsv(typed: TrainCsvArgs, io: CliIo): Promise<number> 
   const config = trainingConfig(args, data, resumed);
   const hash = dataHash(data.train, data.validation, args.batch, createHash('sha256'));
   if (resumed) checkResumedData(resumed, hash, data.sizes, { file: args.file, test: args.test, resume: o.given.resume }, config);
-  const session = createSession(args, data.sizes, resumed, o.given.resume, prior?.store);
+  const session = createSession({ ...args, threads: args.threads ?? defaultThreads() }, data.sizes, resumed, o.given.resume, prior?.store);
   // A run from a prior records the prior's hash (ebp merge checks it); a resumed one keeps its checkpoint's.
   const lineage = prior ? { prior: posteriorHash(prior.store) } : resumed?.meta.lineage;
   const batchesDone = resumed ? resumed.state.batchesDone : 0;
@@ -100,6 +106,7 @@ function outputs(typed: TrainCsvArgs, io: CliIo): Outputs {
   // Refuse to clobber before spending any time; an input is never overwritten, even with --force.
   const inputs: InputFile[] = [{ path: path.resolve(io.cwd, given.file), shown: given.file, what: 'the training file' }];
   if (given.test !== undefined) inputs.push({ path: path.resolve(io.cwd, given.test), shown: given.test, what: 'the --test file' });
+  refuseStdinTwice([{ flag: 'the training file', file: given.file }, { flag: '--test', file: given.test }]);
   refuseInputAsOutput({ path: out, shown: given.out, flag: '--out' }, [...inputs, resumeFile ? { path: resumeFile, shown: given.resume!, what: 'the --resume file' } : undefined]);
   refuseInputAsOutput({ path: ckpt, shown: ckptShown, flag: 'the checkpoint' }, inputs);
   checkWritable(out, given.force, 'output file', given.out);
@@ -112,12 +119,13 @@ function outputs(typed: TrainCsvArgs, io: CliIo): Outputs {
 /** Read the training file (null on Ctrl-C while reading), split or read the validation rows, fit and encode. */
 async function readData(args: ResolvedSettings, resumed: Resumed | null, io: CliIo): Promise<RunData | null> {
   let stoppedReading = false;
-  const raw = await readCsvTable(path.resolve(io.cwd, args.file), {
+  const raw = await readCsvTable(csvSource(io, args.file), {
     label: args.label,
     categorical: args.categorical,
+    drop: args.drop,
     allowMissing: args.impute !== 'none',
     delimiter: args.delimiter,
-    file: args.file, // the file name in messages is as given on the command line
+    file: shownName(args.file), // the file name in messages is as given on the command line
     shouldStop: () => (stoppedReading = Boolean(io.interrupted?.())),
   });
   if (stoppedReading) return null;
@@ -128,7 +136,9 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
   }
   const split = args.split !== undefined ? splitRows(raw.rows, args.split, args.seed, raw.labels) : undefined;
   const spec = fitPreprocess(raw, { scaling: scalingOf(args), impute: args.impute, rows: split?.train });
-  const base = path.basename(args.file).replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt)$/i, '');
+  const imputed = imputationNote(missingCounts(raw), args.impute, shownName(args.file));
+  if (imputed && !args.quiet && !args.json) io.stderr(imputed + '\n');
+  const base = path.basename(shownName(args.file)).replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt)$/i, '');
   const train = toDataset(spec, raw, split?.train, base).ds;
   let validation: Dataset | undefined;
   let validationSource: ValidationSource = { kind: 'none' };
@@ -136,7 +146,7 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
     validation = toDataset(spec, raw, split.validation, `${base} (split)`).ds;
     validationSource = { kind: 'split', fraction: args.split! };
   } else if (args.test !== undefined) {
-    const t = await readEncodedCsv(spec, path.resolve(io.cwd, args.test), args.test, args.delimiter);
+    const t = await readEncodedCsv(spec, csvSource(io, args.test), shownName(args.test), args.delimiter);
     validation = t.ds;
     // A resumed run keeps the names the checkpoint recorded (same rows under another name: same model bytes).
     const saved = resumed?.meta.training?.config.validation;
@@ -154,7 +164,7 @@ async function readData(args: ResolvedSettings, resumed: Resumed | null, io: Cli
  */
 async function readPriorData(args: ResolvedSettings, prior: Prior, io: CliIo): Promise<RunData> {
   const spec = prior.model.meta.preprocess;
-  const all = await readEncodedCsv(spec, path.resolve(io.cwd, args.file), args.file, args.delimiter);
+  const all = await readEncodedCsv(spec, csvSource(io, args.file), shownName(args.file), args.delimiter);
   const warn = (n: number, file: string) => {
     if (n > 0 && !args.quiet && !args.json) io.stderr(`warning: ${n} cells of ${file} hold categories the prior's preprocessing does not know (encoded as no category).\n`);
   };
@@ -168,7 +178,7 @@ async function readPriorData(args: ResolvedSettings, prior: Prior, io: CliIo): P
     train = subset(train, split.train);
     validationSource = { kind: 'split', fraction: args.split };
   } else if (args.test !== undefined) {
-    const t = await readEncodedCsv(spec, path.resolve(io.cwd, args.test), args.test, args.delimiter);
+    const t = await readEncodedCsv(spec, csvSource(io, args.test), shownName(args.test), args.delimiter);
     warn(t.unknown, args.test);
     validation = t.ds;
     validationSource = { kind: 'file', file: path.basename(args.test) };
@@ -195,10 +205,11 @@ function trainingConfig(args: ResolvedSettings, data: RunData, resumed: Resumed 
     epochs: args.epochs,
     label: data.spec.label.name,
     categorical: args.categorical.slice(),
+    ...(args.drop.length > 0 ? { drop: args.drop.slice() } : {}),
     impute: args.impute,
     scaling: data.spec.scaling,
     validation: data.validationSource,
-    trainFile: resumed?.meta.training?.config.trainFile ?? path.basename(args.file),
+    trainFile: resumed?.meta.training?.config.trainFile ?? path.basename(shownName(args.file)),
     ...(args.trainer === 'ste' ? { lrStart: args.lrStart, lrEnd: args.lrEnd, batchNorm: args.batchNorm, loss: args.loss } : {}),
   };
 }
@@ -213,7 +224,7 @@ function headerLines(args: ResolvedSettings, data: RunData, session: TrainingSes
   const vdesc = data.validation ? `, ${plural(data.validation.labels.length, 'validation row')}` : '';
   const K = data.spec.label.classes.length;
   return (
-    `${args.file}: ${plural(data.train.labels.length, 'training row')}${vdesc}, ${plural(data.columns, 'column')} -> ${plural(data.sizes[0], 'input')}, ${K} classes (read in ${(readMs / 1000).toFixed(1)} s)\n` +
+    `${shownName(args.file)}: ${plural(data.train.labels.length, 'training row')}${vdesc}, ${plural(data.columns, 'column')} -> ${plural(data.sizes[0], 'input')}, ${K} classes (read in ${(readMs / 1000).toFixed(1)} s)\n` +
     `network ${data.sizes.join('-')}, ${trainerLine(args)}, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}` +
     (resumed ? `, resuming after epoch ${session.epoch}${batchesDone ? ` and ${batchesDone} minibatch${batchesDone === 1 ? '' : 'es'}` : ''}` : '') +
     (args.prior !== undefined ? `, from the prior ${args.prior}` : '') +
@@ -358,13 +369,17 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
   const result = !data.validation ? null : kept ? resultOf(kept.errors, ste) : session.validate(data.validation);
   if (result && kept) result.keptEpoch = kept.epoch;
   if (result) Object.assign(result, validatedModes(session.predictorSource(model), modeErrorsOf(result, ste), data.validation!));
+  // Binary EBP: the file's deterministic network is the determinised one (on the kept posterior; plain EBP-D is mode 'map').
+  const det = determiniseRun(model, args.trainer, data, { seed: args.seed, skip: !args.determinise, io, json: args.json, quiet: args.quiet });
+  const source = { ...session.predictorSource(model), ...(det ? { network: det.network } : {}) };
+  const shipped = det ? withDeterminised(result ?? session.noResult, det, data.validation ? checkMode(source, 'deterministic', data.validation).error : null) : result;
   // EBP models keep the resume state (the posterior is in the file); STE models hold the folded network only.
   const finalState = ste
     ? undefined
     : kept && kept.snap.trainer === 'ebp'
       ? { epochsDone: kept.epoch, batchesDone: 0, rngState: encodeRngState(kept.snap.rngState), dataHash: c.hash }
       : epochState(session, c.hash);
-  const bytes = saveTrainedModel(o.out, model, c.record(finalState, session.epoch, result ?? session.noResult), { force: args.force, shownAs: args.out });
+  const bytes = saveTrainedModel(o.out, model, c.record(finalState, session.epoch, shipped ?? session.noResult), { force: args.force, shownAs: args.out, network: det?.network });
   try {
     if (fs.existsSync(o.ckpt)) fs.unlinkSync(o.ckpt);
   } catch {
@@ -391,7 +406,8 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
     validationRows: data.validation ? data.validation.labels.length : 0,
     ...errors,
     keptEpoch: kept ? kept.epoch : null,
-    ...(result?.modes ? { modes: result.modes, bestMode: result.bestMode } : {}),
+    ...(shipped?.modes ? { modes: shipped.modes, bestMode: shipped.bestMode } : {}),
+    ...(det ? { determinised: det.record } : {}),
     trainSeconds: Math.round(totalSeconds * 1000) / 1000,
     samplesPerSecond: Math.round((samples / Math.max(totalSeconds, 1e-9)) * 10) / 10,
     resumed: Boolean(c.resumed),
@@ -400,11 +416,11 @@ function writeModel(c: RunContext, epochTimes: { seconds: number; samples: numbe
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else io.stdout(`model written to ${args.out} (${bytes} bytes)` + (result ? `; validation error: ${text}` : '') + '\n');
   const v = result && !ste ? (errors as { testErrorP: number; testErrorD: number }) : undefined;
-  const note = args.json || args.quiet || v === undefined ? null : ebpDNote(v.testErrorP, v.testErrorD, result?.bestMode);
+  const note = args.json || args.quiet || v === undefined || det ? null : ebpDNote(v.testErrorP, v.testErrorD, result?.bestMode);
   if (note) io.stderr(note + '\n');
   if (!args.json && !args.quiet && kept) io.stderr(keptLine(kept, session.epoch) + '\n');
-  if (!args.json && !args.quiet && result?.modes) io.stderr(servedModeLine(result.modes, result.bestMode) + '\n');
-  const single = data.validation && result ? singleClassWarning(session, model, data, result) : null;
+  if (!args.json && !args.quiet && shipped?.modes) io.stderr(servedModeLine(shipped.modes, shipped.bestMode) + '\n');
+  const single = data.validation && shipped ? singleClassWarning(source, data, shipped) : null;
   if (single && !args.json) io.stderr(single + '\n');
   return 0;
 }
@@ -418,9 +434,9 @@ function keptLine(kept: Kept, epochs: number): string {
  * A model that gives every validation row one class has learnt the majority rate at best: say so (unscaled
  * columns of very different ranges, a label that is not the target, or too few epochs are the usual causes).
  */
-function singleClassWarning(session: TrainingSession, model: ReturnType<TrainingSession['snapshotModel']>, data: RunData, result: Partial<TrainingResult>): string | null {
+function singleClassWarning(source: PredictorSource, data: RunData, result: Partial<TrainingResult>): string | null {
   const mode = (result.bestMode ?? 'deterministic') as PredictorMode;
-  const check = checkMode(session.predictorSource(model), mode, data.validation!, VALIDATION_ENSEMBLE);
+  const check = checkMode(source, mode, data.validation!, VALIDATION_ENSEMBLE);
   const used = [...check.predicted].map((n, k) => [n, k]).filter(([n]) => n > 0);
   if (used.length !== 1) return null;
   const cls = data.spec.label.classes[used[0][1]];

@@ -6,13 +6,18 @@ import type { EpochReport } from '../../ebp/trainer';
 import { weightKindName } from '../../ebp/weights';
 import { checkWritable } from '../../node/atomic';
 import { loadFashionMnist, loadMnist10k, loadMnist60k } from '../../node/mnist';
+import '../../node/ebp-threads'; // the worker threads of --threads
+import { defaultThreads } from '../../node/xnor-threads';
 import { saveTrainedModel } from '../../node/model-file';
 import { trainingRecord } from '../../train/csv-data';
 import { weightKind, type TrainingConfig, type WeightsName } from '../../train/record';
 import { dataHash } from '../../train/resume';
 import { createSession, epochState, type TrainingSession } from '../../train/session';
 import { rawNumericSpec } from '../../train/trained-model';
-import { bestMode } from '../../train/kept';
+import { bestMode, checkMode } from '../../train/kept';
+import { withDeterminised, withHoldout } from '../../train/determinised';
+import type { DeterminisedRecord, HoldoutRecord } from '../../train/record';
+import { determiniseRun } from '../determinise';
 import { divergedError, divergenceWarning, ebpDNote, epochJson, epochPct, formatEpoch, negLogZDetail, plural, round } from '../format';
 import type { CliIo } from '../io';
 
@@ -23,8 +28,12 @@ export interface TrainArgs {
   epochs: number;
   batch: number;
   seed: number;
+  /** EBP threads (undefined: the available cores, at most 8). */
+  threads?: number;
   /** Write the trained model here (as CSV training does); undefined: report only. */
   out?: string;
+  /** Binary weights with --out: ship the determinised network (false: `--no-determinise`). */
+  determinise: boolean;
   force: boolean;
   json: boolean;
   quiet: boolean;
@@ -48,17 +57,23 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   // Refuse to clobber before spending any time.
   if (out !== undefined) checkWritable(out, args.force, 'output file', args.out);
   const t0 = performance.now();
-  const { train, test } = load();
+  const loaded = load();
+  const test = loaded.test;
+  // A model to ship with binary weights: 10% of the training rows are held out for determinise's choices
+  // (the test rows are never read by it); without --out nothing is held out (npm start trains on every row).
+  const data = out !== undefined ? withHoldout({ trainer: 'ebp', ...args }, { train: loaded.train }, null) : { train: loaded.train };
+  const train = data.train;
   const sizes = [train.X.shape[1], ...args.hidden, train.numClasses];
   const weights = weightKindName(weightKind(args.weights));
   if (!args.quiet && !args.json) {
     io.stderr(
-      `${train.name}: ${train.labels.length} training rows, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
+      `--dataset ${args.dataset} (${(train.name ?? '').replace(/-train$/, '')}): ${train.labels.length} training rows${data.holdout ? ` (${data.holdout.labels.length} more held out for determinise)` : ''}, ${test.labels.length} test rows (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n` +
         `network ${sizes.join('-')}, ${weights} weights, batch ${args.batch}, ${plural(args.epochs, 'epoch')}, seed ${args.seed}\n`,
     );
   }
-  const session = createSession({ trainer: 'ebp', hidden: args.hidden, weights: args.weights, seed: args.seed, epochs: args.epochs }, sizes, null);
-  if (!args.quiet && !args.json) io.stderr(`kernels: ${session.backend}\n`);
+  const threads = args.threads ?? defaultThreads();
+  const session = createSession({ trainer: 'ebp', hidden: args.hidden, weights: args.weights, seed: args.seed, epochs: args.epochs, threads }, sizes, null);
+  if (!args.quiet && !args.json) io.stderr(`kernels: ${session.backend}, ${threads} thread${threads === 1 ? '' : 's'}\n`);
   const epochs: EpochReport[] = [];
   // The runner yields to the event loop between minibatches, so Ctrl-C (SIGINT) stops training. The data order
   // restarts from the seed (fit's `seed`), as it always has for built-in data.
@@ -82,11 +97,11 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   const final = last && !run.interrupted ? { errorP: last.validationErrorP, errorD: last.validationErrorD } : finalErrors(session.validate(test));
   const totalSeconds = epochs.reduce((a, r) => a + r.seconds, 0);
   const samples = epochs.reduce((a, r) => a + r.samplesPerSecond * r.seconds, 0);
-  const written = out !== undefined && !run.interrupted ? writeModel(out, args, session, train, test, final) : undefined;
+  const written = out !== undefined && !run.interrupted ? writeModel(out, args, session, data, test, final, io) : undefined;
   const summary = {
     summary: true,
     dataset: args.dataset,
-    ...(written !== undefined ? { out: args.out, bytes: written } : {}),
+    ...(written !== undefined ? { out: args.out, bytes: written.bytes, ...(written.determinised ? { determinised: written.determinised, bestMode: written.bestMode } : {}) } : {}),
     sizes,
     weights,
     epochs: session.epoch,
@@ -100,11 +115,12 @@ export async function trainBuiltin(args: TrainArgs, io: CliIo): Promise<number> 
   };
   if (args.json) io.stdout(JSON.stringify(summary) + '\n');
   else {
-    io.stdout(`test error: EBP-P ${epochPct(final.errorP)}, EBP-D ${epochPct(final.errorD)} (${plural(session.epoch, 'epoch')}, ${summary.samplesPerSecond} samples/s)\n`);
-    if (written !== undefined) io.stdout(`model written to ${args.out} (${written} bytes)\n`);
+    const d = written?.determinised ? `, determinised ${epochPct(written.determinised.testError ?? NaN)}` : '';
+    io.stdout(`test error: EBP-P ${epochPct(final.errorP)}, EBP-D ${epochPct(final.errorD)}${d} (${plural(session.epoch, 'epoch')}, ${summary.samplesPerSecond} samples/s)\n`);
+    if (written !== undefined) io.stdout(`model written to ${args.out} (${written.bytes} bytes)\n`);
     else if (out !== undefined) io.stderr(`interrupted: no model written (built-in data keeps no checkpoint; run again to write ${args.out}).\n`);
   }
-  const note = args.json || args.quiet ? null : ebpDNote(final.errorP, final.errorD, written !== undefined ? bestMode({ deterministic: final.errorD, probabilistic: final.errorP })?.mode : undefined);
+  const note = args.json || args.quiet || written?.determinised ? null : ebpDNote(final.errorP, final.errorD, written?.bestMode);
   if (note) io.stderr(note + '\n');
   return run.interrupted ? 130 : 0;
 }
@@ -118,7 +134,10 @@ function finalErrors(v: { validationErrorP?: number | null; validationErrorD?: n
  * raw numeric columns (`pixel0..`, the values the loader gives), the settings, the test errors, and the state a
  * `--resume` on the same rows (as CSV) continues from. Returns its size in bytes.
  */
-function writeModel(out: string, args: TrainArgs, session: TrainingSession, train: Dataset, test: Dataset, final: { errorP: number; errorD: number }): number {
+function writeModel(
+  out: string, args: TrainArgs, session: TrainingSession, data: { train: Dataset; holdout?: Dataset; holdoutRecord?: HoldoutRecord }, test: Dataset, final: { errorP: number; errorD: number }, io: CliIo,
+): WrittenModel {
+  const train = data.train;
   const spec = rawNumericSpec(train.featureNames ?? Array.from({ length: train.X.shape[1] }, (_, j) => `x${j}`), train.classNames);
   const config: TrainingConfig = {
     trainer: 'ebp',
@@ -134,12 +153,27 @@ function writeModel(out: string, args: TrainArgs, session: TrainingSession, trai
     validation: { kind: 'file', file: test.name ?? 'test' },
     trainFile: train.name ?? String(args.dataset),
     dataset: args.dataset,
+    ...(data.holdoutRecord ? { determiniseHoldout: data.holdoutRecord } : {}),
   };
   const counts = { rows: train.labels.length, validationRows: test.labels.length, epochsDone: session.epoch };
   const state = epochState(session, dataHash(train, test, args.batch, createHash('sha256')));
   // The last epoch is kept (the validation data is the test set, so no epoch is chosen on it); its modes are recorded.
   const modes = { deterministic: final.errorD, probabilistic: final.errorP };
   const best = bestMode(modes);
-  const record = trainingRecord(spec, config, counts, { validationErrorP: final.errorP, validationErrorD: final.errorD, modes, ...(best ? { bestMode: best.mode } : {}) }, state);
-  return saveTrainedModel(out, session.model, record, { force: args.force, shownAs: args.out });
+  const result = { validationErrorP: final.errorP, validationErrorD: final.errorD, modes, ...(best ? { bestMode: best.mode } : {}) };
+  // Binary weights: the determinised network, its choices made on a split of the training rows (the test rows
+  // are never read by it); its test error is recorded beside the other modes', as theirs are.
+  const det = determiniseRun(session.model, 'ebp', { ...data, builtin: true }, { seed: args.seed, skip: !args.determinise, io, json: args.json, quiet: args.quiet });
+  const testError = det ? checkMode({ sizes: det.network.sizes, network: det.network }, 'deterministic', test).error : null;
+  const shipped = det ? withDeterminised(result, det, testError) : result;
+  const record = trainingRecord(spec, config, counts, shipped, state);
+  const bytes = saveTrainedModel(out, session.model, record, { force: args.force, shownAs: args.out, network: det?.network });
+  return { bytes, bestMode: shipped.bestMode, ...(det ? { determinised: { ...det.record, testError } } : {}) };
+}
+
+/** A built-in-data model file written: its size, the mode eval serves, and its determinised network's record. */
+interface WrittenModel {
+  bytes: number;
+  bestMode?: string;
+  determinised?: DeterminisedRecord & { testError: number | null };
 }
