@@ -36,7 +36,7 @@ export {
 } from './xnor/network';
 export {
   determinise, type DeterminiseOptions, type DeterminiseReport, type DeterminiseResult, type DeterminiseEpoch, type DeterminiseMethod,
-  type UpperStart, type FixMethod,
+  type UpperStart, type FixMethod, type DeterministicLayer,
 } from './deterministic';
 export type { InputEncoding, ResolvedInput } from './xnor/input';
 export { packSigns, unpackSigns, packTernary, unpackTernary, packedWords, type PackedMatrix, type TernaryMasks } from './xnor/bitpack';

@@ -4,10 +4,10 @@ import { makeDataset, type Dataset } from '../data/dataset';
 import { rowMajor } from '../tensor/matrix';
 import { PosteriorStore } from '../ebp/posterior';
 import { meanFieldForward } from '../ebp/forward';
-import type { SignLayer } from './options';
+import type { DeterministicLayer } from './options';
 
 /** Layer l of a store as a sign layer: the most probable weights (sign h, sign(0) = +1) and the real bias. */
-export function signLayer(store: PosteriorStore, l: number): SignLayer {
+export function signLayer(store: PosteriorStore, l: number): DeterministicLayer {
   const L = store.layers[l];
   return { weights: store.mostProbableWeights(l), bias: L.b.slice(), inputs: L.inputs, outputs: L.outputs };
 }
@@ -33,7 +33,7 @@ export function features(ds: Dataset): Float64Array {
 }
 
 /** v = sign(W x + b) with sign(0) = +1, row by row: what the packed hidden layer computes (pre ≥ −b). */
-export function signForward(layer: SignLayer, X: Float64Array): Float64Array {
+export function signForward(layer: DeterministicLayer, X: Float64Array): Float64Array {
   const { weights: W, bias, inputs: K, outputs: N } = layer;
   const n = X.length / K;
   const out = new Float64Array(n * N);
@@ -65,12 +65,12 @@ export function meanFieldSigns(store: PosteriorStore, X: Float64Array): Float64A
  * sign(h) of the first layer, each unit's threshold θ chosen on the training rows to maximise the agreement of
  * [Σ sign(h) v ≥ θ] with sign(μ̄) (θ midway between neighbouring dot products; the bias is −θ).
  */
-export function refitThresholds(store: PosteriorStore, X: Float64Array): SignLayer {
+export function refitThresholds(store: PosteriorStore, X: Float64Array): DeterministicLayer {
   return fitThresholds(signLayer(store, 0), X, meanFieldSigns(store, X));
 }
 
 /** Each unit's threshold (the bias −θ) re-fitted so that [Σ w v ≥ θ] agrees most often with the targets T [n, N]. */
-export function fitThresholds(layer: SignLayer, X: Float64Array, T: Float64Array): SignLayer {
+export function fitThresholds(layer: DeterministicLayer, X: Float64Array, T: Float64Array): DeterministicLayer {
   const { weights: W, inputs: K, outputs: N } = layer;
   const n = X.length / K;
   const pre = new Float64Array(n);
@@ -104,6 +104,6 @@ export function fitThresholds(layer: SignLayer, X: Float64Array, T: Float64Array
 
 
 /** Every layer of a store at its most probable weights (EBP-D). */
-export function signLayers(store: PosteriorStore): SignLayer[] {
+export function signLayers(store: PosteriorStore): DeterministicLayer[] {
   return store.layers.map((_, l) => signLayer(store, l));
 }

@@ -110,7 +110,7 @@ export interface DeterminiseReport {
 }
 
 /** One layer of the deterministic network: row-major ±1 weights and the real bias. */
-export interface SignLayer {
+export interface DeterministicLayer {
   weights: Float64Array;
   bias: Float64Array;
   inputs: number;
@@ -122,13 +122,13 @@ export interface DeterminiseResult {
   /** An ordinary packed network: ±1 weights, sign neurons against −b, the output layer scores W v + b. */
   network: XnorNetwork;
   /** The layers of `network` as plain specs (row-major ±1 weights and biases), e.g. for a float reference. */
-  layers: SignLayer[];
+  layers: DeterministicLayer[];
   report: DeterminiseReport;
 }
 
 /** @internal What a procedure returns to {@link determinise}: the chosen layers and its part of the report. */
 export interface ProcedureResult {
-  layers: SignLayer[];
+  layers: DeterministicLayer[];
   candidates: DeterminiseEpoch[];
   stages: DeterminiseReport['stages'];
   chosen: DeterminiseReport['chosen'];

@@ -13,7 +13,7 @@ import { EbpTrainer, evaluateErrors } from '../ebp/trainer';
 import { ebpStep } from '../ebp/update';
 import { createRng } from '../util/random';
 import type { Dataset } from '../data/dataset';
-import type { DeterminiseEpoch, DeterminiseReport, ProcedureResult, Resolved, SignLayer } from './options';
+import type { DeterminiseEpoch, DeterminiseReport, ProcedureResult, Resolved, DeterministicLayer } from './options';
 import { featureSet, features, fitThresholds, meanFieldSigns, refitThresholds, signForward, signLayer, signLayers, slice } from './layers';
 
 /** @internal The progressive procedure; `plainD` is plain EBP-D's validation error (the candidate to beat). */
@@ -22,9 +22,9 @@ export function progressive(store: PosteriorStore, train: Dataset, o: Resolved, 
   const candidates: DeterminiseEpoch[] = [];
   const stages: DeterminiseReport['stages'] = [];
   // The best candidate so far: its fixed layers and its upper posterior (a clone).
-  let best = { fixed: 0, epoch: 0, validationError: plainD, fixedLayers: [] as SignLayer[], upper: store };
+  let best = { fixed: 0, epoch: 0, validationError: plainD, fixedLayers: [] as DeterministicLayer[], upper: store };
 
-  const fixedLayers: SignLayer[] = [];
+  const fixedLayers: DeterministicLayer[] = [];
   let upperStore = store;
   let trainX = features(train);
   let valX = features(validation);
@@ -80,7 +80,7 @@ export function progressive(store: PosteriorStore, train: Dataset, o: Resolved, 
  */
 function distil(
   store: PosteriorStore, X: Float64Array, V: Float64Array, o: { seed: number; batchSize: number; maxEpochs: number; patience: number }, thresholds = false,
-): SignLayer {
+): DeterministicLayer {
   const K = store.sizes[0];
   const N = store.sizes[1];
   const T = meanFieldSigns(store, X);
