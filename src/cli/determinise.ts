@@ -36,10 +36,10 @@ export function determiniseRun(
     return null;
   }
   const where = choices.kind === 'validation' ? 'the validation rows' : `the ${choices.rows.labels.length} training rows held out for it`;
-  say(`determinise: fixing the hidden layers one by one, every choice on ${where} (--no-determinise skips this)`);
+  say(`determinise: decimation, then progressive determinisation, the better kept; every choice on ${where} (--no-determinise skips this)`);
   const det = determiniseKept(model as PosteriorStore, data.train, choices, {
     seed: o.seed,
-    onEpoch: (e) => say(`  ${plural(e.fixed, 'layer')} fixed, epoch ${e.epoch}: validation error ${resultPct(e.validationError)} (EBP-P above ${resultPct(e.validationErrorP)})`),
+    onEpoch: (e) => say(`  ${e.method === 'decimate' ? `decimate: layer ${e.fixed} at ${(100 * (e.share ?? 1)).toFixed(1)}%, round ${e.epoch}` : `progressive: ${plural(e.fixed, 'layer')} fixed, epoch ${e.epoch}`}: validation error ${resultPct(e.validationError)} (EBP-P ${resultPct(e.validationErrorP)})`),
   });
   say(determinisedLine(det.record));
   return det;
@@ -47,7 +47,9 @@ export function determiniseRun(
 
 /** What the model's deterministic network is, in one line. */
 export function determinisedLine(r: DeterminisedRecord): string {
-  const what = r.layersFixed === 0 ? 'plain EBP-D (no fixed layer validated better)' : `${plural(r.layersFixed, 'hidden layer')} fixed, ${plural(r.epoch, 'epoch')} of EBP above`;
+  const what = r.layersFixed === 0 ? 'plain EBP-D (no fixed layer validated better)'
+    : r.method === 'decimate' ? `decimation, layer ${r.layersFixed} at ${(100 * (r.share ?? 1)).toFixed(1)}% after round ${r.epoch}`
+      : `${plural(r.layersFixed, 'hidden layer')} fixed, ${plural(r.epoch, 'epoch')} of EBP above`;
   const on = r.choices.kind === 'validation' ? 'validation rows' : `${r.choices.rows} held-out training rows`;
   return `determinised network: ${what}; error ${resultPct(r.validationError)} on the ${on} (plain EBP-D ${resultPct(r.plainErrorD)}).`;
 }

@@ -65,7 +65,7 @@ export interface Determinised {
 }
 
 /**
- * Progressive determinisation of a kept binary posterior (never changed) with the library's defaults; the
+ * Determinisation of a kept binary posterior (never changed) with the library's defaults; the
  * seed of its continued EBP is the run's; `choices`: the run's validation rows or its held-out rows.
  */
 export function determiniseKept(
@@ -78,7 +78,9 @@ export function determiniseKept(
   return {
     network,
     record: {
+      method: r.report.method,
       layersFixed: r.report.chosen.fixed,
+      ...(r.report.chosen.share !== undefined ? { share: r.report.chosen.share } : {}),
       epoch: r.report.chosen.epoch,
       choices: choices.kind === 'validation' ? { kind: 'validation' } : { kind: 'holdout', rows: choices.rows.labels.length },
       validationError: error,

@@ -87,9 +87,13 @@ export interface HoldoutRecord {
 
 /** What a model file records of its determinised network (no timings: a resumed run gives the same bytes). */
 export interface DeterminisedRecord {
-  /** Hidden layers fixed (0: plain EBP-D validated best and is the network). */
+  /** The procedure whose network validated better (determinise's default runs both). Absent in older files. */
+  method?: 'decimate' | 'progressive';
+  /** Layers fixed (decimate: the layer being fixed; 0: plain EBP-D validated best and is the network). */
   layersFixed: number;
-  /** Epochs of EBP on the layers above the fixed ones. */
+  /** decimate: the share of layer `layersFixed`'s weights fixed. */
+  share?: number;
+  /** Epochs of EBP on the layers above the fixed ones (progressive), or the round (decimate). */
   epoch: number;
   /** Where its choices were made: the run's validation rows, or a split of its training rows held out for them. */
   choices: { kind: 'validation' } | { kind: 'holdout'; rows: number };

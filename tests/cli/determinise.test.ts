@@ -30,8 +30,9 @@ describe('a 64-50-50-10 binary model on digits (3 epochs, --split 0.1)', () => {
 
   test('its deterministic network is the determinised one, recorded with its validation error; plain EBP-D is mode map', async () => {
     expect(trainOut.code).toBe(0);
-    expect(trainOut.stderr).toMatch(/^determinise: fixing the hidden layers one by one, every choice on the validation rows/m);
-    expect(trainOut.stderr).toMatch(/^ {2}1 layer fixed, epoch 0: validation error \d+\.\d\d%/m);
+    expect(trainOut.stderr).toMatch(/^determinise: decimation, then progressive determinisation, the better kept; every choice on the validation rows/m);
+    expect(trainOut.stderr).toMatch(/^ {2}decimate: layer 1 at 50\.0%, round 1: validation error \d+\.\d\d%/m);
+    expect(trainOut.stderr).toMatch(/^ {2}progressive: 1 layer fixed, epoch 0: validation error \d+\.\d\d%/m);
     expect(trainOut.stderr).toMatch(/^determinised network: /m);
     const m = loadTrainedModel(file('split.ebpb'));
     const r = m.meta.training!.result;
