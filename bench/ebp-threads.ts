@@ -15,18 +15,11 @@ import { join } from 'node:path';
 import { EbpTrainer, createRng, makeDataset, matrix, type Dataset, type PosteriorStore } from '../src';
 import { loadMnist10k, defaultThreads } from '../src/node';
 import { machineInfo } from '../src/compare/machine';
+import { argValue, cpuNow } from './cli';
 
 const ROOT = join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
-const argValue = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 const median = (a: number[]) => a.slice().sort((x, y) => x - y)[a.length >> 1];
 
 function rows(d: Dataset, from: number, n: number): Dataset {

@@ -15,19 +15,11 @@ import type { InputEncoding } from '../src/xnor/input';
 import { loadMnist10k } from '../src/node';
 import { XnorThreadPool, defaultThreads } from '../src/node/xnor-threads';
 import { machineInfo } from '../src/compare/machine';
+import { argValue, cpuNow } from './cli';
 
 const ROOT = join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
-const argValue = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 
 interface Row {
   model: string;
