@@ -23,10 +23,10 @@ async function launchChromium({ wasm = true } = {}) {
   });
 }
 
-/** Serve `dir` (default demo/dist) on 127.0.0.1 at a free port: { url, close }. */
-async function serveDemo(dir, extra) {
+/** Serve `dir` (default demo/dist) on 127.0.0.1 at a free port: { url, close }. `opts` as createDemoServer's. */
+async function serveDemo(dir, extra, opts) {
   const { createDemoServer } = require('./demo-serve.cjs');
-  const server = createDemoServer(dir, extra);
+  const server = createDemoServer(dir, extra, opts);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
 }

@@ -20,7 +20,7 @@ fs.rmSync(OUT, { recursive: true, force: true });
 fs.mkdirSync(path.join(OUT, 'model'), { recursive: true });
 fs.mkdirSync(path.join(OUT, 'data'), { recursive: true });
 await esbuild.build({
-  entryPoints: { main: path.join(DEMO, 'src', 'main.ts'), worker: path.join(DEMO, 'src', 'worker.ts') },
+  entryPoints: { main: path.join(DEMO, 'src', 'main.ts'), worker: path.join(DEMO, 'src', 'worker.ts'), 'team-worker': path.join(DEMO, 'src', 'team-worker.ts') },
   outdir: OUT,
   bundle: true,
   format: 'iife',
@@ -30,7 +30,7 @@ await esbuild.build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
-const bundle = fs.readFileSync(path.join(OUT, 'main.js'), 'utf8') + fs.readFileSync(path.join(OUT, 'worker.js'), 'utf8');
+const bundle = ['main.js', 'worker.js', 'team-worker.js'].map((f) => fs.readFileSync(path.join(OUT, f), 'utf8')).join('');
 // A strict CSP refuses code built from strings: the bundle must not do it.
 for (const pattern of [/new Function\b/, /\beval\(/]) {
   if (pattern.test(bundle)) throw new Error(`demo bundle contains ${pattern}: it would fail under the page's Content-Security-Policy`);
@@ -39,4 +39,4 @@ for (const f of ['index.html', 'style.css']) fs.copyFileSync(path.join(DEMO, f),
 for (const f of ['mnist-deterministic.ebpb', 'mnist-ensemble.ebpb', 'mnist-test10.json']) fs.copyFileSync(path.join(DEMO, 'model', f), path.join(OUT, 'model', f));
 for (const f of ['digits_train.csv', 'digits_test.csv']) fs.copyFileSync(path.join(ROOT, 'tests', 'fixtures', 'digits', f), path.join(OUT, 'data', f));
 const size = (f) => fs.statSync(path.join(OUT, f)).size.toLocaleString('en-US');
-console.log(`demo/dist: main.js ${size('main.js')} bytes, worker.js ${size('worker.js')} bytes`);
+console.log(`demo/dist: main.js ${size('main.js')} bytes, worker.js ${size('worker.js')} bytes, team-worker.js ${size('team-worker.js')} bytes`);

@@ -3,7 +3,8 @@
 // Usage: node scripts/demo-serve.cjs [--port N] (default 8080; 0 picks a free port). The browser tests use
 // createDemoServer. Every response carries the page's Content-Security-Policy as a header too, since a
 // worker script obeys the policy of its own response, not the page's meta tag; and cross-origin isolation
-// (COOP/COEP), which WebAssembly threads will need and which sharpens performance.now().
+// (COOP/COEP), which threaded training needs (SharedArrayBuffer) and which sharpens performance.now().
+// `--no-isolation` serves without COOP/COEP (one thread).
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
@@ -23,9 +24,10 @@ const TYPES = {
 
 /**
  * An http.Server for `dir` (not yet listening): static files only, GET and HEAD, nothing outside `dir`.
- * `extra` maps further paths to { type, body } (the browser tests' probes).
+ * `extra` maps further paths to { type, body } (the browser tests' probes). `isolated: false` leaves out the
+ * cross-origin isolation headers (COOP/COEP), as a plain static host would: the page then trains on one thread.
  */
-function createDemoServer(dir = DIST, extra = {}) {
+function createDemoServer(dir = DIST, extra = {}, { isolated = true } = {}) {
   const root = path.resolve(dir);
   return http.createServer((req, res) => {
     const url = new URL(req.url || '/', 'http://localhost');
@@ -33,8 +35,7 @@ function createDemoServer(dir = DIST, extra = {}) {
     if (file === root || url.pathname.endsWith('/')) file = path.join(file, 'index.html');
     const headers = {
       'Content-Security-Policy': CSP,
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
+      ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-store',
     };
@@ -66,7 +67,7 @@ if (require.main === module) {
     console.error('demo/dist/index.html is missing: run `npm run demo:build` first (or `npm run demo`).');
     process.exit(1);
   }
-  const server = createDemoServer();
+  const server = createDemoServer(DIST, {}, { isolated: !args.includes('--no-isolation') });
   server.listen(port, '127.0.0.1', () => {
     console.log(`ebp-bnn demo: http://127.0.0.1:${server.address().port}/  (Ctrl-C to stop)`);
   });

@@ -18,6 +18,7 @@ export { ebpGradients, type Gradients } from './ebp/reference';
 export { predict, classify, deterministicScores, type PredictMode, type Prediction } from './ebp/predict';
 export { mergePosteriors, checkSameFamily, posteriorHash, type MergeOptions, type MergeCombine } from './ebp/merge';
 export { PosteriorSampler, samplePosterior, FloatEnsemble, type SampleOptions } from './ebp/sample';
+export { installWebWorkerThreads, serveEbpTeamWorker, WEB_THREADS_CAP, type WebWorkerThreads, type WebWorkerThreadsOptions } from './ebp/web-threads';
 export {
   MetricsAccumulator, ECE_BINS, errorRate, reliabilityCurve, poolReliability, type MetricsReport, type ReliabilityBin,
 } from './eval/metrics';

@@ -321,13 +321,21 @@ function setupTraining(): void {
   let worker: Worker | null = null;
   let url: string | null = null;
   const num = (id: string) => Number($<HTMLInputElement>(id).value);
+  // Threads need a cross-origin isolated page (COOP/COEP headers; docs/threads.md); the bytes are the same on 1.
+  const threadsInput = $<HTMLInputElement>('threads');
+  const threadsNote = $('threads-note');
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+  threadsInput.value = String(isolated ? cores : 1);
+  threadsInput.max = String(isolated ? cores : 1);
+  threadsNote.textContent = isolated ? `up to ${cores}: the same model on any count` : 'one: this page is not cross-origin isolated';
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void (async () => {
       const source = (form.querySelector('input[name=source]:checked') as HTMLInputElement).value;
       let req: TrainRequest;
-      const common = { label: $<HTMLInputElement>('label-col').value.trim(), hidden: num('hidden'), epochs: num('epochs'), batchSize: num('batch'), seed: num('seed'), validationFraction: 0.2 };
+      const common = { label: $<HTMLInputElement>('label-col').value.trim(), hidden: num('hidden'), epochs: num('epochs'), batchSize: num('batch'), seed: num('seed'), threads: num('threads'), validationFraction: 0.2 };
       if (source === 'file') {
         const file = fileInput.files?.[0];
         if (!file) {
@@ -364,6 +372,7 @@ function setupTraining(): void {
             status.textContent = `Training on ${m.trainRows} rows (${m.inputs} inputs, ${m.classes.length} classes), testing on ${m.testRows}…`;
             break;
           case 'ready':
+            if (m.reason !== undefined) threadsNote.textContent = `one: ${m.reason}`;
             break;
           case 'progress':
             progress.value = m.fraction;
@@ -379,7 +388,8 @@ function setupTraining(): void {
             download.textContent = `Download ${m.fileName} (${fmtBytes(m.bytes.byteLength)})`;
             download.hidden = false;
             status.textContent =
-              `${m.interrupted ? 'Stopped' : 'Done'} after ${m.epochs} full epoch${m.epochs === 1 ? '' : 's'} in ${m.seconds.toFixed(1)} s: ` +
+              `${m.interrupted ? 'Stopped' : 'Done'} after ${m.epochs} full epoch${m.epochs === 1 ? '' : 's'} in ${m.seconds.toFixed(1)} s ` +
+              `on ${m.threads} thread${m.threads === 1 ? '' : 's'}: ` +
               `test error ${pct(m.errorD)} (EBP-D, the packed network), ${pct(m.errorP)} (EBP-P).`;
             trainBtn.disabled = false;
             stopBtn.disabled = true;

@@ -4,7 +4,7 @@
  * EBP-D network, the posterior, and the preprocessing, class and feature names `ebp eval`/`ebp inspect` use.
  */
 import {
-  EbpTrainer, XnorNetwork, createRng, encodeModel, encodedFeatureNames, encodeTable, evaluateErrors, fitPreprocess,
+  EbpTrainer, XnorNetwork, createRng, installWebWorkerThreads, encodeModel, encodedFeatureNames, encodeTable, evaluateErrors, fitPreprocess,
   makeDataset, matrix, parseCsvText, splitCsvText, splitDataset, type Dataset, type MetaValue, type PreprocessSpec, type RawTable,
 } from '../../dist/index.js';
 import type { FromWorker, ToWorker, TrainRequest } from './protocol';
@@ -14,6 +14,9 @@ const scope = self as unknown as {
   onmessage: ((ev: MessageEvent<ToWorker>) => void) | null;
 };
 const post = (msg: FromWorker, transfer?: Transferable[]): void => scope.postMessage(msg, transfer);
+
+// Threads where the page is cross-origin isolated: the team's workers run team-worker.js (nested workers).
+const web = installWebWorkerThreads('team-worker.js');
 
 let stopRequested = false;
 let busy = false;
@@ -73,8 +76,9 @@ async function train(req: TrainRequest): Promise<void> {
   const { spec, train, test } = datasets(req);
   const classes = spec.label.classes;
   post({ type: 'data', trainRows: train.labels.length, testRows: test.labels.length, inputs: train.X.shape[1], classes });
-  const trainer = EbpTrainer.create({ inputs: train.X.shape[1], hidden: [req.hidden], outputs: classes.length, weights: 'binary', seed: req.seed });
-  post({ type: 'ready', backend: trainer.store.backend });
+  const threads = Math.max(1, Math.min(req.threads, web.threads));
+  const trainer = EbpTrainer.create({ inputs: train.X.shape[1], hidden: [req.hidden], outputs: classes.length, weights: 'binary', seed: req.seed, threads });
+  post({ type: 'ready', backend: trainer.store.backend, threads: web.threads, ...(web.reason ? { reason: web.reason } : {}) });
   const first = evaluateErrors(trainer.store, test);
   post({ type: 'point', at: 0, errorD: first.errorD, errorP: first.errorP });
   // A few test-error points per epoch make the curve live even for short runs.
@@ -113,6 +117,8 @@ async function train(req: TrainRequest): Promise<void> {
     preprocess: spec as unknown as MetaValue,
     training: { trainer: 'ebp' as const, epochs: epochsDone, seed: req.seed, source: 'ebp-bnn browser demo' },
   };
+  const used = trainer.threads;
+  trainer.close();
   const bytes = encodeModel(XnorNetwork.fromPosterior(trainer.store), meta, { posterior: trainer.store });
   const base = req.train.name.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'model';
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -126,6 +132,7 @@ async function train(req: TrainRequest): Promise<void> {
       errorD: final.errorD,
       errorP: final.errorP,
       seconds: (performance.now() - started) / 1000,
+      threads: used,
     },
     [buffer],
   );

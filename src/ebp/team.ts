@@ -123,6 +123,29 @@ export class EbpTeam {
     if (Atomics.load(ctl, ERR) !== 0) throw this.failure();
   }
 
+  /**
+   * Resolves once every worker has started, waiting on the event loop (never blocking). A browser starts a
+   * worker only while the thread that created it returns to its event loop, so `fitAsync` awaits this before
+   * its first step; Node's workers start on their own. @throws {EbpError} (exit 70) none within `timeoutMs`
+   */
+  async started(timeoutMs = START_TIMEOUT_MS): Promise<void> {
+    const workers = this.threads - 1;
+    const t0 = Date.now();
+    while (!this.closed && Atomics.load(this.ctl, READY) < workers) {
+      if (Date.now() - t0 > timeoutMs) {
+        const ready = Atomics.load(this.ctl, READY);
+        this.close();
+        throw new EbpError('ebp.usage', `EBP training threads did not start within ${timeoutMs / 1000} s (${ready} of ${workers} workers ready).`, 70);
+      }
+      await new Promise<void>((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  /** Whether every worker has started. */
+  get isStarted(): boolean {
+    return Atomics.load(this.ctl, READY) >= this.threads - 1;
+  }
+
   /** Wait until the workers are done (the first time, also until they have started). */
   private await(): void {
     const ctl = this.ctl;

@@ -3,7 +3,7 @@ import { signTargets, type Dataset } from '../data/dataset';
 import { decide } from '../util/decide';
 import { createRng, type Rng } from '../util/random';
 import { rowMajor } from '../tensor/matrix';
-import { driveAsync, driveSync } from '../util/drive';
+import { driveAsync, driveSync, type Pause } from '../util/drive';
 import { check, requireNonNegativeInteger, requireOneOf, requirePositiveInteger } from '../util/validate';
 import { forEachChunk, workspaceFor } from './batch';
 import { teamCapable } from './parallel';
@@ -229,11 +229,14 @@ export class EbpTrainer {
   }
 
   /** The epoch loop (spec §7), yielding after every minibatch; fit and fitAsync drive it. */
-  private *run(data: Dataset, opts: FitOptions): Generator<void, TrainReport, void> {
+  private *run(data: Dataset, opts: FitOptions): Generator<void | Pause, TrainReport, void> {
     const plan = planRun(this.store, data, opts);
     if (opts.seed !== undefined) this.rng = createRng(opts.seed);
     const ws = workspaceFor(this.store, plan.batchSize);
     const runner = this.runner(ws, plan.batchSize);
+    const team = this.team;
+    // fitAsync lets a new team's workers start before the first step blocks on them (browsers need it).
+    if (team !== null && runner.threads > 1 && !team.isStarted) yield () => team.started();
     const order = new Int32Array(plan.n);
     const reports: EpochReport[] = [];
     let startBatch = plan.startBatch;

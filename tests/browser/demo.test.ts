@@ -184,6 +184,43 @@ describeBrowser('the demo page in Chromium', () => {
     await page.context().close();
   });
 
+  /** Train the digits sample (hidden 200: a step large enough to split) on `threads`; the status and the model's bytes. */
+  async function trainBytes(url: string, threads: string): Promise<{ status: string; bytes: Buffer; note: string; errors: string[] }> {
+    const { page, watch } = await openPage(browser, url);
+    await page.fill('#hidden', '200');
+    await page.fill('#epochs', '1');
+    await page.fill('#threads', threads);
+    await page.click('#train');
+    await page.waitForSelector('#download:not([hidden])', { timeout: 180000 });
+    const status = (await page.textContent('#train-status'))!;
+    const note = (await page.textContent('#threads-note'))!;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const bytes = fs.readFileSync((await download.path())!);
+    await page.context().close();
+    return { status, bytes, note, errors: watch.errors };
+  }
+
+  test('trains on 2 threads in a cross-origin isolated page, with the bytes of 1 thread and of a page without isolation', async () => {
+    const two = await trainBytes(server.url, '2');
+    expect(two.status).toMatch(/^Done after 1 full epoch in [\d.]+ s on 2 threads:/);
+    const one = await trainBytes(server.url, '1');
+    expect(one.status).toMatch(/ on 1 thread:/);
+    expect(two.bytes.equals(one.bytes)).toBe(true);
+    // A host without COOP/COEP: no SharedArrayBuffer, so one thread whatever is asked, and the same model.
+    const plain = await serveDemo(undefined, undefined, { isolated: false });
+    try {
+      const unisolated = await trainBytes(plain.url, '1');
+      expect(unisolated.note).toMatch(/not cross-origin isolated/);
+      expect(unisolated.status).toMatch(/ on 1 thread:/);
+      expect(unisolated.bytes.equals(two.bytes)).toBe(true);
+      expect(unisolated.errors).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+    expect(two.errors).toEqual([]);
+    expect(require(path.join(ROOT, "dist", "index.js")).decodeModel(two.bytes).posterior?.sizes).toEqual([64, 200, 10]);
+  });
+
   test('trains on a picked CSV file (semicolons, quotes, text labels, a text column) that `ebp eval` then reads', async () => {
     const { page, watch } = await openPage(browser, server.url);
     await page.setInputFiles('#csv-file', path.join(ROOT, 'tests', 'fixtures', 'csv', 'wdbc_semicolon.csv'));
