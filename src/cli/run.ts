@@ -317,6 +317,7 @@ function registerBench(program: Command, argv: string[], io: CliIo, done: Done):
     .option('--members <n>', 'members of the packed posterior ensemble (default 16)', parsePositiveInt)
     .addOption(new Option('--bn <mode>', 'STE with batch norm, without, or both').choices(['on', 'off', 'both']).default('both'))
     .option('--jobs <n>', 'jobs at once, each in its own process (default 1: timings stay comparable)', parsePositiveInt)
+    .option('--threads <n>', 'EBP: threads each training splits its minibatches over, 1 to 256 (default: the available cores, at most 8, divided among --jobs); the same results for any count (STE: one thread)', parseThreads)
     .option('--in-process', 'run every job in this process (peak RSS is then the whole process\'s)')
     .option('--no-speed', 'skip the STE-vs-PyTorch epoch timing')
     .option('--speed-rounds <n>', 'timing rounds (default 3; quick 1)', parsePositiveInt)
@@ -354,6 +355,7 @@ Examples:
             members: opts.members as number | undefined,
             bn: opts.bn as 'on' | 'off' | 'both',
             jobs: opts.jobs as number | undefined,
+            threads: opts.threads as number | undefined,
             inProcess: Boolean(opts.inProcess),
             speed: opts.speed !== false,
             speedRounds: opts.speedRounds as number | undefined,

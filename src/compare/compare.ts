@@ -15,6 +15,7 @@
  */
 import * as path from 'path';
 import { argumentError, check, requireFinite, requirePositiveInteger } from '../util/validate';
+import { requireThreads } from '../ebp/team';
 import type { SpeedComparison } from './anchor';
 import { inChild, workerScript, type EpochInfo } from './child';
 import { datasetAvailable, datasetName, loadBenchData, type BenchData, type DatasetSpec } from './datasets';
@@ -57,6 +58,11 @@ export interface ComparisonOptions {
   isolate?: 'auto' | 'process' | 'none';
   /** Jobs run at once with process isolation (default 1: timings stay comparable). */
   jobs?: number;
+  /**
+   * Threads each EBP training splits its minibatches over (default 1). Errors, metrics and models are the same
+   * for any count (docs/threads.md); only the seconds change. STE trains on one thread.
+   */
+  threads?: number;
   /** Run the STE-vs-PyTorch epoch timing (default true). */
   speed?: boolean;
   /** Timing rounds (default 3; quick 1). */
@@ -96,6 +102,8 @@ export interface ComparisonSettings {
   eceBins: number;
   quick: boolean;
   isolate: 'process' | 'none';
+  /** EBP training threads per job (absent in results written before it existed: 1). */
+  threads: number;
 }
 
 export interface ComparisonResult {
@@ -148,6 +156,7 @@ function resolveSettings(o: ComparisonOptions, sizes: number[], isolate: 'proces
     eceBins: ECE_BINS,
     quick,
     isolate,
+    threads: requireThreads(o.threads ?? 1),
   };
 }
 
@@ -156,7 +165,7 @@ export function planJobs(s: ComparisonSettings): BenchJob[] {
   const jobs: BenchJob[] = [];
   s.seeds.forEach((seed, i) => {
     const dataSeed = s.dataSeeds[i];
-    jobs.push({ kind: 'ebp', seed, dataSeed, ensembleSeed: seed, hidden: s.hidden, epochs: s.epochs, batch: s.ebpBatch, members: s.members });
+    jobs.push({ kind: 'ebp', seed, dataSeed, ensembleSeed: seed, hidden: s.hidden, epochs: s.epochs, batch: s.ebpBatch, members: s.members, threads: s.threads ?? 1 });
     for (const batchNorm of s.batchNorm) {
       for (const lr of s.lrs) jobs.push({ kind: 'ste', seed, dataSeed, hidden: s.hidden, epochs: s.epochs, batch: s.steBatch, lr, lrEnd: lr * s.lrEndRatio, batchNorm });
     }

@@ -6,6 +6,7 @@
 import { classify, predict } from '../ebp/predict';
 import { meanFieldForward } from '../ebp/forward';
 import { EbpTrainer } from '../ebp/trainer';
+import '../node/ebp-threads'; // the worker_threads launcher of threaded EBP training
 import { encodeCheckpoint, encodeModel } from '../model/encode';
 import { SteTrainer } from '../ste/trainer';
 import { XnorNetwork } from '../xnor/network';
@@ -36,6 +37,8 @@ export interface EbpJob {
   epochs: number;
   batch: number;
   members: number;
+  /** Threads of the EBP training (the same results for any count). */
+  threads: number;
 }
 
 /** STE training at one learning rate (decayed exponentially to lrEnd), with or without batch normalisation. */
@@ -82,6 +85,8 @@ export interface MethodRun {
   testErrorPerEpoch: number[];
   /** Seconds of the training loop per epoch (evaluation excluded). EBP-P/D/ensemble share one training. */
   secondsPerEpoch: number[];
+  /** EBP: the threads its minibatches ran on (`trainer.threads`; 1 where a step is too small to split). */
+  threads?: number;
   /** Scores under the primary probability rule (`rule`). */
   metrics: ProbabilityMetrics & { rule: string };
   alternatives: AlternativeScores[];
@@ -168,7 +173,7 @@ function fitOptions<R>(job: BenchJob, validation: Dataset, hooks: JobHooks, onEp
 /** EBP's training, with the test errors of EBP-P, EBP-D and the ensemble after every epoch; null when interrupted. */
 async function trainEbp(data: BenchData, job: EbpJob, hooks: JobHooks) {
   const { train, test } = data;
-  const trainer = EbpTrainer.create({ inputs: train.X.shape[1], hidden: job.hidden, outputs: train.numClasses, seed: job.seed });
+  const trainer = EbpTrainer.create({ inputs: train.X.shape[1], hidden: job.hidden, outputs: train.numClasses, seed: job.seed, threads: job.threads ?? 1 });
   const errP: number[] = [];
   const errD: number[] = [];
   const errE: number[] = [];
@@ -185,19 +190,21 @@ async function trainEbp(data: BenchData, job: EbpJob, hooks: JobHooks) {
       hooks.onEpoch?.({ epoch: r.epoch, epochs: job.epochs, testErrors: { 'EBP-P': r.validationErrorP, 'EBP-D': r.validationErrorD, [`EBP ensemble ${job.members}`]: ee }, seconds: r.seconds });
     }),
   );
+  const threads = trainer.threads;
+  trainer.close();
   if (report.interrupted || secs.length < job.epochs) return null;
-  return { store: trainer.store, errP, errD, errE, secs };
+  return { store: trainer.store, errP, errD, errE, secs, threads };
 }
 
 async function ebpJob(data: BenchData, job: EbpJob, hooks: JobHooks): Promise<{ runs: MethodRun[]; interrupted: boolean }> {
   const trained = await trainEbp(data, job, hooks);
   if (!trained) return { runs: [], interrupted: true };
-  const { store, errP, errD, errE, secs } = trained;
+  const { store, errP, errD, errE, secs, threads } = trained;
   const { test } = data;
   const K = data.train.numClasses;
   const labels = test.labels;
   const n = labels.length;
-  const base = { seed: job.seed, dataSeed: job.dataSeed, batch: job.batch, epochs: job.epochs, secondsPerEpoch: secs, peakRssMiB: 0, rssBeforeTrainingMiB: 0, rssIsolated: false, backend: store.backend };
+  const base = { seed: job.seed, dataSeed: job.dataSeed, batch: job.batch, epochs: job.epochs, secondsPerEpoch: secs, peakRssMiB: 0, rssBeforeTrainingMiB: 0, rssIsolated: false, backend: store.backend, threads };
 
   // EBP-P: mean-field outputs of the last layer.
   const fw = meanFieldForward(store, test.X);

@@ -6,6 +6,7 @@ import {
   type ComparisonOptions, type ComparisonProgress, type ComparisonResult, type DatasetSpec, type SummaryRow, type Written,
 } from '../../compare';
 import { resultPct } from '../format';
+import { defaultThreads } from '../../node/xnor-threads';
 import type { CliIo } from '../io';
 
 /** `ebp bench` options (`npm run bench:compare` is `ebp bench --out-dir bench/results --docs docs/benchmarks.md`). */
@@ -28,6 +29,8 @@ export interface BenchArgs {
   members?: number;
   bn: 'on' | 'off' | 'both';
   jobs?: number;
+  /** EBP training threads per job (default: the available cores divided among --jobs, at least 1). */
+  threads?: number;
   inProcess: boolean;
   speed: boolean;
   speedRounds?: number;
@@ -155,6 +158,7 @@ export async function benchCommand(a: BenchArgs, io: CliIo): Promise<number> {
     members: a.members,
     batchNorm: a.bn === 'on' ? [true] : a.bn === 'off' ? [false] : [true, false],
     jobs: a.jobs,
+    threads: a.threads ?? Math.max(1, Math.floor(defaultThreads() / (a.jobs ?? 1))),
     isolate: a.inProcess ? 'none' : 'auto',
     speed: a.speed,
     speedRounds: a.speedRounds,
