@@ -536,26 +536,54 @@ void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const 
 /* first layer with sparse rows: each row's increments go straight into h at the row's non-zero columns
  * (h += scale * (delta / c) * x, sample by sample); then the moments are refreshed over the whole row
  * or, when the union of non-zero columns is under 3/4 of the row, only there */
+/* h_k += d * x over sample n's non-zeros, d = scale * (delta / c); d = 0 is skipped (adding 0 would turn h = -0
+ * into +0). Two rows share the index and value loads when both have d != 0. */
+static inline void scatter_rows(f64 *h0, f64 *h1, i32 Kout, const f64 *delta, const i32 *nzStart, const i32 *nzIdx,
+                                const f64 *nzVal, i32 B, f64 c, f64 scale, i32 k, i32 two) {
+  for (i32 n = 0; n < B; n++) {
+    f64 d0 = scale * (delta[n * Kout + k] / c);
+    f64 d1 = two ? scale * (delta[n * Kout + k + 1] / c) : 0;
+    i32 t = nzStart[n], e = nzStart[n + 1];
+    if (d0 != 0 && d1 != 0) {
+      for (; t < e; t++) {
+        i32 j = nzIdx[t];
+        f64 x = nzVal[t];
+        h0[j] += d0 * x;
+        h1[j] += d1 * x;
+      }
+      continue;
+    }
+    if (d0 != 0)
+      for (i32 u = t; u < e; u++) h0[nzIdx[u]] += d0 * nzVal[u];
+    if (d1 != 0)
+      for (i32 u = t; u < e; u++) h1[nzIdx[u]] += d1 * nzVal[u];
+  }
+}
+
+static inline void refresh_union(f64 *hr, f64 *mr, f64 *vr, f64 *sr, i32 K, const i32 *uni, i32 count, i32 refresh,
+                                 const ternary_prior *t) {
+  if (refresh == REFRESH_BINARY) {
+    if (count * 4 >= K * 3) moments_range(hr, mr, vr, sr, K);
+    else moments_at(hr, mr, vr, sr, uni, count, K);
+  } else if (refresh == REFRESH_TERNARY) {
+    if (count * 4 >= K * 3) ternary_range(hr, mr, vr, sr, K, t);
+    else ternary_at(hr, mr, vr, sr, uni, count, K, t);
+  }
+}
+
 EXPORT(update_sparse)
 void update_sparse(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const i32 *nzStart,
                    const i32 *nzIdx, const f64 *nzVal, i32 B, const i32 *uni, i32 count, f64 c, f64 scale, i32 refresh,
                    const f64 *prior, i32 k0, i32 kEnd) {
   ternary_prior t;
   if (refresh == REFRESH_TERNARY) t = ternary_splat(prior);
-  for (i32 k = k0; k < kEnd; k++) {
-    f64 *hr = h + (long)k * K;
-    for (i32 n = 0; n < B; n++) {
-      f64 d = scale * (delta[n * Kout + k] / c);
-      if (d == 0) continue;
-      for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) hr[nzIdx[t]] += d * nzVal[t];
-    }
-    f64 *mr = mean + (long)k * K, *vr = var + (long)k * K, *sr = map + (long)k * K;
-    if (refresh == REFRESH_BINARY) {
-      if (count * 4 >= K * 3) moments_range(hr, mr, vr, sr, K);
-      else moments_at(hr, mr, vr, sr, uni, count, K);
-    } else if (refresh == REFRESH_TERNARY) {
-      if (count * 4 >= K * 3) ternary_range(hr, mr, vr, sr, K, &t);
-      else ternary_at(hr, mr, vr, sr, uni, count, K, &t);
+  for (i32 k = k0; k < kEnd; k += 2) {
+    i32 two = k + 1 < kEnd;
+    f64 *h0 = h + (long)k * K, *h1 = two ? h0 + K : h0;
+    scatter_rows(h0, h1, Kout, delta, nzStart, nzIdx, nzVal, B, c, scale, k, two);
+    for (i32 r = 0; r <= two; r++) {
+      long o = (long)(k + r) * K;
+      refresh_union(h + o, mean + o, var + o, map + o, K, uni, count, refresh, &t);
     }
   }
 }
