@@ -14,18 +14,26 @@
  *   --only NAME      one configuration, e.g. 784-200-10/binary
  *   --no-anchor      skip the numpy anchor
  *   --speed-only     only the side-by-side speed comparison (writes ebp-speed.json)
+ *   --numpy-kernel best|env  best (default): the anchor runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, so
+ *                    OpenBLAS picks its best kernel for the CPU; env: as the environment pins it (bench/anchor-env.ts)
+ *   --no-js          skip the TypeScript-kernel column of the speed comparison
+ *   --mnist          also time training on MNIST-10k side by side (epoch 2 of each; the anchor is
+ *                    ../shared/anchors/ebp_ref_mnist.py, ours EbpTrainer.fit without online error)
  *   --seeds N        also train 784-200-10 (binary and Gaussian) with seeds 2..N: mean ± std of the final errors
  *   --child JSON     (internal) run one configuration and print its JSON
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EbpTrainer, makeDataset, matrix, createRng, type WeightKind } from '../src';
 import { loadMnist10k } from '../src/node';
 import { machineInfo } from '../src/compare/machine';
+import { numpyKernelArg, runAnchor, type NumpyKernel } from './anchor-env';
 
 const ROOT = join(__dirname, '..', '..');
-const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'ebp_ref_bench.py');
+const ANCHORS = process.env.EBP_BNN_ANCHORS ?? join(ROOT, '..', 'shared', 'anchors');
+const ANCHOR = join(ANCHORS, 'ebp_ref_bench.py');
+const ANCHOR_MNIST = join(ANCHORS, 'ebp_ref_mnist.py');
 
 interface Config {
   net: string;
@@ -94,13 +102,26 @@ function syntheticSpeed(net: string, weights: WeightKind, backend: 'auto' | 'js'
   return n / ((performance.now() - t) / 1000);
 }
 
-function anchorSpeed(net: string, weights: string): number | null {
+function anchorSpeed(net: string, weights: string, kernel: NumpyKernel): { samplesPerS: number; openblasKernel: string } | null {
   if (!existsSync(ANCHOR)) return null;
-  const out = execFileSync('python3', [ANCHOR, net, weights, '10', '5000'], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-    encoding: 'utf8',
-  });
-  return JSON.parse(out.trim().split('\n').pop() as string).samples_per_s;
+  const { json, openblasKernel } = runAnchor(ANCHOR, [net, weights, '10', '5000'], kernel);
+  return { samplesPerS: json.samples_per_s as number, openblasKernel };
+}
+
+/** Our training throughput on MNIST-10k in epoch `epochs` (no online error; the anchor's epochs are timed alike). */
+function mnistSpeed(net: string, weights: WeightKind, epochs: number): number {
+  const sizes = net.split('-').map(Number);
+  const { train } = loadMnist10k();
+  const trainer = EbpTrainer.create({ inputs: 784, hidden: sizes.slice(1, -1), outputs: 10, weights, seed: 0 });
+  const r = trainer.fit(train, { epochs, batchSize: 10, trainError: 'none' });
+  return r.epochs[epochs - 1].samplesPerSecond;
+}
+
+/** The numpy reference on MNIST-10k (ebp_ref_mnist.py): samples/s of epoch `epochs`. */
+function anchorMnistSpeed(net: string, weights: string, epochs: number, kernel: NumpyKernel): { samplesPerS: number; openblasKernel: string } | null {
+  if (!existsSync(ANCHOR_MNIST)) return null;
+  const { json, openblasKernel } = runAnchor(ANCHOR_MNIST, [net, weights, String(epochs)], kernel);
+  return { samplesPerS: json.samples_per_s as number, openblasKernel };
 }
 
 function main(): void {
@@ -132,20 +153,37 @@ function main(): void {
   const speed: Record<string, unknown>[] = [];
   const ROUNDS = 3;
   const median = (v: number[]) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  const kernel = numpyKernelArg(args);
+  const noAnchor = args.includes('--no-anchor');
+  const noJs = args.includes('--no-js');
+  const cases = [['784-200-10', 'binary'], ['784-200-10', 'gaussian'], ['784-500-500-10', 'binary']] as const;
   if (!only) {
-    for (const [net, weights] of [['784-200-10', 'binary'], ['784-200-10', 'gaussian'], ['784-500-500-10', 'binary']] as const) {
+    for (const [net, weights] of cases) {
       process.stderr.write(`speed ${net} ${weights}\n`);
       const numpy: number[] = [];
       const wasm: number[] = [];
       const js: number[] = [];
+      let openblasKernel: string | null = null;
       for (let r = 0; r < ROUNDS; r++) {
-        const a = args.includes('--no-anchor') ? null : anchorSpeed(net, weights);
-        if (a !== null) numpy.push(a);
+        const a = noAnchor ? null : anchorSpeed(net, weights, kernel);
+        if (a !== null) {
+          numpy.push(a.samplesPerS);
+          openblasKernel = a.openblasKernel;
+        }
         wasm.push(syntheticSpeed(net, weights, 'auto'));
-        js.push(syntheticSpeed(net, weights, 'js'));
+        if (!noJs) js.push(syntheticSpeed(net, weights, 'js'));
       }
       const np = numpy.length ? median(numpy) : null;
-      speed.push({ net, weights, batch: 10, samples: 5000, rounds: ROUNDS, wasm: median(wasm), js: median(js), numpy: np, runs: { wasm, js, numpy }, ratioWasmOverNumpy: np ? median(wasm) / np : null });
+      speed.push({ data: 'synthetic', net, weights, batch: 10, samples: 5000, rounds: ROUNDS, wasm: median(wasm), js: js.length ? median(js) : null, numpy: np, numpyKernel: kernel, openblasKernel, runs: { wasm, js, numpy }, ratioWasmOverNumpy: np ? median(wasm) / np : null });
+    }
+  }
+  if (!only && args.includes('--mnist')) {
+    // MNIST-10k, epoch 2 of a fresh run each (the first epoch of numpy's run is slower: ebp_ref_mnist.py's note).
+    for (const [net, weights] of cases.filter(([, w]) => w === 'binary')) {
+      process.stderr.write(`speed MNIST-10k ${net} ${weights}\n`);
+      const a = noAnchor ? null : anchorMnistSpeed(net, weights, 2, kernel);
+      const ours = mnistSpeed(net, weights, 2);
+      speed.push({ data: 'MNIST-10k epoch 2', net, weights, batch: 10, samples: 10000, rounds: 1, wasm: ours, js: null, numpy: a?.samplesPerS ?? null, numpyKernel: kernel, openblasKernel: a?.openblasKernel ?? null, ratioWasmOverNumpy: a ? ours / a.samplesPerS : null });
     }
   }
 
@@ -186,9 +224,10 @@ function markdown(r: { accuracy: Record<string, unknown>[]; overSeeds: Record<st
     }
   }
   if (r.speed.length) {
-    lines.push('', '| network | weights | ebp-bnn wasm samples/s | ebp-bnn JS samples/s | numpy reference samples/s | wasm / numpy |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push('', '| data | network | weights | ebp-bnn wasm samples/s | ebp-bnn JS samples/s | numpy reference samples/s (OpenBLAS kernel) | wasm / numpy |', '| --- | --- | --- | --- | --- | --- | --- |');
     for (const s of r.speed) {
-      lines.push(`| ${s.net} | ${s.weights} | ${Math.round(Number(s.wasm))} | ${Math.round(Number(s.js))} | ${s.numpy ? Math.round(Number(s.numpy)) : 'n/a'} | ${s.ratioWasmOverNumpy ? Number(s.ratioWasmOverNumpy).toFixed(2) + '×' : 'n/a'} |`);
+      const np = s.numpy ? `${Math.round(Number(s.numpy))} (${s.openblasKernel})` : 'n/a';
+      lines.push(`| ${s.data} | ${s.net} | ${s.weights} | ${Math.round(Number(s.wasm))} | ${s.js ? Math.round(Number(s.js)) : '–'} | ${np} | ${s.ratioWasmOverNumpy ? Number(s.ratioWasmOverNumpy).toFixed(2) + '×' : 'n/a'} |`);
     }
   }
   return lines.join('\n');

@@ -15,6 +15,8 @@
  *   --quick            2 epochs, shorter timings (smoke run)
  *   --speed-only       only part 1          --accuracy-only  only part 2
  *   --no-anchor        skip numpy           --no-deep        skip training 784-500-500-10
+ *   --numpy-kernel best|env  OpenBLAS kernel of the anchor: best (default; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+ *                      unset for it) or as the environment pins it (bench/anchor-env.ts)
  *   --nets A,B         speed nets (default 784-500-500-10,784-4096-4096-10)
  */
 import { execFileSync } from 'node:child_process';
@@ -30,11 +32,13 @@ import { loadMnist10k } from '../src/node';
 import { errorRate } from '../src/eval/metrics';
 import { machineInfo } from '../src/compare/machine';
 import { timeIt, type Timing } from './timing';
+import { numpyEnv, numpyKernelArg, runAnchor } from './anchor-env';
 
 const ROOT = join(__dirname, '..', '..');
-const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'np_dense_bench.py');
+const ANCHOR = join(process.env.EBP_BNN_ANCHORS ?? join(ROOT, '..', 'shared', 'anchors'), 'np_dense_bench.py');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
+const NUMPY_KERNEL = numpyKernelArg(args);
 const argValue = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -49,11 +53,8 @@ function macsOf(sizes: number[]): number {
 function anchor(net: string, batch: number): Record<string, unknown> | null {
   if (args.includes('--no-anchor')) return null;
   if (!existsSync(ANCHOR)) return null;
-  const out = execFileSync('python3', [ANCHOR, 'np-f32', net, String(batch), '1'], {
-    encoding: 'utf8',
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-  });
-  return JSON.parse(out.trim().split('\n').pop() as string) as Record<string, unknown>;
+  const { json, openblasKernel } = runAnchor(ANCHOR, ['np-f32', net, String(batch), '1'], NUMPY_KERNEL);
+  return { ...json, openblas_kernel: json.openblas_kernel ?? openblasKernel };
 }
 
 /**
@@ -64,7 +65,7 @@ function anchorCpuSeconds(net: string, batch: number, wallS: number): number | n
   const run = (n: number) => {
     const out = execFileSync('bash', ['-c', `python3 "$0" np-f32 "$1" "$2" 1 >/dev/null; times`, ANCHOR, net, String(batch)], {
       encoding: 'utf8',
-      env: { ...process.env, FIXED: String(n), OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+      env: numpyEnv(NUMPY_KERNEL, { FIXED: String(n) }),
     });
     const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(out.trim());
     return m ? 60 * Number(m[1]) + Number(m[2]) + 60 * Number(m[3]) + Number(m[4]) : NaN;

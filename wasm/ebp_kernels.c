@@ -75,16 +75,42 @@ static inline void moments_vec(v128_t h, v128_t *mean, v128_t *var, v128_t *map)
   *map = s;
 }
 
+/* moments of the four pairs at h + o[0..3] (the same offsets into mean, var, map): four independent chains side by
+ * side, so the out-of-order core overlaps them (one chain alone waits on its own latency, ~1.5x slower) */
+static inline void moments_4(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 o0, i32 o1, i32 o2, i32 o3) {
+  v128_t m0, v0, s0, m1, v1, s1, m2, v2, s2, m3, v3, s3;
+  moments_vec(wasm_v128_load(h + o0), &m0, &v0, &s0);
+  moments_vec(wasm_v128_load(h + o1), &m1, &v1, &s1);
+  moments_vec(wasm_v128_load(h + o2), &m2, &v2, &s2);
+  moments_vec(wasm_v128_load(h + o3), &m3, &v3, &s3);
+  wasm_v128_store(mean + o0, m0);
+  wasm_v128_store(var + o0, v0);
+  wasm_v128_store(map + o0, s0);
+  wasm_v128_store(mean + o1, m1);
+  wasm_v128_store(var + o1, v1);
+  wasm_v128_store(map + o1, s1);
+  wasm_v128_store(mean + o2, m2);
+  wasm_v128_store(var + o2, v2);
+  wasm_v128_store(map + o2, s2);
+  wasm_v128_store(mean + o3, m3);
+  wasm_v128_store(var + o3, v3);
+  wasm_v128_store(map + o3, s3);
+}
+
+static inline void moments_1(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 o) {
+  v128_t m, v, s;
+  moments_vec(wasm_v128_load(h + o), &m, &v, &s);
+  wasm_v128_store(mean + o, m);
+  wasm_v128_store(var + o, v);
+  wasm_v128_store(map + o, s);
+}
+
 /* moments of h[0..n) */
 static inline void moments_range(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n) {
   v128_t m, v, s;
   i32 i = 0;
-  for (; i + 2 <= n; i += 2) {
-    moments_vec(wasm_v128_load(h + i), &m, &v, &s);
-    wasm_v128_store(mean + i, m);
-    wasm_v128_store(var + i, v);
-    wasm_v128_store(map + i, s);
-  }
+  for (; i + 8 <= n; i += 8) moments_4(h, mean, var, map, i, i + 2, i + 4, i + 6);
+  for (; i + 2 <= n; i += 2) moments_1(h, mean, var, map, i);
   if (i < n) {
     moments_vec(wasm_f64x2_make(h[i], 0.0), &m, &v, &s);
     mean[i] = wasm_f64x2_extract_lane(m, 0);
@@ -93,21 +119,32 @@ static inline void moments_range(const f64 *h, f64 *mean, f64 *var, f64 *map, i3
   }
 }
 
-/* moments of h[cols[0..count)], two columns per vector */
-static inline void moments_at(const f64 *h, f64 *mean, f64 *var, f64 *map, const i32 *cols, i32 count) {
-  v128_t m, v, s;
-  i32 u = 0;
-  for (; u + 2 <= count; u += 2) {
-    i32 a = cols[u], b = cols[u + 1];
-    moments_vec(wasm_f64x2_make(h[a], h[b]), &m, &v, &s);
-    mean[a] = wasm_f64x2_extract_lane(m, 0);
-    mean[b] = wasm_f64x2_extract_lane(m, 1);
-    var[a] = wasm_f64x2_extract_lane(v, 0);
-    var[b] = wasm_f64x2_extract_lane(v, 1);
-    map[a] = wasm_f64x2_extract_lane(s, 0);
-    map[b] = wasm_f64x2_extract_lane(s, 1);
+/* moments of h at the columns cols[0..count) and their pair partners: each aligned pair (2i, 2i + 1) holding a
+ * listed column is refreshed as one vector, once when the list is sorted (Workspace.unionOfColumns sorts it), four
+ * pairs at a time. A partner outside the list gets the moments of its unchanged h: the bits it already holds. */
+static inline void moments_at(const f64 *h, f64 *mean, f64 *var, f64 *map, const i32 *cols, i32 count, i32 K) {
+  i32 last = -2, q0 = 0, q1 = 0, q2 = 0, nq = 0; /* pending pairs (no array: the kernels keep off the shadow stack) */
+  for (i32 u = 0; u < count; u++) {
+    i32 p = cols[u] & ~1;
+    if (p == last) continue;
+    last = p;
+    if (p + 2 > K) {
+      moments_range(h + p, mean + p, var + p, map + p, 1);
+      continue;
+    }
+    if (nq == 3) {
+      moments_4(h, mean, var, map, q0, q1, q2, p);
+      nq = 0;
+    } else {
+      if (nq == 0) q0 = p;
+      else if (nq == 1) q1 = p;
+      else q2 = p;
+      nq++;
+    }
   }
-  if (u < count) moments_range(h + cols[u], mean + cols[u], var + cols[u], map + cols[u], 1);
+  if (nq > 0) moments_1(h, mean, var, map, q0);
+  if (nq > 1) moments_1(h, mean, var, map, q1);
+  if (nq > 2) moments_1(h, mean, var, map, q2);
 }
 
 EXPORT(moments) void moments(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n) { moments_range(h, mean, var, map, n); }
@@ -166,20 +203,23 @@ static inline void ternary_range(const f64 *h, f64 *mean, f64 *var, f64 *map, i3
   }
 }
 
-static inline void ternary_at(const f64 *h, f64 *mean, f64 *var, f64 *map, const i32 *cols, i32 count, const ternary_prior *t) {
+/* ternary moments at listed columns and their pair partners, as moments_at */
+static inline void ternary_at(const f64 *h, f64 *mean, f64 *var, f64 *map, const i32 *cols, i32 count, i32 K, const ternary_prior *t) {
   v128_t m, v, s;
-  i32 u = 0;
-  for (; u + 2 <= count; u += 2) {
-    i32 a = cols[u], b = cols[u + 1];
-    ternary_vec(wasm_f64x2_make(h[a], h[b]), t, &m, &v, &s);
-    mean[a] = wasm_f64x2_extract_lane(m, 0);
-    mean[b] = wasm_f64x2_extract_lane(m, 1);
-    var[a] = wasm_f64x2_extract_lane(v, 0);
-    var[b] = wasm_f64x2_extract_lane(v, 1);
-    map[a] = wasm_f64x2_extract_lane(s, 0);
-    map[b] = wasm_f64x2_extract_lane(s, 1);
+  i32 last = -2;
+  for (i32 u = 0; u < count; u++) {
+    i32 p = cols[u] & ~1;
+    if (p == last) continue;
+    last = p;
+    if (p + 2 > K) {
+      ternary_range(h + p, mean + p, var + p, map + p, 1, t);
+      continue;
+    }
+    ternary_vec(wasm_v128_load(h + p), t, &m, &v, &s);
+    wasm_v128_store(mean + p, m);
+    wasm_v128_store(var + p, v);
+    wasm_v128_store(map + p, s);
   }
-  if (u < count) ternary_range(h + cols[u], mean + cols[u], var + cols[u], map + cols[u], 1, t);
 }
 
 EXPORT(ternary_moments) void ternary_moments(const f64 *h, f64 *mean, f64 *var, f64 *map, i32 n, const f64 *prior) {
@@ -211,23 +251,109 @@ static inline void axpy(f64 *y, const f64 *x, f64 a, i32 n) {
 }
 
 /* ---------------------------------------------------------------- forward */
-/* first layer, sparse rows: ubar = (sum m x + b)/sqrt(K+1), var = (sum Var W x^2 + 1)/(K+1) */
+/* first layer, sparse rows: ubar = (sum m x + b)/sqrt(K+1), var = (sum Var W x^2 + 1)/(K+1).
+ * Four rows at a time share each sample's non-zero list: eight independent sums in flight instead of two
+ * (one sum alone waits on its previous addition), each summed in the order of the list as one row alone. */
+static inline void input_sparse_row(const f64 *m, const f64 *v, f64 bk, i32 Kout, const i32 *nzStart, const i32 *nzIdx,
+                                    const f64 *nzVal, const f64 *nzVal2, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1) {
+  for (i32 n = 0; n < B; n++) {
+    f64 s = 0, sv = 0;
+    for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) {
+      i32 j = nzIdx[t];
+      s += m[j] * nzVal[t];
+      sv += v[j] * nzVal2[t];
+    }
+    ubar[n * Kout] = (s + bk) / c;
+    variance[n * Kout] = (sv + 1) / k1;
+  }
+}
+
 EXPORT(input_sparse)
 void input_sparse(const f64 *mean, const f64 *wvar, const f64 *b, i32 K, i32 Kout, const i32 *nzStart, const i32 *nzIdx,
                   const f64 *nzVal, const f64 *nzVal2, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1, i32 k0, i32 kEnd) {
-  for (i32 k = k0; k < kEnd; k++) {
-    const f64 *m = mean + (long)k * K, *v = wvar + (long)k * K;
+  i32 k = k0;
+  for (; k + 4 <= kEnd; k += 4) {
+    const f64 *m0 = mean + (long)k * K, *m1 = m0 + K, *m2 = m1 + K, *m3 = m2 + K;
+    const f64 *v0 = wvar + (long)k * K, *v1 = v0 + K, *v2 = v1 + K, *v3 = v2 + K;
     for (i32 n = 0; n < B; n++) {
-      f64 s = 0, sv = 0;
+      f64 s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
       for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) {
         i32 j = nzIdx[t];
-        s += m[j] * nzVal[t];
-        sv += v[j] * nzVal2[t];
+        f64 x = nzVal[t], x2 = nzVal2[t];
+        s0 += m0[j] * x;
+        s1 += m1[j] * x;
+        s2 += m2[j] * x;
+        s3 += m3[j] * x;
+        q0 += v0[j] * x2;
+        q1 += v1[j] * x2;
+        q2 += v2[j] * x2;
+        q3 += v3[j] * x2;
       }
-      ubar[n * Kout + k] = (s + b[k]) / c;
-      variance[n * Kout + k] = (sv + 1) / k1;
+      f64 *u = ubar + n * Kout + k, *w = variance + n * Kout + k;
+      u[0] = (s0 + b[k]) / c;
+      u[1] = (s1 + b[k + 1]) / c;
+      u[2] = (s2 + b[k + 2]) / c;
+      u[3] = (s3 + b[k + 3]) / c;
+      w[0] = (q0 + 1) / k1;
+      w[1] = (q1 + 1) / k1;
+      w[2] = (q2 + 1) / k1;
+      w[3] = (q3 + 1) / k1;
     }
   }
+  for (; k < kEnd; k++)
+    input_sparse_row(mean + (long)k * K, wvar + (long)k * K, b[k], Kout, nzStart, nzIdx, nzVal, nzVal2, B, ubar + k, variance + k, c, k1);
+}
+
+/* hidden row k for samples [n0, n0 + 4): the lanes of s (sum m mu) and q (sum m^2 nu) sum the even and the odd
+ * columns, as the one-sample loop does; four samples share each load of m (eight sums in flight) */
+static inline void hidden_row4(const f64 *m, f64 rowVar, f64 bk, i32 K, i32 Kout, const f64 *mu, const f64 *nu, i32 n0,
+                               f64 *ubar, f64 *variance, f64 c, f64 k1) {
+  const f64 *x0 = mu + (long)n0 * K, *x1 = x0 + K, *x2 = x1 + K, *x3 = x2 + K;
+  const f64 *a0 = nu + (long)n0 * K, *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K;
+  v128_t s0 = SPLAT(0.0), s1 = SPLAT(0.0), s2 = SPLAT(0.0), s3 = SPLAT(0.0);
+  v128_t q0 = SPLAT(0.0), q1 = SPLAT(0.0), q2 = SPLAT(0.0), q3 = SPLAT(0.0);
+  i32 j = 0;
+  for (; j + 2 <= K; j += 2) {
+    v128_t mm = wasm_v128_load(m + j);
+    v128_t m2 = wasm_f64x2_mul(mm, mm);
+    s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(mm, wasm_v128_load(x0 + j)));
+    q0 = wasm_f64x2_add(q0, wasm_f64x2_mul(m2, wasm_v128_load(a0 + j)));
+    s1 = wasm_f64x2_add(s1, wasm_f64x2_mul(mm, wasm_v128_load(x1 + j)));
+    q1 = wasm_f64x2_add(q1, wasm_f64x2_mul(m2, wasm_v128_load(a1 + j)));
+    s2 = wasm_f64x2_add(s2, wasm_f64x2_mul(mm, wasm_v128_load(x2 + j)));
+    q2 = wasm_f64x2_add(q2, wasm_f64x2_mul(m2, wasm_v128_load(a2 + j)));
+    s3 = wasm_f64x2_add(s3, wasm_f64x2_mul(mm, wasm_v128_load(x3 + j)));
+    q3 = wasm_f64x2_add(q3, wasm_f64x2_mul(m2, wasm_v128_load(a3 + j)));
+  }
+  f64 s[4] = { hsum(s0), hsum(s1), hsum(s2), hsum(s3) }, sv[4] = { hsum(q0), hsum(q1), hsum(q2), hsum(q3) };
+  for (i32 i = 0; i < 4; i++) {
+    const f64 *x = x0 + (long)i * K, *a = a0 + (long)i * K;
+    for (i32 jj = j; jj < K; jj++) {
+      s[i] += m[jj] * x[jj];
+      sv[i] += m[jj] * m[jj] * a[jj];
+    }
+    ubar[(n0 + i) * Kout] = (s[i] + bk) / c;
+    variance[(n0 + i) * Kout] = (sv[i] + rowVar + 1) / k1;
+  }
+}
+
+/* hidden row k for one sample n: the loop hidden_row4 runs per sample */
+static inline void hidden_row1(const f64 *m, f64 rowVar, f64 bk, i32 K, i32 Kout, const f64 *x, const f64 *a, i32 n,
+                               f64 *ubar, f64 *variance, f64 c, f64 k1) {
+  v128_t s0 = SPLAT(0.0), q0 = SPLAT(0.0);
+  i32 j = 0;
+  for (; j + 2 <= K; j += 2) {
+    v128_t mm = wasm_v128_load(m + j);
+    s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(mm, wasm_v128_load(x + j)));
+    q0 = wasm_f64x2_add(q0, wasm_f64x2_mul(wasm_f64x2_mul(mm, mm), wasm_v128_load(a + j)));
+  }
+  f64 s = hsum(s0), sv = hsum(q0);
+  for (; j < K; j++) {
+    s += m[j] * x[j];
+    sv += m[j] * m[j] * a[j];
+  }
+  ubar[n * Kout] = (s + bk) / c;
+  variance[n * Kout] = (sv + rowVar + 1) / k1;
 }
 
 /* dense layer: input (mu, a = <v^2>) for the first layer (a = x^2, no Var v term), or
@@ -237,36 +363,20 @@ void dense_layer(const f64 *mean, const f64 *wvar, const f64 *b, i32 K, i32 Kout
                  i32 hidden, i32 B, f64 *ubar, f64 *variance, f64 c, f64 k1, i32 k0, i32 kEnd) {
   for (i32 k = k0; k < kEnd; k++) {
     const f64 *m = mean + (long)k * K, *v = wvar + (long)k * K;
-    f64 rowVar = 0;
     if (hidden) {
       v128_t acc = wasm_f64x2_splat(0.0);
       i32 j = 0;
       for (; j + 2 <= K; j += 2) acc = wasm_f64x2_add(acc, wasm_v128_load(v + j));
-      rowVar = hsum(acc);
+      f64 rowVar = hsum(acc);
       for (; j < K; j++) rowVar += v[j];
+      i32 n = 0;
+      for (; n + 4 <= B; n += 4) hidden_row4(m, rowVar, b[k], K, Kout, mu, second, n, ubar + k, variance + k, c, k1);
+      for (; n < B; n++) hidden_row1(m, rowVar, b[k], K, Kout, mu + (long)n * K, second + (long)n * K, n, ubar + k, variance + k, c, k1);
+      continue;
     }
     for (i32 n = 0; n < B; n++) {
       const f64 *x = mu + (long)n * K, *a = second + (long)n * K;
-      f64 s, sv;
-      if (hidden) {
-        v128_t s0 = wasm_f64x2_splat(0.0), q0 = wasm_f64x2_splat(0.0);
-        i32 j = 0;
-        for (; j + 2 <= K; j += 2) {
-          v128_t mm = wasm_v128_load(m + j);
-          s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(mm, wasm_v128_load(x + j)));
-          q0 = wasm_f64x2_add(q0, wasm_f64x2_mul(wasm_f64x2_mul(mm, mm), wasm_v128_load(a + j)));
-        }
-        s = hsum(s0);
-        sv = hsum(q0);
-        for (; j < K; j++) {
-          s += m[j] * x[j];
-          sv += m[j] * m[j] * a[j];
-        }
-        sv += rowVar;
-      } else {
-        s = dot(m, x, K);
-        sv = dot(v, a, K);
-      }
+      f64 s = dot(m, x, K), sv = dot(v, a, K);
       ubar[n * Kout + k] = (s + b[k]) / c;
       variance[n * Kout + k] = (sv + 1) / k1;
     }
@@ -300,23 +410,74 @@ void sign_sparse(const f64 *w, const f64 *b, i32 K, i32 Kout, const i32 *nzStart
 }
 
 /* ---------------------------------------------------------------- backward */
-/* below[n, j] = (sum_k mean[k, j] delta[n, k]) / c * dmu[n, j] for j in [j0, j1), the sum over k in
- * increasing order (each j on its own: the lanes of axpy never mix columns) */
+/* below[n, j] = (sum_k mean[k, j] delta[n, k]) / c * dmu[n, j] for j in [j0, j1), the sum over k in increasing
+ * order from 0 (each j on its own: lanes never mix columns). Terms with delta = 0 add +-0 to a sum that starts at +0
+ * and so is never -0: they change nothing, and every term is added. Eight columns of two samples stay in registers
+ * while k runs down the column strip (16 sums in flight); the strip of mean (Kout x 64 bytes) is read from cache by
+ * the next samples. */
+static inline void backward_strip2(const f64 *mean, i32 K, i32 Kout, const f64 *d0, const f64 *d1, f64 *b0, f64 *b1, i32 j) {
+  v128_t a0 = SPLAT(0.0), a1 = SPLAT(0.0), a2 = SPLAT(0.0), a3 = SPLAT(0.0);
+  v128_t c0 = SPLAT(0.0), c1 = SPLAT(0.0), c2 = SPLAT(0.0), c3 = SPLAT(0.0);
+  const f64 *row = mean + j;
+  for (i32 k = 0; k < Kout; k++, row += K) {
+    v128_t e0 = SPLAT(d0[k]), e1 = SPLAT(d1[k]);
+    v128_t r = wasm_v128_load(row);
+    a0 = wasm_f64x2_add(a0, wasm_f64x2_mul(e0, r));
+    c0 = wasm_f64x2_add(c0, wasm_f64x2_mul(e1, r));
+    r = wasm_v128_load(row + 2);
+    a1 = wasm_f64x2_add(a1, wasm_f64x2_mul(e0, r));
+    c1 = wasm_f64x2_add(c1, wasm_f64x2_mul(e1, r));
+    r = wasm_v128_load(row + 4);
+    a2 = wasm_f64x2_add(a2, wasm_f64x2_mul(e0, r));
+    c2 = wasm_f64x2_add(c2, wasm_f64x2_mul(e1, r));
+    r = wasm_v128_load(row + 6);
+    a3 = wasm_f64x2_add(a3, wasm_f64x2_mul(e0, r));
+    c3 = wasm_f64x2_add(c3, wasm_f64x2_mul(e1, r));
+  }
+  wasm_v128_store(b0 + j, a0);
+  wasm_v128_store(b0 + j + 2, a1);
+  wasm_v128_store(b0 + j + 4, a2);
+  wasm_v128_store(b0 + j + 6, a3);
+  wasm_v128_store(b1 + j, c0);
+  wasm_v128_store(b1 + j + 2, c1);
+  wasm_v128_store(b1 + j + 4, c2);
+  wasm_v128_store(b1 + j + 6, c3);
+}
+
+/* the same sums for one sample and one column pair */
+static inline void backward_pair1(const f64 *mean, i32 K, i32 Kout, const f64 *d0, f64 *b0, i32 j) {
+  v128_t a0 = SPLAT(0.0);
+  const f64 *row = mean + j;
+  for (i32 k = 0; k < Kout; k++, row += K) a0 = wasm_f64x2_add(a0, wasm_f64x2_mul(SPLAT(d0[k]), wasm_v128_load(row)));
+  wasm_v128_store(b0 + j, a0);
+}
+
+static inline void backward_col1(const f64 *mean, i32 K, i32 Kout, const f64 *d0, f64 *b0, i32 j) {
+  f64 a = 0;
+  const f64 *row = mean + j;
+  for (i32 k = 0; k < Kout; k++, row += K) a += d0[k] * row[0];
+  b0[j] = a;
+}
+
 EXPORT(backward_hidden)
 void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f64 *dmu, f64 *below, i32 B, f64 c, i32 j0,
                      i32 j1) {
-  /* rows of the weight matrix outer, samples inner: each row is read once per batch, not once per sample */
-  i32 w = j1 - j0;
-  for (i32 n = 0; n < B; n++)
-    for (i32 j = j0; j < j1; j++) below[(long)n * K + j] = 0;
-  for (i32 k = 0; k < Kout; k++) {
-    const f64 *row = mean + (long)k * K + j0;
-    for (i32 n = 0; n < B; n++) {
-      f64 d = delta[n * Kout + k];
-      if (d != 0) axpy(below + (long)n * K + j0, row, d, w);
+  i32 n = 0;
+  for (; n < B; n += 2) {
+    const f64 *d0 = delta + (long)n * Kout, *d1 = n + 1 < B ? d0 + Kout : d0;
+    f64 *b0 = below + (long)n * K, *b1 = n + 1 < B ? b0 + K : b0;
+    i32 j = j0;
+    for (; j + 8 <= j1; j += 8) backward_strip2(mean, K, Kout, d0, d1, b0, b1, j);
+    for (; j + 2 <= j1; j += 2) {
+      backward_pair1(mean, K, Kout, d0, b0, j);
+      if (n + 1 < B) backward_pair1(mean, K, Kout, d1, b1, j);
+    }
+    for (; j < j1; j++) {
+      backward_col1(mean, K, Kout, d0, b0, j);
+      if (n + 1 < B) backward_col1(mean, K, Kout, d1, b1, j);
     }
   }
-  for (i32 n = 0; n < B; n++)
+  for (n = 0; n < B; n++)
     for (i32 j = j0; j < j1; j++) {
       long i = (long)n * K + j;
       below[i] = (below[i] / c) * dmu[i];
@@ -328,9 +489,10 @@ void backward_hidden(const f64 *mean, i32 K, i32 Kout, const f64 *delta, const f
  * caller), binary (tanh), ternary (with the prior constants `prior`, as ternary_moments). */
 enum { REFRESH_NONE = 0, REFRESH_BINARY = 1, REFRESH_TERNARY = 2 };
 
-/* h[k, :] += scale * (g / c) with g = sum_n delta[n, k] mu_in[n, :] (0 + d_0 x_0 + d_1 x_1 ..., rows with
- * d = 0 skipped: the sums of ebp-js.ts's scratch row, kept in registers two columns at a time); then refresh
- * the row's moments. Rows k in [k0, k1). */
+/* h[k, :] += scale * (g / c) with g = sum_n delta[n, k] mu_in[n, :] (0 + d_0 x_0 + d_1 x_1 ..., the sums of
+ * ebp-js.ts's scratch row; a term with d = 0 adds +-0 to a sum that is never -0 and changes nothing, so every
+ * term is added), kept in registers eight columns at a time (four sums in flight); then refresh the row's
+ * moments. Rows k in [k0, k1). */
 EXPORT(update_dense)
 void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const f64 *muIn, i32 B, f64 c,
                   f64 scale, i32 refresh, const f64 *prior, i32 k0, i32 kEnd) {
@@ -339,21 +501,31 @@ void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const 
   v128_t vscale = SPLAT(scale), vc = SPLAT(c);
   for (i32 k = k0; k < kEnd; k++) {
     f64 *hr = h + (long)k * K;
+    const f64 *dk = delta + k;
     i32 j = 0;
+    for (; j + 8 <= K; j += 8) {
+      v128_t g0 = SPLAT(0.0), g1 = SPLAT(0.0), g2 = SPLAT(0.0), g3 = SPLAT(0.0);
+      const f64 *x = muIn + j;
+      for (i32 n = 0; n < B; n++, x += K) {
+        v128_t d = SPLAT(dk[n * Kout]);
+        g0 = wasm_f64x2_add(g0, wasm_f64x2_mul(d, wasm_v128_load(x)));
+        g1 = wasm_f64x2_add(g1, wasm_f64x2_mul(d, wasm_v128_load(x + 2)));
+        g2 = wasm_f64x2_add(g2, wasm_f64x2_mul(d, wasm_v128_load(x + 4)));
+        g3 = wasm_f64x2_add(g3, wasm_f64x2_mul(d, wasm_v128_load(x + 6)));
+      }
+      wasm_v128_store(hr + j, wasm_f64x2_add(wasm_v128_load(hr + j), wasm_f64x2_mul(vscale, wasm_f64x2_div(g0, vc))));
+      wasm_v128_store(hr + j + 2, wasm_f64x2_add(wasm_v128_load(hr + j + 2), wasm_f64x2_mul(vscale, wasm_f64x2_div(g1, vc))));
+      wasm_v128_store(hr + j + 4, wasm_f64x2_add(wasm_v128_load(hr + j + 4), wasm_f64x2_mul(vscale, wasm_f64x2_div(g2, vc))));
+      wasm_v128_store(hr + j + 6, wasm_f64x2_add(wasm_v128_load(hr + j + 6), wasm_f64x2_mul(vscale, wasm_f64x2_div(g3, vc))));
+    }
     for (; j + 2 <= K; j += 2) {
       v128_t g = SPLAT(0.0);
-      for (i32 n = 0; n < B; n++) {
-        f64 d = delta[n * Kout + k];
-        if (d != 0) g = wasm_f64x2_add(g, wasm_f64x2_mul(SPLAT(d), wasm_v128_load(muIn + (long)n * K + j)));
-      }
+      for (i32 n = 0; n < B; n++) g = wasm_f64x2_add(g, wasm_f64x2_mul(SPLAT(dk[n * Kout]), wasm_v128_load(muIn + (long)n * K + j)));
       wasm_v128_store(hr + j, wasm_f64x2_add(wasm_v128_load(hr + j), wasm_f64x2_mul(vscale, wasm_f64x2_div(g, vc))));
     }
     for (; j < K; j++) {
       f64 g = 0;
-      for (i32 n = 0; n < B; n++) {
-        f64 d = delta[n * Kout + k];
-        if (d != 0) g += d * muIn[(long)n * K + j];
-      }
+      for (i32 n = 0; n < B; n++) g += dk[n * Kout] * muIn[(long)n * K + j];
       hr[j] += scale * (g / c);
     }
     if (refresh == REFRESH_BINARY) moments_range(hr, mean + (long)k * K, var + (long)k * K, map + (long)k * K, K);
@@ -364,26 +536,54 @@ void update_dense(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const 
 /* first layer with sparse rows: each row's increments go straight into h at the row's non-zero columns
  * (h += scale * (delta / c) * x, sample by sample); then the moments are refreshed over the whole row
  * or, when the union of non-zero columns is under 3/4 of the row, only there */
+/* h_k += d * x over sample n's non-zeros, d = scale * (delta / c); d = 0 is skipped (adding 0 would turn h = -0
+ * into +0). Two rows share the index and value loads when both have d != 0. */
+static inline void scatter_rows(f64 *h0, f64 *h1, i32 Kout, const f64 *delta, const i32 *nzStart, const i32 *nzIdx,
+                                const f64 *nzVal, i32 B, f64 c, f64 scale, i32 k, i32 two) {
+  for (i32 n = 0; n < B; n++) {
+    f64 d0 = scale * (delta[n * Kout + k] / c);
+    f64 d1 = two ? scale * (delta[n * Kout + k + 1] / c) : 0;
+    i32 t = nzStart[n], e = nzStart[n + 1];
+    if (d0 != 0 && d1 != 0) {
+      for (; t < e; t++) {
+        i32 j = nzIdx[t];
+        f64 x = nzVal[t];
+        h0[j] += d0 * x;
+        h1[j] += d1 * x;
+      }
+      continue;
+    }
+    if (d0 != 0)
+      for (i32 u = t; u < e; u++) h0[nzIdx[u]] += d0 * nzVal[u];
+    if (d1 != 0)
+      for (i32 u = t; u < e; u++) h1[nzIdx[u]] += d1 * nzVal[u];
+  }
+}
+
+static inline void refresh_union(f64 *hr, f64 *mr, f64 *vr, f64 *sr, i32 K, const i32 *uni, i32 count, i32 refresh,
+                                 const ternary_prior *t) {
+  if (refresh == REFRESH_BINARY) {
+    if (count * 4 >= K * 3) moments_range(hr, mr, vr, sr, K);
+    else moments_at(hr, mr, vr, sr, uni, count, K);
+  } else if (refresh == REFRESH_TERNARY) {
+    if (count * 4 >= K * 3) ternary_range(hr, mr, vr, sr, K, t);
+    else ternary_at(hr, mr, vr, sr, uni, count, K, t);
+  }
+}
+
 EXPORT(update_sparse)
 void update_sparse(f64 *h, f64 *mean, f64 *var, f64 *map, i32 K, i32 Kout, const f64 *delta, const i32 *nzStart,
                    const i32 *nzIdx, const f64 *nzVal, i32 B, const i32 *uni, i32 count, f64 c, f64 scale, i32 refresh,
                    const f64 *prior, i32 k0, i32 kEnd) {
   ternary_prior t;
   if (refresh == REFRESH_TERNARY) t = ternary_splat(prior);
-  for (i32 k = k0; k < kEnd; k++) {
-    f64 *hr = h + (long)k * K;
-    for (i32 n = 0; n < B; n++) {
-      f64 d = scale * (delta[n * Kout + k] / c);
-      if (d == 0) continue;
-      for (i32 t = nzStart[n], e = nzStart[n + 1]; t < e; t++) hr[nzIdx[t]] += d * nzVal[t];
-    }
-    f64 *mr = mean + (long)k * K, *vr = var + (long)k * K, *sr = map + (long)k * K;
-    if (refresh == REFRESH_BINARY) {
-      if (count * 4 >= K * 3) moments_range(hr, mr, vr, sr, K);
-      else moments_at(hr, mr, vr, sr, uni, count);
-    } else if (refresh == REFRESH_TERNARY) {
-      if (count * 4 >= K * 3) ternary_range(hr, mr, vr, sr, K, &t);
-      else ternary_at(hr, mr, vr, sr, uni, count, &t);
+  for (i32 k = k0; k < kEnd; k += 2) {
+    i32 two = k + 1 < kEnd;
+    f64 *h0 = h + (long)k * K, *h1 = two ? h0 + K : h0;
+    scatter_rows(h0, h1, Kout, delta, nzStart, nzIdx, nzVal, B, c, scale, k, two);
+    for (i32 r = 0; r <= two; r++) {
+      long o = (long)(k + r) * K;
+      refresh_union(h + o, mean + o, var + o, map + o, K, uni, count, refresh, &t);
     }
   }
 }

@@ -135,18 +135,16 @@ export class Workspace {
     if (!this.sparse) for (let i = 0, e = B * K; i < e; i++) x2[i] = x[i] * x[i];
   }
 
-  /** Collect the union of non-zero columns of the indexed rows into `union`; returns its size. */
+  /**
+   * Collect the union of non-zero columns of the indexed rows into `union`, in increasing order (the WebAssembly
+   * refresh takes the columns two by two, as aligned pairs); returns its size.
+   */
   unionOfColumns(B: number): number {
     const { nzStart, nzIdx, union, mark } = this;
     const stamp = ++this.stamp;
+    for (let t = 0, e = nzStart[B]; t < e; t++) mark[nzIdx[t]] = stamp;
     let count = 0;
-    for (let t = 0, e = nzStart[B]; t < e; t++) {
-      const j = nzIdx[t];
-      if (mark[j] !== stamp) {
-        mark[j] = stamp;
-        union[count++] = j;
-      }
-    }
+    for (let j = 0, K = this.sizes[0]; j < K; j++) if (mark[j] === stamp) union[count++] = j;
     return count;
   }
 }

@@ -325,6 +325,40 @@ describe.each(SHAPES)('kernels on K = %i, Kout = %i, B = %i', (K, Kout, B) => {
     wasm.denseLayer(inHeap(hp, L.mean), inHeap(hp, L.variance), inHeap(hp, L.b), K, Kout, inHeap(hp, mu), inHeap(hp, nu), true, B, uW, sW, c, K + 1);
     closeScaled(uW, uJ, uS, 'hidden ubar');
     closeScaled(sW, sJ, sS, 'hidden variance');
+    // The WebAssembly order, emulated: two lanes (even and odd columns) summed, then the odd tail column; the
+    // blocks of four samples must keep every unit's sum in that order (same bits as one sample at a time).
+    const uE = new Float64Array(B * Kout);
+    const sE = new Float64Array(B * Kout);
+    for (let k = 0; k < Kout; k++) {
+      const m = L.mean.subarray(k * K, (k + 1) * K);
+      const v = L.variance.subarray(k * K, (k + 1) * K);
+      const rv = [0, 0];
+      let j = 0;
+      for (; j + 2 <= K; j += 2) [rv[0], rv[1]] = [rv[0] + v[j], rv[1] + v[j + 1]];
+      let rowVar = rv[0] + rv[1];
+      for (; j < K; j++) rowVar += v[j];
+      for (let n = 0; n < B; n++) {
+        const s2 = [0, 0];
+        const q2 = [0, 0];
+        let jj = 0;
+        for (; jj + 2 <= K; jj += 2) {
+          for (const l of [0, 1]) {
+            s2[l] += m[jj + l] * mu[n * K + jj + l];
+            q2[l] += m[jj + l] * m[jj + l] * nu[n * K + jj + l];
+          }
+        }
+        let sum = s2[0] + s2[1];
+        let sv = q2[0] + q2[1];
+        for (; jj < K; jj++) {
+          sum += m[jj] * mu[n * K + jj];
+          sv += m[jj] * m[jj] * nu[n * K + jj];
+        }
+        uE[n * Kout + k] = (sum + L.b[k]) / c;
+        sE[n * Kout + k] = (sv + rowVar + 1) / (K + 1);
+      }
+    }
+    bitsEqual(uW, uE, 'hidden ubar, WebAssembly order');
+    bitsEqual(sW, sE, 'hidden variance, WebAssembly order');
     // Direct check of the formula on one entry: σ̄² = (Σ Var W + Σ m² Var v + 1)/(K+1).
     let sv = 0;
     let s = 0;
@@ -400,6 +434,8 @@ describe.each(SHAPES)('kernels on K = %i, Kout = %i, B = %i', (K, Kout, B) => {
     const bW = hp.f64(B * K);
     wasm.backwardHidden(inHeap(hp, L.mean), K, Kout, inHeap(hp, delta), inHeap(hp, dmu), bW, B, c);
     closeScaled(bW, bJ, bS, 'backwardHidden');
+    // Each below[n, j] sums over k in increasing order in both (the WebAssembly strips keep that order): same bits.
+    bitsEqual(bW, bJ, 'backwardHidden bits');
   });
 
   test.each(KINDS)('updateDense (%s weights)', (kind) => {
@@ -421,6 +457,11 @@ describe.each(SHAPES)('kernels on K = %i, Kout = %i, B = %i', (K, Kout, B) => {
     const inc = new Float64Array(K * Kout);
     for (let k = 0; k < Kout; k++) for (let n = 0; n < B; n++) for (let j = 0; j < K; j++) inc[k * K + j] += Math.abs(delta[n * Kout + k] * muIn[n * K + j]) / c;
     closeScaled(W.h, J.h, L.h.map((v, i) => Math.abs(v) + scale * inc[i]), 'updateDense h');
+    // g sums over n in increasing order in both (the WebAssembly blocks keep it), and the refresh is bit-identical.
+    bitsEqual(W.h, J.h, 'updateDense h bits');
+    bitsEqual(W.mean, J.mean, 'updateDense mean bits');
+    bitsEqual(W.variance, J.variance, 'updateDense variance bits');
+    bitsEqual(W.map, J.map, 'updateDense map bits');
     expectMomentsOf(W, kind, L, 'wasm updateDense');
     expectMomentsOf(J, kind, L, 'js updateDense');
   });
