@@ -18,7 +18,7 @@
  * continues after the last finished round. Writes <out-dir>/<config>/results.json after every round.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { EbpTrainer, PosteriorStore, createRng, decodeCheckpoint, encodeCheckpoint, evaluateErrors, mergePosteriors, subset, type Dataset } from '../src';
@@ -99,6 +99,31 @@ function linear(base: PosteriorStore, terms: { store: PosteriorStore; minus?: Po
   return into;
 }
 
+/** One driver per configuration: a lock file with the driver's pid (a stale lock of a dead pid is taken over). */
+function lock(cdir: string): boolean {
+  const f = join(cdir, 'lock');
+  if (existsSync(f)) {
+    const pid = Number(readFileSync(f, 'utf8'));
+    try {
+      if (pid !== process.pid) {
+        process.kill(pid, 0);
+        return false;
+      }
+    } catch {
+      // no such process: stale
+    }
+  }
+  writeFileSync(f, String(process.pid));
+  process.on('exit', () => {
+    try {
+      if (readFileSync(f, 'utf8') === String(process.pid)) unlinkSync(f);
+    } catch {
+      // gone already
+    }
+  });
+  return true;
+}
+
 const pct = (x: number) => Math.round(x * 10000) / 100;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -106,6 +131,10 @@ async function config(data: string, K: number, combine: string, rounds: number, 
   const name = `${data}-h${hidden}-K${K}-${combine.replace(':', '')}${valid ? `-v${valid}` : ''}`;
   const cdir = join(dir, name);
   mkdirSync(cdir, { recursive: true });
+  if (!lock(cdir)) {
+    console.error(`${name}: another driver is running it (${join(cdir, 'lock')}); skipped`);
+    return;
+  }
   const resFile = join(cdir, 'results.json');
   const res = existsSync(resFile) ? JSON.parse(readFileSync(resFile, 'utf8')) : { data, shards: K, combine, hidden, valid, rounds: [] as unknown[] };
   const init = join(cdir, 'round_0.ebpb');
