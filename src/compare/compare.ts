@@ -69,7 +69,7 @@ export interface ComparisonOptions {
   speedRounds?: number;
   /** Rows of the synthetic timing data, both sides (default 10,000, the reference's timing mode). */
   speedRows?: number;
-  /** The PyTorch reference script (default: $EBP_BNN_STE_ANCHOR or ../shared/anchors/ste_anchor.py). */
+  /** The PyTorch reference script (default: $EBP_BNN_STE_ANCHOR; without it our STE side is timed alone). */
   anchorScript?: string;
   python?: string;
   /** The command line to record beside the numbers. */

@@ -34,7 +34,7 @@ export async function speedComparison(
 ): Promise<SpeedComparison | { skipped: string }> {
   const python = o.python ?? DEFAULT_PYTHON;
   const anchor = o.anchorScript ?? defaultAnchorScript();
-  const torch = torchAvailable(python, anchor);
+  const torch = torchAvailable(python, anchor, o.anchorScript !== undefined || Boolean(process.env.EBP_BNN_STE_ANCHOR));
   if (!torch.ok) onProgress({ type: 'note', message: `PyTorch speed comparison skipped: ${torch.reason}` });
   const rounds = Math.max(1, Math.floor(o.speedRounds ?? (quick ? 1 : 3)));
   const rows = Math.max(100, Math.floor(o.speedRows ?? 10000));

@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { torchAvailable } from '../../../src/compare/anchor';
 import {
   runComparison, writeComparison, updateDocsSection, datasetAvailable, SECTION_START, SECTION_END, type ComparisonProgress, type ComparisonResult,
 } from '../../../src/compare';
@@ -168,4 +169,12 @@ test('without the PyTorch reference the timing runs our side only and says why',
   expect(sp.timeRatio).toBeNull();
   expect(sp.skipped).toMatch(/not found/);
   expect(r.summary.map((x) => x.key)).toEqual(['ebp-p', 'ebp-d', 'ebp-ensemble', 'ste-bn-0.1']);
+});
+
+test('without a configured PyTorch reference the note names no developer-only script path', () => {
+  const r = torchAvailable('/usr/bin/python3', path.join(tmpdir(), 'ebp-no-such-anchor', 'ste_anchor.py'), false);
+  expect(r.ok).toBe(false);
+  const reason = (r as { reason: string }).reason;
+  expect(reason).toMatch(/optional PyTorch reference is not set up/);
+  expect(reason).not.toMatch(/shared|ste_anchor|\.py/);
 });
