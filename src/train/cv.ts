@@ -6,7 +6,10 @@ import { MetricsAccumulator } from '../eval/metrics';
 import { createPredictor, type PredictorMode } from '../model/predictor';
 import type { SteTrainer } from '../ste/trainer';
 import { check, requirePositiveInteger } from '../util/validate';
+import type { XnorNetwork } from '../xnor/network';
 import { toDataset } from './csv-data';
+import { determiniseKept, holdOut } from './determinised';
+import { checkMode } from './kept';
 import { contiguousFolds, foldRows, stratifiedFolds, tableRows } from './folds';
 import { createSession, type SessionEpoch, type SessionSettings } from './session';
 
@@ -27,6 +30,14 @@ export interface CrossValidationSettings extends SessionSettings {
   impute?: ImputeMethod;
   /** Members of the sampled ensemble (EBP; default 16). */
   members?: number;
+  /**
+   * Binary EBP: after the last epoch, also the test error of the determinised network (src/deterministic,
+   * method 'auto') of the fold's posterior, metric `errorDeterminised` of the last epoch. EBP trains on all
+   * the fold's training rows as without it (EBP-P and EBP-D do not change); determinise's continued EBP runs
+   * on 90% of them and makes every choice on the other 10% ({@link holdOut}, the fold's seed): rows the
+   * posterior was trained on, never a test row. Expensive (several more epochs); default off.
+   */
+  determinise?: boolean;
 }
 
 /** The test metrics of one fold after one epoch. EBP: the three prediction modes; STE: its error. */
@@ -85,6 +96,8 @@ export interface CrossValidationOptions {
   onFoldData?: (d: CvFoldData) => void;
   /** Called after a fold's last epoch with its trained model (the posterior, or the STE trainer). */
   onFoldDone?: (fold: CvFold, model: PosteriorStore | SteTrainer) => void;
+  /** Called with what determinise read (`determinise`): the rows of its continued EBP and of its choices, and its network. */
+  onDeterminised?: (d: { fold: number; train: Dataset; choices: Dataset; network: XnorNetwork }) => void;
   /** Checked before each minibatch; true stops the run. */
   shouldStop?: () => boolean;
 }
@@ -142,6 +155,7 @@ async function runFold(
     const r = e.report;
     const loss = e.trainer === 'ebp' ? e.report.meanNegLogZ : e.report.meanLoss;
     const metrics = e.trainer === 'ebp' ? ebpMetrics(session.model as PosteriorStore, test, s.members ?? 16, s.seed + f - 1) : { error: (session.model as SteTrainer).evaluate(test).error };
+    if (r.epoch === s.epochs && wantsDeterminised(s)) metrics.errorDeterminised = determinisedError(session.model as PosteriorStore, train, test, s.seed + f - 1, (d) => opts.onDeterminised?.({ fold: f, ...d }));
     const ep: CvEpoch = { fold: f, epoch: r.epoch, trainer: e.trainer, trainRows: fold.trainRows, testRows: fold.testRows, metrics, loss, seconds: r.seconds };
     fold.epochs.push(ep);
     opts.onEpoch?.(ep);
@@ -156,6 +170,19 @@ async function runFold(
   if (run.interrupted) return null;
   opts.onFoldDone?.(fold, session.model);
   return fold;
+}
+
+function wantsDeterminised(s: CrossValidationSettings): boolean {
+  return Boolean(s.determinise) && s.trainer === 'ebp' && (s.weights ?? 'binary') === 'binary';
+}
+
+/** Test error of the determinised network of `store` (see {@link CrossValidationSettings.determinise}); null with too few training rows to hold any out. */
+function determinisedError(store: PosteriorStore, train: Dataset, test: Dataset, seed: number, seen: (d: { train: Dataset; choices: Dataset; network: XnorNetwork }) => void): number | null {
+  const h = holdOut(train, seed);
+  if (h === null) return null;
+  const d = determiniseKept(store, h.train, { rows: h.holdout, kind: 'holdout' }, { seed });
+  seen({ train: h.train, choices: h.holdout, network: d.network });
+  return checkMode({ sizes: d.network.sizes, network: d.network }, 'deterministic', test).error;
 }
 
 /** Test metrics of a posterior in the three modes of src/model/predictor.ts. */

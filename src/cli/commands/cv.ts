@@ -30,6 +30,7 @@ export function registerCv(program: Command, train: Command, argv: string[], io:
   cv.option('--shuffle', 'seeded stratified fold assignment instead of contiguous blocks')
     .option('--jobs <n>', 'folds run in parallel child processes (same results as --jobs 1)', parsePositiveInt, 1)
     .option('--members <n>', 'members of the sampled ensemble (EBP)', parsePositiveInt, 16)
+    .option('--determinise', "binary EBP: after the last epoch also the test error of the determinised network (its choices on 10% of the fold's training rows; slower)")
     .addOption(new Option('--only-fold <list>', 'run only these folds (1-based, comma separated; what --jobs gives each child)').argParser(foldList).hideHelp());
   for (const o of train.options) if (!NOT_IN_CV.has(o.attributeName())) cv.addOption(o);
   cv.option('--json', 'print one JSON object per fold and epoch, then {"folds": [...], "mean": {...}, "std": {...}} on one line')
@@ -47,13 +48,14 @@ interface CvArgs {
   folds: number;
   shuffle: boolean;
   members: number;
+  determinise: boolean;
   only?: number[];
 }
 
 async function cvCommand(file: string, opts: Record<string, unknown>, explicit: Set<string>, argv: string[], jobs: number, io: CliIo): Promise<number> {
   // train's flags, less what has no meaning here: no model file, no checkpoints (the folds are the test).
   const settings = resolveTrainer({ ...csvTrainSettings(file, opts, explicit), out: '', checkpointEvery: 1, force: false });
-  const a: CvArgs = { file, settings, folds: opts.folds as number, shuffle: Boolean(opts.shuffle), members: opts.members as number, only: opts.onlyFold as number[] | undefined };
+  const a: CvArgs = { file, settings, folds: opts.folds as number, shuffle: Boolean(opts.shuffle), members: opts.members as number, determinise: opts.determinise === true, only: opts.onlyFold as number[] | undefined };
   if (a.only?.some((f) => f > a.folds)) throw new ArgumentError(`--only-fold ${a.only.join(',')} names a fold above --folds ${a.folds}.`);
   const folds = jobs > 1 && !a.only ? await inChildren(a, argv, jobs, io) : await inProcess(a, io);
   if (folds === null) {
@@ -70,7 +72,7 @@ async function cvCommand(file: string, opts: Record<string, unknown>, explicit: 
 /** The settings of the library runner. */
 function cvSettings(a: CvArgs): CrossValidationSettings {
   const s = a.settings;
-  return { ...s, threads: s.threads ?? defaultThreads(), folds: a.folds, shuffle: a.shuffle, batch: s.batch, scaling: scalingOf(s), impute: s.impute, members: a.members };
+  return { ...s, threads: s.threads ?? defaultThreads(), folds: a.folds, shuffle: a.shuffle, batch: s.batch, scaling: scalingOf(s), impute: s.impute, members: a.members, determinise: a.determinise };
 }
 
 /** One JSON object of a fold's epoch (the same bytes whichever process ran the fold, timings aside). */
@@ -81,7 +83,7 @@ function epochJson(e: CvEpoch): string {
 function epochFromJson(o: Record<string, unknown>): CvEpoch {
   const trainer = o.trainer as 'ebp' | 'ste';
   const metrics: Record<string, number | null> = {};
-  for (const k of CV_METRICS[trainer]) metrics[k] = o[k] as number | null;
+  for (const k of [...CV_METRICS[trainer], 'errorDeterminised']) if (k in o) metrics[k] = o[k] as number | null;
   return { fold: o.fold as number, epoch: o.epoch as number, trainer, trainRows: o.trainRows as number, testRows: o.testRows as number, metrics, loss: o.loss as number, seconds: o.seconds as number };
 }
 
@@ -90,7 +92,7 @@ function epochLine(e: CvEpoch, a: CvArgs): string {
   const head = `fold ${e.fold}/${a.folds} epoch ${e.epoch}/${a.settings.epochs}: `;
   const tail = ` (${e.seconds.toFixed(1)} s)\n`;
   if (e.trainer === 'ste') return head + `STE ${resultPct(m.error)}` + tail;
-  return head + `EBP-P ${resultPct(m.errorP)}, EBP-D ${resultPct(m.errorD)}, ensemble ${resultPct(m.errorEnsemble)}, NLL ${fixed(m.nll)}, ECE ${resultPct(m.ece)}` + tail;
+  return head + `EBP-P ${resultPct(m.errorP)}, EBP-D ${resultPct(m.errorD)}, ensemble ${resultPct(m.errorEnsemble)}, NLL ${fixed(m.nll)}, ECE ${resultPct(m.ece)}${'errorDeterminised' in m ? `, determinised ${resultPct(m.errorDeterminised)}` : ''}` + tail;
 }
 
 function fixed(x: number | null): string {
@@ -127,7 +129,7 @@ function headerText(a: CvArgs, rows: number): string {
 }
 
 function summaryText(a: CvArgs, sum: ReturnType<typeof summarizeFolds>): string {
-  const names: Record<string, string> = { errorP: 'EBP-P error', errorD: 'EBP-D error', errorEnsemble: `ensemble-${a.members} error`, nll: 'EBP-P NLL', ece: 'EBP-P ECE', nllEnsemble: 'ensemble NLL', eceEnsemble: 'ensemble ECE', error: 'STE error' };
+  const names: Record<string, string> = { errorP: 'EBP-P error', errorD: 'EBP-D error', errorEnsemble: `ensemble-${a.members} error`, nll: 'EBP-P NLL', ece: 'EBP-P ECE', nllEnsemble: 'ensemble NLL', eceEnsemble: 'ensemble ECE', errorDeterminised: 'determinised error', error: 'STE error' };
   const lines = [`${a.folds}-fold cross-validation, after epoch ${a.settings.epochs}, mean ± std over folds:`];
   for (const k of Object.keys(sum.mean)) {
     const m = sum.mean[k];

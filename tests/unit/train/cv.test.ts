@@ -38,13 +38,19 @@ const STE: CrossValidationSettings = { ...EBP, trainer: 'ste', batch: 16, lrStar
 async function fold2(raw: RawTable, s: CrossValidationSettings) {
   let data: CvFoldData | undefined;
   let model: unknown;
-  const r = await crossValidate(raw, s, { only: [2], onFoldData: (d) => (data = d), onFoldDone: (_f, m) => (model = m) });
+  let det: { train: number[]; choices: number[]; network: string } | undefined;
+  const r = await crossValidate(raw, s, {
+    only: [2],
+    onFoldData: (d) => (data = d),
+    onFoldDone: (_f, m) => (model = m),
+    onDeterminised: (d) => (det = { train: Array.from(d.train.X.data as Float64Array), choices: Array.from(d.choices.X.data as Float64Array), network: JSON.stringify(d.network.layers.map((l) => [Array.from(l.weights.data), Array.from(l.bias ?? [])])) }),
+  });
   const trained = s.trainer === 'ebp' ? Array.from((model as PosteriorStore).layers.flatMap((l) => [...l.h, ...l.b])) : JSON.stringify((model as SteTrainer).parameters());
-  return { data: data!, trained, fold: r.folds[0] };
+  return { data: data!, trained, fold: r.folds[0], det };
 }
 
 describe('no test row reaches the preprocessing or the training of its fold', () => {
-  test.each([['ebp', EBP], ['ste', STE]] as const)('%s: poisoning the test rows changes only the test metrics', async (_name, s) => {
+  test.each([['ebp', EBP], ['ste', STE], ['ebp --determinise', { ...EBP, determinise: true }]] as const)('%s: poisoning the test rows changes only the test metrics', async (_name, s) => {
     const raw = table();
     const testRows = foldRows(contiguousFolds(raw.rows, 4), 1).test;
     const clean = await fold2(raw, s);
@@ -57,6 +63,12 @@ describe('no test row reaches the preprocessing or the training of its fold', ()
     expect(JSON.stringify(dirty.data.spec)).not.toMatch(/ultraviolet|1000/);
     expect(Array.from(dirty.data.train.X.data as Float64Array)).toEqual(Array.from(clean.data.train.X.data as Float64Array));
     expect(dirty.trained).toEqual(clean.trained);
+    // Determinise (its continued EBP's rows, its choice rows, the network it returns) never sees a test row.
+    expect(dirty.det).toEqual(clean.det);
+    if (clean.det) {
+      expect(clean.det.train.length + clean.det.choices.length).toBe(clean.data.train.X.data.length);
+      expect(dirty.fold.epochs[1].metrics.errorDeterminised).not.toBeUndefined();
+    }
     // The test rows themselves were read (and differ).
     expect(Array.from(dirty.data.test.X.data as Float64Array)).not.toEqual(Array.from(clean.data.test.X.data as Float64Array));
   });
@@ -76,4 +88,22 @@ test('a run reports every fold and epoch, and the summary is the mean and sample
   expect(Object.keys(s.mean)).toEqual(['errorP', 'errorD', 'errorEnsemble', 'nll', 'ece', 'nllEnsemble', 'eceEnsemble']);
   expect(s.epochs.map((e) => e.epoch)).toEqual([1, 2]);
   for (const f of s.folds) expect(f.errorP).toBeLessThan(0.35);
+});
+
+test('determinise adds the determinised error to the last epoch and leaves every other metric as it was', async () => {
+  const raw = table();
+  const plain = await crossValidate(raw, { ...EBP, folds: 3 }, { only: [1, 3] });
+  const det = await crossValidate(raw, { ...EBP, folds: 3, determinise: true }, { only: [1, 3] });
+  for (const [i, f] of det.folds.entries()) {
+    expect(Object.keys(f.epochs[0].metrics)).not.toContain('errorDeterminised');
+    const { errorDeterminised, ...rest } = f.epochs[1].metrics;
+    expect(rest).toEqual(plain.folds[i].epochs[1].metrics);
+    expect(f.epochs[0].metrics).toEqual(plain.folds[i].epochs[0].metrics);
+    expect(errorDeterminised).toBeGreaterThanOrEqual(0);
+    expect(errorDeterminised).toBeLessThan(0.5);
+  }
+  expect(Object.keys(summarizeFolds(det.folds).mean)).toContain('errorDeterminised');
+  // Gaussian weights have no determinised network: the option changes nothing.
+  const g = await crossValidate(raw, { ...EBP, weights: 'gaussian', folds: 3, determinise: true }, { only: [1] });
+  expect(Object.keys(g.folds[0].epochs[1].metrics)).not.toContain('errorDeterminised');
 });
