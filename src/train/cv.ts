@@ -34,7 +34,7 @@ export interface CrossValidationSettings extends SessionSettings {
    * Binary EBP: after the last epoch, also the test error of the determinised network (src/deterministic,
    * method 'auto') of the fold's posterior, metric `errorDeterminised` of the last epoch. EBP trains on all
    * the fold's training rows as without it (EBP-P and EBP-D do not change); determinise's continued EBP runs
-   * on 90% of them and makes every choice on the other 10% ({@link holdOut}, the fold's seed): rows the
+   * on 90% of them and makes every choice on the other 10% (a seeded, stratified hold-out with the fold's seed): rows the
    * posterior was trained on, never a test row. Expensive (several more epochs); default off.
    */
   determinise?: boolean;
